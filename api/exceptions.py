@@ -1,0 +1,171 @@
+"""Every error, from DRF or from Django itself, leaves as a JSON:API error document."""
+
+import logging
+from http import HTTPStatus
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger(__name__)
+
+JSON_API_MEDIA_TYPE = "application/vnd.api+json"
+
+
+class InvalidQueryParameter(exceptions.APIException):
+    """A 400 that names the offending query parameter in `source.parameter`."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_parameter"
+
+    def __init__(self, parameter: str, detail: str, code: str | None = None):
+        super().__init__(detail, code)
+        self.parameter = parameter
+
+
+class UnprocessableEntity(exceptions.ValidationError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the resource."
+    default_code = "conflict"
+
+
+def title_for(status_code: int) -> str:
+    try:
+        return HTTPStatus(status_code).phrase
+    except ValueError:
+        return "Error"
+
+
+def error_object(status_code: int, code: str, detail: str, source: dict | None = None) -> dict:
+    error = {
+        "status": str(status_code),
+        "code": str(code),
+        "title": title_for(status_code),
+        "detail": str(detail),
+    }
+    if source:
+        error["source"] = source
+    return error
+
+
+def _validation_errors(full_details, pointer: str, status_code: int) -> list[dict]:
+    """Walk DRF's nested `get_full_details()` output, building a JSON pointer for each leaf."""
+    if isinstance(full_details, dict) and set(full_details) == {"message", "code"}:
+        return [
+            error_object(
+                status_code, full_details["code"], full_details["message"], {"pointer": pointer}
+            )
+        ]
+    if isinstance(full_details, dict):
+        errors = []
+        for key, value in full_details.items():
+            if key in (api_settings.NON_FIELD_ERRORS_KEY, "detail"):
+                errors += _validation_errors(value, pointer or "/data", status_code)
+            else:
+                errors += _validation_errors(value, f"{pointer}/{key}", status_code)
+        return errors
+    if isinstance(full_details, list):
+        errors = []
+        for index, item in enumerate(full_details):
+            nested = isinstance(item, (list, dict)) and not (
+                isinstance(item, dict) and set(item) == {"message", "code"}
+            )
+            errors += _validation_errors(
+                item, f"{pointer}/{index}" if nested else pointer, status_code
+            )
+        return errors
+    return [error_object(status_code, "invalid", str(full_details), {"pointer": pointer})]
+
+
+def _attribute_pointers(full_details, view) -> dict:
+    """Map serializer field names to `/data/attributes/x` or `/data/relationships/x`."""
+    if not isinstance(full_details, dict):
+        return {"/data": full_details}
+    relationship_names = getattr(view, "relationship_field_names", lambda: set())()
+    mapped = {}
+    for field, value in full_details.items():
+        if field in (api_settings.NON_FIELD_ERRORS_KEY, "detail"):
+            mapped["/data"] = value
+        elif field in ("type", "id"):
+            mapped[f"/data/{field}"] = value
+        else:
+            section = "relationships" if field in relationship_names else "attributes"
+            mapped[f"/data/{section}/{field}"] = value
+    return mapped
+
+
+def errors_for(exc: exceptions.APIException, view=None) -> list[dict]:
+    status_code = exc.status_code
+    if isinstance(exc, InvalidQueryParameter):
+        return [
+            error_object(status_code, exc.detail.code, exc.detail, {"parameter": exc.parameter})
+        ]
+    if isinstance(exc, exceptions.ValidationError):
+        errors = []
+        for pointer, details in _attribute_pointers(exc.get_full_details(), view).items():
+            errors += _validation_errors(details, pointer, status_code)
+        return errors
+    details = exc.get_full_details()
+    if isinstance(details, list):
+        return [error_object(status_code, d["code"], d["message"]) for d in details]
+    if isinstance(details, dict) and "message" in details:
+        return [error_object(status_code, details["code"], details["message"])]
+    return [error_object(status_code, exc.default_code, str(exc.detail))]
+
+
+def exception_handler(exc, context) -> Response | None:
+    view = context.get("view")
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) if str(exc) else None)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, exceptions.ValidationError) and exc.status_code == 400:
+        # Invalid documents are 422 with a pointer; bad query parameters raise their own 400.
+        exc = UnprocessableEntity(exc.detail)
+    if not isinstance(exc, exceptions.APIException):
+        logger.exception("Unhandled error in %s", view.__class__.__name__ if view else "view")
+        exc = exceptions.APIException()
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    set_rollback()
+    if view is not None:
+        view.resource_name = "errors"
+    return Response(errors_for(exc, view), status=exc.status_code, headers=headers)
+
+
+def error_response(status_code: int, code: str, detail: str, **headers: str) -> JsonResponse:
+    """A JSON:API error document outside DRF (Django's own 404/500 handlers, downloads)."""
+    response = JsonResponse(
+        {"errors": [error_object(status_code, code, detail)]},
+        status=status_code,
+        content_type=JSON_API_MEDIA_TYPE,
+    )
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def not_found(request, exception=None) -> JsonResponse:
+    return error_response(404, "not_found", "The requested resource does not exist.")
+
+
+def server_error(request) -> JsonResponse:
+    return error_response(500, "server_error", "The server hit an unexpected error.")
+
+
+def bad_request(request, exception=None) -> JsonResponse:
+    return error_response(400, "bad_request", "The request could not be understood.")
+
+
+def permission_denied(request, exception=None) -> JsonResponse:
+    return error_response(403, "permission_denied", "You may not perform this action.")

@@ -1,0 +1,256 @@
+"""The one filter vocabulary, shared by list endpoints and export `filters`.
+
+A resource declares its filterable attributes once on a `ResourceFilterSet`; each attribute
+gets one filter per applicable predicate, named `<attr>_<predicate>` (Ransack style). The query
+spellings `filter[attr]`, `filter[attr.predicate]` and `filter[q][attr_predicate]` all resolve
+to those names, and so do the keys of an export's `filters` object.
+"""
+
+import re
+from collections import OrderedDict
+from collections.abc import Mapping
+
+import django_filters
+from django.db import models
+from django.db.models import Q
+from django_filters.utils import get_model_field
+from rest_framework import filters as drf_filters
+
+from api.exceptions import InvalidQueryParameter
+
+# predicate -> (django lookup, exclude)
+LOOKUP_PREDICATES = {
+    "eq": ("exact", False),
+    "not_eq": ("exact", True),
+    "in": ("in", False),
+    "not_in": ("in", True),
+    "lt": ("lt", False),
+    "lteq": ("lte", False),
+    "gt": ("gt", False),
+    "gteq": ("gte", False),
+    "start": ("istartswith", False),
+    "end": ("iendswith", False),
+    "cont": ("icontains", False),
+    "null": ("isnull", False),
+}
+STATE_PREDICATES = ("present", "blank", "true", "false")
+PREDICATES = (*LOOKUP_PREDICATES, *STATE_PREDICATES)
+TEXT_ONLY = {"start", "end", "cont"}
+ORDERED_ONLY = {"lt", "lteq", "gt", "gteq"}
+TEXT_FIELDS = (models.CharField, models.TextField, models.EmailField, models.URLField)
+UNORDERED_FIELDS = (models.BooleanField, models.UUIDField, models.ForeignKey, models.JSONField)
+
+
+class FilterError(ValueError):
+    def __init__(self, key: str, message: str | None = None):
+        self.key = key
+        self.message = message or f"'{key}' is not a filter of this resource."
+        super().__init__(self.message)
+
+
+def _predicates_for(model_field: models.Field) -> list[str]:
+    if isinstance(model_field, models.JSONField):
+        return ["null", "present", "blank"]
+    if isinstance(model_field, models.BooleanField):
+        return ["eq", "not_eq", "null", "true", "false"]
+    predicates = [p for p in PREDICATES if p not in ("true", "false")]
+    if not isinstance(model_field, TEXT_FIELDS):
+        predicates = [p for p in predicates if p not in TEXT_ONLY]
+    if isinstance(model_field, UNORDERED_FIELDS):
+        predicates = [p for p in predicates if p not in ORDERED_ONLY]
+    return predicates
+
+
+def _state_filter(path: str, predicate: str, is_text: bool):
+    """`present`/`blank`/`true`/`false` take a boolean saying whether the state must hold."""
+
+    def method(queryset, name, value):
+        if value is None:
+            return queryset
+        if predicate in ("true", "false"):
+            condition = Q(**{path: predicate == "true"})
+        else:
+            condition = Q(**{f"{path}__isnull": True})
+            if is_text:
+                condition |= Q(**{path: ""})
+            if predicate == "present":
+                condition = ~condition
+        return queryset.filter(condition if value else ~condition)
+
+    return django_filters.BooleanFilter(field_name=path, method=method)
+
+
+class ResourceFilterSet(django_filters.FilterSet):
+    """Declare `attributes = {"name": "orm__path"}` (or a list) and get every predicate."""
+
+    attributes: Mapping[str, str] | list[str] = ()
+
+    @classmethod
+    def get_filters(cls):
+        filters = OrderedDict()
+        if cls._meta.model is None:
+            return filters
+        attributes = cls.attributes
+        if not isinstance(attributes, Mapping):
+            attributes = {name: name for name in attributes}
+        for attr, path in attributes.items():
+            model_field = get_model_field(cls._meta.model, path)
+            is_text = isinstance(model_field, TEXT_FIELDS)
+            for predicate in _predicates_for(model_field):
+                name = f"{attr}_{predicate}"
+                if predicate in STATE_PREDICATES:
+                    filters[name] = _state_filter(path, predicate, is_text)
+                    continue
+                lookup, exclude = LOOKUP_PREDICATES[predicate]
+                filter_class, params = cls.filter_for_lookup(model_field, lookup)
+                filters[name] = filter_class(
+                    field_name=path, lookup_expr=lookup, exclude=exclude, **params
+                )
+        filters.update(cls.declared_filters)
+        return filters
+
+
+def apply_filters(filterset_class, queryset, data: Mapping[str, object], request=None):
+    """Filter `queryset` by Ransack-style keys; raise FilterError naming the first bad key."""
+    filterset_class = filterset_class or ResourceFilterSet
+    normalised = {}
+    for key, value in data.items():
+        if key not in filterset_class.base_filters:
+            raise FilterError(key)
+        if isinstance(value, (list, tuple)):
+            value = ",".join(str(item) for item in value)
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        normalised[key] = "" if value is None else str(value)
+    filterset = filterset_class(data=normalised, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        key, messages = next(iter(filterset.errors.items()))
+        raise FilterError(key, " ".join(messages))
+    return filterset.qs
+
+
+FILTER_PARAM = re.compile(r"^filter\[(?P<path>[^\[\]]+)\](?:\[(?P<ransack>[^\[\]]+)\])?$")
+
+
+def filter_key_for(parameter: str) -> str | None:
+    """Map one query parameter spelling to its `<attr>_<predicate>` key (None if malformed)."""
+    match = FILTER_PARAM.match(parameter)
+    if not match:
+        return None
+    path, ransack = match["path"], match["ransack"]
+    if ransack is not None:
+        return ransack if path == "q" else None
+    *attr_parts, last = path.split(".")
+    if attr_parts and last in PREDICATES:
+        return f"{'_'.join(attr_parts)}_{last}"
+    return f"{path.replace('.', '_')}_eq"
+
+
+class FilterBackend(drf_filters.BaseFilterBackend):
+    """Reads both spellings from the query string and applies the view's `filterset_class`."""
+
+    def filter_queryset(self, request, queryset, view):
+        data, spelled = {}, {}
+        for parameter in request.query_params:
+            if not parameter.startswith("filter"):
+                continue
+            key = filter_key_for(parameter)
+            if key is None:
+                raise InvalidQueryParameter(parameter, f"'{parameter}' is not a valid filter.")
+            data[key] = request.query_params[parameter]
+            spelled[key] = parameter
+        if not data:
+            return queryset
+        filterset_class = getattr(view, "filterset_class", None) or ResourceFilterSet
+        try:
+            return apply_filters(filterset_class, queryset, data, request)
+        except FilterError as error:
+            parameter = spelled[error.key]
+            unknown = error.key not in filterset_class.base_filters
+            message = (
+                f"'{parameter}' is not a filter of this resource." if unknown else error.message
+            )
+            raise InvalidQueryParameter(parameter, message) from None
+
+
+class OrderingFilter(drf_filters.OrderingFilter):
+    """`sort=-created_at,name`; an unknown field is a 400, and `id` always breaks ties."""
+
+    ordering_param = "sort"
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [param.strip() for param in params.split(",")]
+            valid = {
+                item[0] for item in self.get_valid_fields(queryset, view, {"request": request})
+            }
+            bad = [term for term in fields if term.lstrip("-") not in valid or not term.strip("-")]
+            if bad:
+                raise InvalidQueryParameter(
+                    self.ordering_param, f"Cannot sort by: {', '.join(bad)}.", "invalid_sort"
+                )
+            ordering = fields
+        else:
+            ordering = list(self.get_default_ordering(view) or ["-created_at"])
+        if not any(term.lstrip("-") in ("id", "pk") for term in ordering):
+            ordering.append("id")
+        return ordering
+
+    def filter_queryset(self, request, queryset, view):
+        return queryset.order_by(*self.get_ordering(request, queryset, view))
+
+
+STANDARD_PARAMETER = re.compile(
+    r"^(?:include|sort|fields\[[a-z_]+\]|page\[(?:number|size|after|before)\]|filter\[.+)$"
+)
+
+
+def _include_paths(serializer_class, depth: int = 3, prefix: str = "") -> set[str]:
+    paths = set()
+    if depth == 0:
+        return paths
+    for name, included in getattr(serializer_class, "included_serializers", {}).items():
+        paths.add(prefix + name)
+        paths |= _include_paths(included, depth - 1, f"{prefix}{name}.")
+    return paths
+
+
+class QueryParameterValidationFilter(drf_filters.BaseFilterBackend):
+    """Refuse unknown query parameters, include paths and sparse fields with a 400."""
+
+    def filter_queryset(self, request, queryset, view):
+        from api.serializers import resource_serializer
+
+        extra = set(getattr(view, "extra_query_params", ()))
+        for parameter, values in request.query_params.lists():
+            if not (STANDARD_PARAMETER.match(parameter) or parameter in extra):
+                raise InvalidQueryParameter(parameter, f"'{parameter}' is not a known parameter.")
+            if len(values) > 1:
+                raise InvalidQueryParameter(parameter, f"'{parameter}' is given more than once.")
+        if "related_field" in view.kwargs:
+            serializer_class = view.get_related_serializer_class()
+        else:
+            serializer_class = view.get_serializer_class()
+        include = request.query_params.get("include")
+        if include:
+            known = _include_paths(serializer_class)
+            for path in include.split(","):
+                if path not in known:
+                    raise InvalidQueryParameter(
+                        "include", f"'{path}' is not an includable relationship path."
+                    )
+        for parameter, value in request.query_params.items():
+            if not parameter.startswith("fields["):
+                continue
+            type_name = parameter[len("fields[") : -1]
+            type_serializer = resource_serializer(type_name)
+            if type_serializer is None:
+                raise InvalidQueryParameter(parameter, f"'{type_name}' is not a resource type.")
+            known_fields = set(type_serializer._declared_fields) | set(type_serializer.Meta.fields)
+            for field in filter(None, value.split(",")):
+                if field not in known_fields:
+                    raise InvalidQueryParameter(
+                        parameter, f"'{field}' is not a field of '{type_name}'."
+                    )
+        return queryset

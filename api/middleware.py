@@ -1,0 +1,25 @@
+import re
+import uuid
+
+from api.context import request_id_var
+
+# A client-sent id is kept only when it is a sane token, so logs cannot be forged through it.
+CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+class RequestIdMiddleware:
+    """Give every request a trace id (kept from `X-Request-Id` when sent) and echo it back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        sent = request.META.get("HTTP_X_REQUEST_ID", "")
+        request.request_id = sent if CLIENT_REQUEST_ID.match(sent) else uuid.uuid4().hex
+        token = request_id_var.set(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-Id"] = request.request_id
+        return response

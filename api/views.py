@@ -1,0 +1,99 @@
+"""Base views: tenancy, relationship and related endpoints, for every resource."""
+
+from collections.abc import Iterable
+
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework_json_api import views as jsonapi_views
+
+
+class TenantScopedMixin:
+    """The single tenancy gate: every queryset a view touches is narrowed here."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.for_organization(self.request.auth.organization)
+
+
+class ResourceViewSetMixin(TenantScopedMixin):
+    ordering = ("-created_at",)
+    extra_query_params: tuple[str, ...] = ()
+
+    def relationship_field_names(self) -> set[str]:
+        serializer_class = self.get_serializer_class()
+        return set(getattr(serializer_class, "included_serializers", {})) | set(
+            getattr(serializer_class, "related_serializers", {})
+        )
+
+    def get_object(self):
+        if "related_field" in self.kwargs:
+            # The related endpoint's query string speaks about the related resources.
+            queryset = self.get_queryset()
+            instance = queryset.filter(pk=self.kwargs["pk"]).first() if self._valid_pk() else None
+            if instance is None:
+                raise exceptions.NotFound()
+            return instance
+        return super().get_object()
+
+    def _valid_pk(self) -> bool:
+        try:
+            self.get_queryset().model._meta.pk.to_python(self.kwargs["pk"])
+        except Exception:
+            return False
+        return True
+
+    def retrieve_related(self, request, *args, **kwargs):
+        for parameter in request.query_params:
+            if parameter.startswith("filter") or parameter == "sort":
+                raise exceptions.ParseError(
+                    f"'{parameter}' is not supported on related endpoints; "
+                    "use the related type's own collection."
+                )
+        instance = self.get_related_instance()
+        if hasattr(instance, "all"):
+            instance = instance.all()
+        if instance is None:
+            return Response(data=None)
+        if isinstance(instance, Iterable):
+            page = self.paginate_queryset(instance)
+            serializer = self.get_related_serializer(page, many=True)
+            return self.get_paginated_response(serializer.data)
+        return Response(self.get_related_serializer(instance).data)
+
+    def get_related_serializer_class(self):
+        parent = self.serializer_class
+        field_name = self.get_related_field_name()
+        serializers = {
+            **getattr(parent, "included_serializers", {}),
+            **getattr(parent, "related_serializers", {}),
+        }
+        if field_name not in serializers:
+            raise exceptions.NotFound()
+        return serializers[field_name]
+
+
+class ReadOnlyResourceViewSet(ResourceViewSetMixin, jsonapi_views.ReadOnlyModelViewSet):
+    pass
+
+
+class ResourceViewSet(ResourceViewSetMixin, jsonapi_views.ModelViewSet):
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+
+class ResourceRelationshipView(TenantScopedMixin, jsonapi_views.RelationshipView):
+    """`/api/<type>/<id>/relationships/<name>`; read-only unless a subclass opens it."""
+
+    http_method_names = ["get", "head", "options"]
+
+    def get_object(self):
+        queryset = self.get_queryset()
+        try:
+            instance = queryset.filter(pk=self.kwargs["pk"]).first()
+        except Exception:
+            instance = None
+        if instance is None:
+            raise exceptions.NotFound()
+        serializer_class = self.parent_serializer_class
+        if self.kwargs["related_field"] not in serializer_class._declared_fields:
+            raise exceptions.NotFound()
+        return instance

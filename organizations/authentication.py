@@ -1,0 +1,42 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from organizations.models import ApiKey, hash_key
+
+# Writing last_used_at on every request would turn every read into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def raw_key_from_request(request) -> str | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return request.META.get("HTTP_X_API_KEY", "").strip() or None
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <key>` or `X-API-KEY: <key>`; the key's member is the user."""
+
+    def authenticate(self, request):
+        raw_key = raw_key_from_request(request)
+        if raw_key is None:
+            return None
+        key = (
+            ApiKey.objects.active()
+            .select_related("member", "organization")
+            .filter(key_hash=hash_key(raw_key))
+            .first()
+        )
+        if key is None:
+            raise exceptions.AuthenticationFailed("The API key is not valid or was revoked.")
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            key.last_used_at = now
+        return key.member, key
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="skillport"'

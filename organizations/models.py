@@ -1,0 +1,121 @@
+import hashlib
+import secrets
+
+from django.db import models
+from django.utils import timezone
+
+from api.models import TenantModel, TenantQuerySet, UUIDModel
+
+
+class Mode(models.TextChoices):
+    TEST = "test"
+    LIVE = "live"
+
+
+class OrganizationQuerySet(TenantQuerySet):
+    organization_path = "pk"
+
+
+class Organization(UUIDModel):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Team(TenantModel):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="team_slug_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Member(TenantModel):
+    class Type(models.TextChoices):
+        USER = "user"
+        SERVICE = "service"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField()
+    image_url = models.URLField(blank=True)
+    # JSON:API reserves `type` as a member name, so the attribute is `member_type`.
+    member_type = models.CharField(max_length=20, choices=Type.choices, default=Type.USER)
+    teams = models.ManyToManyField(Team, related_name="members", blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "email"], name="member_email_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    # DRF treats `request.user` as the authenticated principal.
+    is_authenticated = True
+    is_anonymous = False
+
+
+def hash_key(raw_key: str) -> str:
+    # Keys carry 256 bits of randomness, so a fast hash is enough to make a leaked table useless.
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+class ApiKeyQuerySet(TenantQuerySet):
+    def active(self) -> "ApiKeyQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiKey(TenantModel):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=200, blank=True)
+    mode = models.CharField(max_length=4, choices=Mode.choices, default=Mode.TEST)
+    prefix = models.CharField(max_length=16, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    rate_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Requests per minute; empty for the default."
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.mode})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def set_new_key(self) -> str:
+        """Generate a fresh secret, keep only its hash, and return it (shown once)."""
+        raw_key = f"sk_{self.mode}_{secrets.token_urlsafe(32)}"
+        self.prefix = raw_key[:12]
+        self.key_hash = hash_key(raw_key)
+        return raw_key
+
+    def revoke(self) -> None:
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at", "updated_at"])

@@ -1,0 +1,60 @@
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import ApiKeyFactory
+
+JSON_API = "application/vnd.api+json"
+
+
+class JsonApiClient(APIClient):
+    """Speaks JSON:API by default and authenticates with the given key."""
+
+    def __init__(self, api_key=None, **kwargs):
+        super().__init__(**kwargs)
+        self.api_key = api_key
+        if api_key is not None:
+            self.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key.raw_key}")
+
+    def generic(self, method, path, data="", content_type=JSON_API, secure=False, **extra):
+        extra.setdefault("HTTP_ACCEPT", JSON_API)
+        return super().generic(method, path, data, content_type, secure=secure, **extra)
+
+    def post(self, path, data=None, format=None, content_type=None, **extra):
+        if content_type is None and format is None:
+            format = "vnd.api+json"
+        return super().post(path, data, format=format, content_type=content_type, **extra)
+
+    def patch(self, path, data=None, format=None, content_type=None, **extra):
+        if content_type is None and format is None:
+            format = "vnd.api+json"
+        return super().patch(path, data, format=format, content_type=content_type, **extra)
+
+
+@pytest.fixture
+def api_key(db):
+    return ApiKeyFactory()
+
+
+@pytest.fixture
+def organization(api_key):
+    return api_key.organization
+
+
+@pytest.fixture
+def client(api_key):
+    return JsonApiClient(api_key)
+
+
+@pytest.fixture
+def other_api_key(db):
+    return ApiKeyFactory()
+
+
+@pytest.fixture
+def other_client(other_api_key):
+    return JsonApiClient(other_api_key)
+
+
+@pytest.fixture
+def anonymous_client(db):
+    return JsonApiClient()
