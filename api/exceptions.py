@@ -8,11 +8,10 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.views import set_rollback
+
+from api.negotiation import JSON_API_MEDIA_TYPE
 
 logger = logging.getLogger(__name__)
-
-JSON_API_MEDIA_TYPE = "application/vnd.api+json"
 
 
 class InvalidQueryParameter(exceptions.APIException):
@@ -121,6 +120,8 @@ def errors_for(exc: exceptions.APIException, view=None) -> list[dict]:
 
 
 def exception_handler(exc, context) -> Response | None:
+    from rest_framework.views import set_rollback
+
     view = context.get("view")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) if str(exc) else None)

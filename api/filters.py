@@ -11,6 +11,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 
 import django_filters
+from django import forms
 from django.db import models
 from django.db.models import Q
 from django_filters.utils import get_model_field
@@ -61,6 +62,26 @@ def _predicates_for(model_field: models.Field) -> list[str]:
     return predicates
 
 
+class StrictBooleanField(forms.Field):
+    """`true`/`false`/`1`/`0`; anything else is an error rather than a silently ignored filter."""
+
+    values = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self.values[str(value).lower()]
+        except KeyError:
+            raise forms.ValidationError("Enter true or false.", code="invalid") from None
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 def _state_filter(path: str, predicate: str, is_text: bool):
     """`present`/`blank`/`true`/`false` take a boolean saying whether the state must hold."""
 
@@ -77,7 +98,7 @@ def _state_filter(path: str, predicate: str, is_text: bool):
                 condition = ~condition
         return queryset.filter(condition if value else ~condition)
 
-    return django_filters.BooleanFilter(field_name=path, method=method)
+    return BooleanFilter(field_name=path, method=method)
 
 
 class ResourceFilterSet(django_filters.FilterSet):
@@ -103,6 +124,8 @@ class ResourceFilterSet(django_filters.FilterSet):
                     continue
                 lookup, exclude = LOOKUP_PREDICATES[predicate]
                 filter_class, params = cls.filter_for_lookup(model_field, lookup)
+                if issubclass(filter_class, django_filters.BooleanFilter):
+                    filter_class = BooleanFilter
                 filters[name] = filter_class(
                     field_name=path, lookup_expr=lookup, exclude=exclude, **params
                 )
@@ -171,6 +194,21 @@ class FilterBackend(drf_filters.BaseFilterBackend):
                 f"'{parameter}' is not a filter of this resource." if unknown else error.message
             )
             raise InvalidQueryParameter(parameter, message) from None
+
+    def get_schema_operation_parameters(self, view):
+        filterset_class = getattr(view, "filterset_class", None) or ResourceFilterSet
+        predicates = ", ".join(PREDICATES)
+        return [
+            {
+                "name": f"filter[q][{name}]",
+                "required": False,
+                "in": "query",
+                "description": f"Ransack-style filter; also spelled filter[attr.predicate] "
+                f"(predicates: {predicates}).",
+                "schema": {"type": "string"},
+            }
+            for name in filterset_class.base_filters
+        ]
 
 
 class OrderingFilter(drf_filters.OrderingFilter):

@@ -4,8 +4,7 @@ from rest_framework import exceptions
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.utils.mediatypes import _MediaType
 
-from api.exceptions import JSON_API_MEDIA_TYPE
-
+JSON_API_MEDIA_TYPE = "application/vnd.api+json"
 ALLOWED_PARAMETERS = {"ext", "profile"}
 
 

@@ -12,7 +12,12 @@ def resource_urls(type_name: str, viewset, *, detail_pattern: str = r"[^/]+") ->
     relationship_view = type(
         f"{viewset.__name__}Relationships",
         (ResourceRelationshipView,),
-        {"queryset": viewset.queryset, "parent_serializer_class": viewset.serializer_class},
+        {
+            "queryset": viewset.queryset,
+            "parent_serializer_class": viewset.serializer_class,
+            "self_link_view_name": f"{type_name}-relationships",
+            "related_link_view_name": f"{type_name}-related",
+        },
     )
     allowed = set(viewset.http_method_names)
 

@@ -1,6 +1,8 @@
 """Base serializer: every resource object gets `links.self` and the contract's `meta`."""
 
 from rest_framework import serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import ManyRelatedField
 from rest_framework_json_api import relations
 from rest_framework_json_api import serializers as jsonapi
 
@@ -23,10 +25,27 @@ def to_one(type_name: str, **kwargs) -> relations.ResourceRelatedField:
     )
 
 
-def to_many(type_name: str, **kwargs) -> relations.ResourceRelatedField:
-    """A to-many relationship with `data` (prefetch it in the view), `links.self`/`related`."""
+class PrefetchedManyRelatedField(ManyRelatedField):
+    """Renders linkage `data` only when it is cheap: when the relation was prefetched."""
+
+    def get_attribute(self, instance):
+        if self.source not in getattr(instance, "_prefetched_objects_cache", {}):
+            raise SkipField
+        return super().get_attribute(instance)
+
+
+class ToManyRelatedField(relations.ResourceRelatedField):
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        field = super().many_init(*args, **kwargs)
+        field.__class__ = PrefetchedManyRelatedField
+        return field
+
+
+def to_many(type_name: str, **kwargs) -> ToManyRelatedField:
+    """A to-many relationship: links always, `data` when prefetched (included or declared)."""
     kwargs.setdefault("read_only", True)
-    return relations.ResourceRelatedField(
+    return ToManyRelatedField(
         many=True,
         self_link_view_name=f"{type_name}-relationships",
         related_link_view_name=f"{type_name}-related",
@@ -48,6 +67,9 @@ class ResourceSerializer(jsonapi.ModelSerializer):
         if resource_name is None:
             return
         meta.meta_fields = META_FIELDS
+        if not hasattr(meta.model, "JSONAPIMeta"):
+            # DRF-JSONAPI names a model's type from JSONAPIMeta (relationship linkage, related).
+            meta.model.JSONAPIMeta = type("JSONAPIMeta", (), {"resource_name": resource_name})
         if "url" not in cls._declared_fields:
             cls._declared_fields["url"] = serializers.HyperlinkedIdentityField(
                 view_name=f"{resource_name}-detail"
@@ -80,7 +102,9 @@ class ResourceSerializer(jsonapi.ModelSerializer):
     def get_fields(self):
         """Writable relationships only see the requesting organization's resources."""
         fields = super().get_fields()
-        organization = getattr(self.context.get("request"), "auth", None).organization
+        organization = getattr(
+            getattr(self.context.get("request"), "auth", None), "organization", None
+        )
         if organization is None:
             return fields
         for field in fields.values():

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from django.urls import reverse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework_json_api import views as jsonapi_views
@@ -12,6 +13,8 @@ class TenantScopedMixin:
 
     def get_queryset(self):
         queryset = super().get_queryset()
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no tenant
+            return queryset.none()
         return queryset.for_organization(self.request.auth.organization)
 
 
@@ -84,6 +87,17 @@ class ResourceRelationshipView(TenantScopedMixin, jsonapi_views.RelationshipView
     """`/api/<type>/<id>/relationships/<name>`; read-only unless a subclass opens it."""
 
     http_method_names = ["get", "head", "options"]
+
+    def get_links(self) -> dict[str, str]:
+        kwargs = {"pk": self.kwargs["pk"], "related_field": self.kwargs["related_field"]}
+        return {
+            "self": self.request.build_absolute_uri(
+                reverse(self.self_link_view_name, kwargs=kwargs)
+            ),
+            "related": self.request.build_absolute_uri(
+                reverse(self.related_link_view_name, kwargs=kwargs)
+            ),
+        }
 
     def get_object(self):
         queryset = self.get_queryset()

@@ -15,7 +15,8 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         limit = getattr(key, "rate_limit", None) or settings.SKILLPORT["DEFAULT_RATE_LIMIT"]
         if not key or not limit:
             return True
-        self.num_requests, self.duration = limit, 60
+        self.rate = f"{limit}/min"
+        self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
 
     def get_cache_key(self, request, view) -> str:

@@ -1,0 +1,87 @@
+"""Every error is a JSON:API error document: status, code, title, detail, source."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_error_document(response, status: int) -> dict:
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("application/vnd.api+json")
+    [error] = response.json()["errors"]
+    assert error["status"] == str(status)
+    assert {"code", "title", "detail"} <= set(error)
+    return error
+
+
+def test_unknown_url_is_json_404(client):
+    error = assert_error_document(client.get("/api/no-such-type"), 404)
+    assert error["code"] == "not_found"
+
+
+def test_unknown_id_is_404(client):
+    response = client.get("/api/organizations/00000000-0000-0000-0000-000000000000")
+    assert_error_document(response, 404)
+
+
+def test_malformed_id_is_404_not_500(client):
+    assert_error_document(client.get("/api/members/not-a-uuid"), 404)
+
+
+def test_method_not_allowed_is_405(client):
+    error = assert_error_document(client.delete("/api/organizations"), 405)
+    assert error["code"] == "method_not_allowed"
+
+
+@pytest.mark.urls("tests.api.urls")
+def test_unhandled_error_in_api_view_is_json_500(client):
+    client.raise_request_exception = False
+    error = assert_error_document(client.get("/test-api/explode"), 500)
+    assert "boom" not in error["detail"]
+
+
+@pytest.mark.urls("tests.api.urls")
+def test_unhandled_error_outside_drf_is_json_500(client):
+    client.raise_request_exception = False
+    assert_error_document(client.get("/test-api/explode-django"), 500)
+
+
+@pytest.mark.urls("tests.api.urls")
+def test_validation_error_is_422_with_pointer(client):
+    response = client.post("/test-api/teams", {"data": {"type": "teams", "attributes": {}}})
+    assert response.status_code == 422
+    pointers = {error["source"]["pointer"] for error in response.json()["errors"]}
+    assert pointers == {"/data/attributes/name", "/data/attributes/slug"}
+    assert all(error["code"] == "required" for error in response.json()["errors"])
+
+
+@pytest.mark.urls("tests.api.urls")
+def test_type_mismatch_is_409(client):
+    response = client.post(
+        "/test-api/teams", {"data": {"type": "members", "attributes": {"name": "x"}}}
+    )
+    assert_error_document(response, 409)
+
+
+@pytest.mark.urls("tests.api.urls")
+def test_id_mismatch_on_patch_is_409(client, organization):
+    from tests.factories import TeamFactory
+
+    team = TeamFactory(organization=organization)
+    response = client.patch(
+        f"/test-api/teams/{team.pk}",
+        {
+            "data": {
+                "type": "teams",
+                "id": "00000000-0000-0000-0000-000000000000",
+                "attributes": {"name": "Renamed"},
+            }
+        },
+    )
+    assert_error_document(response, 409)
+
+
+@pytest.mark.urls("tests.api.urls")
+def test_malformed_document_is_400(client):
+    response = client.generic("POST", "/test-api/teams", "{not json")
+    assert_error_document(response, 400)

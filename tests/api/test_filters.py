@@ -1,0 +1,100 @@
+"""One filter vocabulary, two spellings: filter[attr.predicate] and filter[q][attr_predicate]."""
+
+import pytest
+
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(organization):
+    return {
+        "ada": MemberFactory(organization=organization, name="Ada", email="ada@lab.test"),
+        "bob": MemberFactory(organization=organization, name="Bob", email="bob@lab.test"),
+        "cy": MemberFactory(
+            organization=organization, name="", email="cy@else.test", member_type="service"
+        ),
+    }
+
+
+def emails(response) -> set[str]:
+    assert response.status_code == 200, response.json()
+    return {item["attributes"]["email"] for item in response.json()["data"]}
+
+
+@pytest.mark.parametrize(
+    "dotted, ransack, expected",
+    [
+        ("email=ada@lab.test", "email_eq=ada@lab.test", {"ada@lab.test"}),
+        ("email.eq=ada@lab.test", "email_eq=ada@lab.test", {"ada@lab.test"}),
+        ("name.in=Ada,Bob", "name_in=Ada,Bob", {"ada@lab.test", "bob@lab.test"}),
+        ("email.cont=LAB", "email_cont=LAB", {"ada@lab.test", "bob@lab.test"}),
+        ("email.start=cy", "email_start=cy", {"cy@else.test"}),
+        ("email.end=else.test", "email_end=else.test", {"cy@else.test"}),
+        ("member_type.not_eq=user", "member_type_not_eq=user", {"cy@else.test"}),
+        ("name.blank=true", "name_blank=true", {"cy@else.test"}),
+        ("name.null=true", "name_null=true", set()),
+    ],
+)
+def test_both_spellings_agree(client, people, dotted, ransack, expected):
+    key, value = dotted.split("=", 1)
+    by_dotted = emails(client.get(f"/api/members?filter[{key}]={value}"))
+    key, value = ransack.split("=", 1)
+    by_ransack = emails(client.get(f"/api/members?filter[q][{key}]={value}"))
+    assert by_dotted == by_ransack
+    assert by_dotted - {client.api_key.member.email} == expected
+
+
+def test_not_in_and_present(client, people):
+    response = client.get("/api/members?filter[q][name_not_in]=Ada,Bob&filter[q][name_present]=1")
+    assert emails(response) == {client.api_key.member.email}
+
+
+def test_date_comparisons(client, people):
+    from urllib.parse import quote
+
+    moment = quote(people["bob"].created_at.isoformat())
+    after = client.get(f"/api/members?filter[q][created_at_gt]={moment}")
+    assert emails(after) == {"cy@else.test"}
+    upto = client.get(f"/api/members?filter[created_at.lteq]={moment}")
+    assert "cy@else.test" not in emails(upto)
+    assert "bob@lab.test" in emails(upto)
+
+
+def test_filters_combine_with_and(client, people):
+    response = client.get("/api/members?filter[email.cont]=lab&filter[q][name_start]=b")
+    assert emails(response) == {"bob@lab.test"}
+
+
+@pytest.mark.parametrize(
+    "parameter, value",
+    [
+        ("filter[nope]", "1"),
+        ("filter[q][nope_eq]", "1"),
+        ("filter[email.nope]", "1"),
+        ("filter[created_at.cont]", "1"),
+        ("filter[created_at.gt]", "not-a-date"),
+        ("filter[q][name_blank]", "maybe"),
+        ("filter[r][name_eq]", "x"),
+        ("filter", "x"),
+    ],
+)
+def test_unknown_or_invalid_filters_are_400_naming_the_parameter(client, people, parameter, value):
+    response = client.get(f"/api/members?{parameter}={value}")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["source"] == {"parameter": parameter}
+
+
+def test_apply_filters_serves_export_style_dicts(organization, people):
+    from api.filters import FilterError, apply_filters
+    from organizations.filters import MemberFilterSet
+    from organizations.models import Member
+
+    queryset = Member.objects.for_organization(organization)
+    found = apply_filters(MemberFilterSet, queryset, {"name_in": ["Ada", "Bob"]})
+    assert {m.email for m in found} == {"ada@lab.test", "bob@lab.test"}
+    with pytest.raises(FilterError) as error:
+        apply_filters(MemberFilterSet, queryset, {"shoe_size_gt": 3})
+    assert error.value.key == "shoe_size_gt"

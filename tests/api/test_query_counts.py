@@ -1,0 +1,34 @@
+"""The number of queries per list request does not grow with page size or includes."""
+
+import pytest
+
+from tests.factories import MemberFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def crowd(organization):
+    teams = [TeamFactory(organization=organization) for _ in range(5)]
+    for n in range(60):
+        MemberFactory(organization=organization).teams.add(teams[n % 5])
+
+
+@pytest.mark.parametrize("size", [1, 10, 100])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/members",
+        "/api/members?include=organization,teams",
+        "/api/teams?include=members,organization",
+        "/api/organizations?include=members.teams,teams",
+        "/api/members?page[after]=&include=teams",
+    ],
+)
+def test_query_count_is_constant(client, crowd, django_assert_max_num_queries, url, size):
+    separator = "&" if "?" in url else "?"
+    # key lookup + count + page + prefetches: independent of page size
+    with django_assert_max_num_queries(8):
+        response = client.get(f"{url}{separator}page[size]={size}")
+    assert response.status_code == 200
+    assert len(response.json()["data"]) >= 1
