@@ -19,15 +19,17 @@ class JsonApiClient(APIClient):
         extra.setdefault("HTTP_ACCEPT", JSON_API)
         return super().generic(method, path, data, content_type, secure=secure, **extra)
 
-    def post(self, path, data=None, format=None, content_type=None, **extra):
+    def _write(self, method, path, data, format, content_type, **extra):
         if content_type is None and format is None:
             format = "vnd.api+json"
-        return super().post(path, data, format=format, content_type=content_type, **extra)
+        write = getattr(super(), method)
+        return write(path, data, format=format, content_type=content_type, **extra)
+
+    def post(self, path, data=None, format=None, content_type=None, **extra):
+        return self._write("post", path, data, format, content_type, **extra)
 
     def patch(self, path, data=None, format=None, content_type=None, **extra):
-        if content_type is None and format is None:
-            format = "vnd.api+json"
-        return super().patch(path, data, format=format, content_type=content_type, **extra)
+        return self._write("patch", path, data, format, content_type, **extra)
 
 
 @pytest.fixture
