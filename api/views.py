@@ -2,10 +2,22 @@
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework_json_api import views as jsonapi_views
+
+from api.exceptions import InvalidQueryParameter
+from api.filters import QueryParameterValidationFilter
+
+
+def object_or_404(queryset, pk):
+    """The object with this pk in the (already tenant-scoped) queryset; malformed ids are 404s."""
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValidationError, ValueError):
+        raise exceptions.NotFound() from None
 
 
 class TenantScopedMixin:
@@ -30,34 +42,31 @@ class ResourceViewSetMixin(TenantScopedMixin):
 
     def get_object(self):
         if "related_field" in self.kwargs:
-            # The related endpoint's query string speaks about the related resources.
-            queryset = self.get_queryset()
-            instance = queryset.filter(pk=self.kwargs["pk"]).first() if self._valid_pk() else None
-            if instance is None:
-                raise exceptions.NotFound()
-            return instance
+            # The related endpoint's query string speaks about the related resources,
+            # so the parent is looked up without the list filters.
+            return object_or_404(self.get_queryset(), self.kwargs["pk"])
         return super().get_object()
-
-    def _valid_pk(self) -> bool:
-        try:
-            self.get_queryset().model._meta.pk.to_python(self.kwargs["pk"])
-        except Exception:
-            return False
-        return True
 
     def retrieve_related(self, request, *args, **kwargs):
         for parameter in request.query_params:
             if parameter.startswith("filter") or parameter == "sort":
-                raise exceptions.ParseError(
+                raise InvalidQueryParameter(
+                    parameter,
                     f"'{parameter}' is not supported on related endpoints; "
-                    "use the related type's own collection."
+                    "use the related type's own collection.",
                 )
+        QueryParameterValidationFilter().filter_queryset(request, None, self)
         instance = self.get_related_instance()
         if hasattr(instance, "all"):
             instance = instance.all()
         if instance is None:
             return Response(data=None)
         if isinstance(instance, Iterable):
+            include = request.query_params.get("include")
+            if include and hasattr(instance, "prefetch_related"):
+                instance = instance.prefetch_related(
+                    *(path.replace(".", "__") for path in include.split(","))
+                )
             page = self.paginate_queryset(instance)
             serializer = self.get_related_serializer(page, many=True)
             return self.get_paginated_response(serializer.data)
@@ -100,13 +109,7 @@ class ResourceRelationshipView(TenantScopedMixin, jsonapi_views.RelationshipView
         }
 
     def get_object(self):
-        queryset = self.get_queryset()
-        try:
-            instance = queryset.filter(pk=self.kwargs["pk"]).first()
-        except Exception:
-            instance = None
-        if instance is None:
-            raise exceptions.NotFound()
+        instance = object_or_404(self.get_queryset(), self.kwargs["pk"])
         serializer_class = self.parent_serializer_class
         if self.kwargs["related_field"] not in serializer_class._declared_fields:
             raise exceptions.NotFound()

@@ -48,3 +48,23 @@ def test_unknown_relationship_is_404(client, team):
 def test_relationships_are_read_only_here(client, team):
     response = client.post(f"/api/teams/{team.pk}/relationships/members", {"data": []})
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize(
+    "query, parameter",
+    [
+        ("sort=name", "sort"),
+        ("filter[name]=x", "filter[name]"),
+        ("include=nope", "include"),
+        ("colour=red", "colour"),
+    ],
+)
+def test_related_endpoint_refuses_list_parameters(client, team, query, parameter):
+    response = client.get(f"/api/teams/{team.pk}/members?{query}")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["source"] == {"parameter": parameter}
+
+
+def test_related_endpoint_include(client, team):
+    body = client.get(f"/api/teams/{team.pk}/members?include=teams").json()
+    assert {item["type"] for item in body["included"]} == {"teams"}
