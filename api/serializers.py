@@ -1,8 +1,12 @@
 """Base serializer: every resource object gets `links.self` and the contract's `meta`."""
 
+from functools import lru_cache
+from urllib.parse import quote
+
+from django.urls import get_script_prefix, reverse
 from rest_framework import serializers
 from rest_framework.fields import SkipField
-from rest_framework.relations import ManyRelatedField
+from rest_framework.relations import Hyperlink, ManyRelatedField
 from rest_framework_json_api import relations
 from rest_framework_json_api import serializers as jsonapi
 
@@ -15,14 +19,55 @@ def resource_serializer(type_name: str) -> type["ResourceSerializer"] | None:
     return _resource_serializers.get(type_name)
 
 
-def to_one(type_name: str, **kwargs) -> relations.ResourceRelatedField:
-    """A to-one relationship with `data`, `links.self` and `links.related`."""
-    kwargs.setdefault("read_only", True)
-    return relations.ResourceRelatedField(
-        self_link_view_name=f"{type_name}-relationships",
-        related_link_view_name=f"{type_name}-related",
-        **kwargs,
-    )
+# Placeholders that satisfy the URL patterns of `api.routing`, replaced by real values.
+_URL_PLACEHOLDERS = {"pk": "00000000-0000-4000-8000-00000000beef", "related_field": "placeholder"}
+
+
+@lru_cache(maxsize=1024)
+def _url_template(script_prefix: str, view_name: str, keys: tuple[str, ...]) -> str:
+    return reverse(view_name, kwargs={key: _URL_PLACEHOLDERS[key] for key in keys})
+
+
+def resource_url(view_name: str, kwargs: dict, request=None) -> str:
+    """`reverse()` for resource links, memoised per view: list pages make thousands of links."""
+    if not set(kwargs) <= set(_URL_PLACEHOLDERS):
+        url = reverse(view_name, kwargs=kwargs)
+    else:
+        url = _url_template(get_script_prefix(), view_name, tuple(sorted(kwargs)))
+        for key, value in kwargs.items():
+            url = url.replace(_URL_PLACEHOLDERS[key], quote(str(value), safe=""))
+    if request is None:
+        return url
+    try:
+        origin = request._resource_url_origin
+    except AttributeError:  # host validation is costly, so resolve the origin once a request
+        origin = request._resource_url_origin = request.build_absolute_uri("/")[:-1]
+    return origin + url
+
+
+class SelfLinkField(serializers.HyperlinkedIdentityField):
+    def get_url(self, obj, view_name, request, format):
+        return resource_url(view_name, {"pk": obj.pk}, request)
+
+
+class RelationshipLinksMixin:
+    """Memoised links and resource type: the library recomputes both for every row."""
+
+    def get_url(self, name, view_name, kwargs, request):
+        if not view_name:
+            return None
+        return Hyperlink(resource_url(view_name, kwargs, request), name)
+
+    def get_resource_type_from_included_serializer(self):
+        try:
+            return self._included_type
+        except AttributeError:
+            self._included_type = super().get_resource_type_from_included_serializer()
+            return self._included_type
+
+
+class ToOneRelatedField(RelationshipLinksMixin, relations.ResourceRelatedField):
+    pass
 
 
 class PrefetchedManyRelatedField(ManyRelatedField):
@@ -34,12 +79,22 @@ class PrefetchedManyRelatedField(ManyRelatedField):
         return super().get_attribute(instance)
 
 
-class ToManyRelatedField(relations.ResourceRelatedField):
+class ToManyRelatedField(RelationshipLinksMixin, relations.ResourceRelatedField):
     @classmethod
     def many_init(cls, *args, **kwargs):
         field = super().many_init(*args, **kwargs)
         field.__class__ = PrefetchedManyRelatedField
         return field
+
+
+def to_one(type_name: str, **kwargs) -> ToOneRelatedField:
+    """A to-one relationship with `data`, `links.self` and `links.related`."""
+    kwargs.setdefault("read_only", True)
+    return ToOneRelatedField(
+        self_link_view_name=f"{type_name}-relationships",
+        related_link_view_name=f"{type_name}-related",
+        **kwargs,
+    )
 
 
 def to_many(type_name: str, **kwargs) -> ToManyRelatedField:
@@ -71,9 +126,7 @@ class ResourceSerializer(jsonapi.ModelSerializer):
             # DRF-JSONAPI names a model's type from JSONAPIMeta (relationship linkage, related).
             meta.model.JSONAPIMeta = type("JSONAPIMeta", (), {"resource_name": resource_name})
         if "url" not in cls._declared_fields:
-            cls._declared_fields["url"] = serializers.HyperlinkedIdentityField(
-                view_name=f"{resource_name}-detail"
-            )
+            cls._declared_fields["url"] = SelfLinkField(view_name=f"{resource_name}-detail")
         meta.fields = ("url", *meta.fields, *META_FIELDS)
         _resource_serializers[resource_name] = cls
 
