@@ -1,0 +1,302 @@
+"""Writes: recording events (the outbox), webhooks, circuit handling and delivery attempts."""
+
+import base64
+import random
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from events.conf import webhook_setting
+from events.context import current_who, describe
+from events.delivery import send, subject_document
+from events.models import Event, EventCallback, EventStore, Version, Webhook, WebhookDelivery
+from events.registry import CRUD_EVENTS, Tracking, known_topics, tracking_for_model
+from events.signals import jsonable
+
+# -- recording ---------------------------------------------------------------------------------
+
+
+def _record(
+    *,
+    organization_id,
+    resource_type: str,
+    resource_id: str,
+    event: str,
+    name: str,
+    changes: dict,
+    who: dict | None,
+) -> Event:
+    with transaction.atomic():
+        store = EventStore.objects.create(
+            organization_id=organization_id,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            event=event,
+            name=name,
+            changes=changes,
+            who=who,
+        )
+        common = {
+            "organization_id": organization_id,
+            "event_store": store,
+            "resource_type": resource_type,
+            "resource_id": resource_id,
+        }
+        recorded = Event.objects.create(name=name, **common)
+        if event in CRUD_EVENTS or changes:
+            kind = event if event in CRUD_EVENTS else Version.Kind.UPDATE
+            Version.objects.create(event=kind, changes=changes, who=who, **common)
+        _queue_deliveries(recorded)
+    return recorded
+
+
+def record_change(tracking: Tracking, instance: models.Model, event: str, changes: dict) -> Event:
+    """Called by the tracked model's signals, inside the saving transaction."""
+    return _record(
+        organization_id=tracking.organization_id(instance),
+        resource_type=tracking.type_name,
+        resource_id=str(instance.pk),
+        event=event,
+        name=f"{tracking.type_name}.{event}",
+        changes=changes,
+        who=current_who(),
+    )
+
+
+def record_event(
+    instance: models.Model, name: str, changes: dict | None = None, who: Any = None
+) -> Event:
+    """Record a status change made without `save()` (e.g. `QuerySet.update()` in a worker).
+
+    `name` is `"<type>.<event>"` or just `"<event>"`; it must be a registered topic. `changes`
+    is `{attr: [old, new]}` and also becomes an audit version. Call it in the transaction of
+    the change (it opens one otherwise) so that both commit or neither does.
+    """
+    tracking = tracking_for_model(type(instance))
+    if tracking is None:
+        raise ValueError(f"{type(instance).__name__} is not tracked; call track() first.")
+    if "." not in name:
+        name = f"{tracking.type_name}.{name}"
+    if name not in known_topics() or not name.startswith(f"{tracking.type_name}."):
+        raise ValueError(f"'{name}' is not a registered topic of '{tracking.type_name}'.")
+    changes = {attr: [jsonable(old), jsonable(new)] for attr, (old, new) in (changes or {}).items()}
+    return _record(
+        organization_id=tracking.organization_id(instance),
+        resource_type=tracking.type_name,
+        resource_id=str(instance.pk),
+        event=name.split(".", 1)[1],
+        name=name,
+        changes=changes,
+        who=describe(who) if who is not None else current_who(),
+    )
+
+
+# -- the outbox --------------------------------------------------------------------------------
+
+
+def enqueue_delivery(delivery_id, run_after=None) -> None:
+    from events.tasks import deliver_webhook
+
+    task = deliver_webhook.using(run_after=run_after) if run_after else deliver_webhook
+    task.enqueue(str(delivery_id))
+
+
+def _enqueue_on_commit(delivery_ids: list, run_after=None) -> None:
+    def enqueue() -> None:
+        for delivery_id in delivery_ids:
+            enqueue_delivery(delivery_id, run_after)
+
+    if delivery_ids:
+        transaction.on_commit(enqueue)
+
+
+def _queue_deliveries(event: Event) -> None:
+    webhooks = Webhook.objects.filter(organization_id=event.organization_id, topic=event.name)
+    now = timezone.now()
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            organization_id=event.organization_id,
+            webhook_id=webhook_id,
+            event=event,
+            next_attempt_at=now,
+        )
+        for webhook_id in webhooks.values_list("pk", flat=True)
+    )
+    _enqueue_on_commit([d.pk for d in deliveries])
+
+
+def redeliver_event(event: Event) -> list[WebhookDelivery]:
+    """Send `event` again to every webhook of its topic (admin action); returns the deliveries."""
+    now = timezone.now()
+    with transaction.atomic():
+        webhooks = Webhook.objects.filter(organization_id=event.organization_id, topic=event.name)
+        deliveries = []
+        for webhook in webhooks:
+            delivery, _ = WebhookDelivery.objects.update_or_create(
+                webhook=webhook,
+                event=event,
+                defaults={
+                    "organization_id": event.organization_id,
+                    "status": WebhookDelivery.Status.PENDING,
+                    "next_attempt_at": now,
+                    "leased_until": None,
+                    "delivered_at": None,
+                },
+            )
+            deliveries.append(delivery)
+        _enqueue_on_commit([d.pk for d in deliveries])
+    return deliveries
+
+
+def due_deliveries(now=None, stale_after: float = 0.0):
+    """Pending deliveries whose time has come, whose circuit is closed and that nobody holds."""
+    now = now or timezone.now()
+    return (
+        WebhookDelivery.objects.pending()
+        .filter(
+            next_attempt_at__lte=now - timedelta(seconds=stale_after),
+            webhook__circuit_state=Webhook.CircuitState.CLOSED,
+        )
+        .filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
+        .order_by("next_attempt_at")
+    )
+
+
+def sweep(*, enqueue: bool, limit: int = 1000) -> int:
+    """Deliver (or, with `enqueue`, hand to the workers) what is due; returns the number."""
+    if enqueue:
+        now = timezone.now()
+        ids = list(
+            due_deliveries(now, float(webhook_setting("STALE_AFTER"))).values_list("pk", flat=True)[
+                :limit
+            ]
+        )
+        # Pushing them forward keeps the next sweep from queueing them again straight away.
+        WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
+        for delivery_id in ids:
+            enqueue_delivery(delivery_id)
+        return len(ids)
+    ids = list(due_deliveries().values_list("pk", flat=True)[:limit])
+    for delivery_id in ids:
+        attempt_delivery(delivery_id)
+    return len(ids)
+
+
+# -- attempts ----------------------------------------------------------------------------------
+
+
+def backoff_delay(attempts: int) -> float:
+    """Exponential backoff with jitter: between half and all of base * 2^(attempts-1), capped."""
+    base = float(webhook_setting("BACKOFF_BASE"))
+    delay = min(base * 2 ** max(attempts - 1, 0), float(webhook_setting("BACKOFF_MAX")))
+    return delay * random.uniform(0.5, 1.0)
+
+
+def _claim(delivery_id) -> WebhookDelivery | None:
+    now = timezone.now()
+    lease = now + timedelta(seconds=float(webhook_setting("LEASE_SECONDS")))
+    claimed = (
+        due_deliveries(now)
+        .filter(pk=delivery_id)
+        .update(leased_until=lease, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return None
+    return WebhookDelivery.objects.select_related(
+        "webhook", "event__event_store", "event__organization"
+    ).get(pk=delivery_id)
+
+
+def attempt_delivery(delivery_id) -> str:
+    """One attempt under a lease; returns `delivered`, `failed` or `skipped`."""
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return "skipped"
+    webhook = delivery.webhook
+    if delivery.payload is None:
+        delivery.payload = subject_document(delivery.event, webhook.include_resources)
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(payload=delivery.payload)
+    outcome = send(delivery)
+    now = timezone.now()
+    with transaction.atomic():
+        EventCallback.objects.create(
+            organization_id=delivery.organization_id,
+            webhook=webhook,
+            event=delivery.event,
+            delivery=delivery,
+            callback_url=webhook.callback_url,
+            payload=delivery.payload,
+            response_code=outcome.response_code,
+            response_message=outcome.response_message,
+        )
+        deliveries = WebhookDelivery.objects.filter(pk=delivery.pk)
+        if outcome.ok:
+            deliveries.update(
+                status=WebhookDelivery.Status.DELIVERED, delivered_at=now, leased_until=None
+            )
+            Webhook.objects.filter(pk=webhook.pk).update(circuit_failure_count=0)
+            return "delivered"
+        next_attempt_at = now + timedelta(seconds=backoff_delay(delivery.attempts))
+        deliveries.update(next_attempt_at=next_attempt_at, leased_until=None)
+        Webhook.objects.filter(pk=webhook.pk).update(
+            circuit_failure_count=F("circuit_failure_count") + 1
+        )
+        opened = Webhook.objects.filter(
+            pk=webhook.pk,
+            circuit_state=Webhook.CircuitState.CLOSED,
+            circuit_failure_count__gte=int(webhook_setting("CIRCUIT_THRESHOLD")),
+        ).update(circuit_state=Webhook.CircuitState.OPEN)
+        if not opened:
+            _enqueue_on_commit([delivery.pk], run_after=next_attempt_at)
+    return "failed"
+
+
+# -- webhooks ----------------------------------------------------------------------------------
+
+
+def new_shared_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def create_webhook(*, organization, **attributes) -> Webhook:
+    attributes.pop("circuit_state", None)
+    return Webhook.objects.create(
+        organization=organization, shared_secret=new_shared_secret(), **attributes
+    )
+
+
+@transaction.atomic
+def update_webhook(webhook: Webhook, **attributes) -> Webhook:
+    circuit_state = attributes.pop("circuit_state", None)
+    for name, value in attributes.items():
+        setattr(webhook, name, value)
+    if attributes:
+        webhook.save()
+    if circuit_state is not None:
+        set_circuit_state(webhook, circuit_state)
+    return webhook
+
+
+def set_circuit_state(webhook: Webhook, state: str) -> Webhook:
+    """Open (pause) or close (reset) the circuit; closing sends what waited straight away."""
+    with transaction.atomic():
+        if state == Webhook.CircuitState.CLOSED:
+            Webhook.objects.filter(pk=webhook.pk).update(
+                circuit_state=state, circuit_failure_count=0
+            )
+            waiting = webhook.deliveries.pending()
+            ids = list(waiting.values_list("pk", flat=True))
+            waiting.update(next_attempt_at=timezone.now(), leased_until=None)
+            _enqueue_on_commit(ids)
+        else:
+            Webhook.objects.filter(pk=webhook.pk).update(circuit_state=state)
+        webhook.refresh_from_db(fields=["circuit_state", "circuit_failure_count"])
+    return webhook
+
+
+def reset_circuit(webhook: Webhook) -> Webhook:
+    return set_circuit_state(webhook, Webhook.CircuitState.CLOSED)

@@ -1,0 +1,75 @@
+"""Signal receivers for tracked models: they run inside the saving transaction."""
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import signals
+
+_encoder = DjangoJSONEncoder()
+_OLD_VALUES = "_events_old_values"
+
+
+def jsonable(value):
+    if value is None or isinstance(value, (str, int, float, bool, list, dict)):
+        return value
+    return _encoder.default(value)
+
+
+def _values(tracking, instance, names: set[str] | None = None) -> dict:
+    return {
+        f.name: jsonable(getattr(instance, f.attname))
+        for f in tracking.tracked_fields()
+        if names is None or f.name in names or f.attname in names
+    }
+
+
+def _pre_save(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    from events.registry import tracking_for_model
+
+    tracking = tracking_for_model(sender)
+    if raw or tracking is None or instance._state.adding:
+        return
+    fields = [
+        f
+        for f in tracking.tracked_fields()
+        if update_fields is None or f.name in update_fields or f.attname in update_fields
+    ]
+    row = sender._base_manager.filter(pk=instance.pk).values(*(f.attname for f in fields)).first()
+    old = {f.name: jsonable(row[f.attname]) for f in fields} if row is not None else None
+    setattr(instance, _OLD_VALUES, old)
+
+
+def _post_save(sender, instance, created=False, raw=False, update_fields=None, **kwargs) -> None:
+    from events.registry import tracking_for_model
+    from events.services import record_change
+
+    tracking = tracking_for_model(sender)
+    if raw or tracking is None:
+        return
+    old = instance.__dict__.pop(_OLD_VALUES, None)
+    if created or old is None:
+        changes = {name: [None, value] for name, value in _values(tracking, instance).items()}
+        record_change(tracking, instance, "create", changes)
+        return
+    new = _values(tracking, instance, set(old))
+    changes = {name: [old[name], value] for name, value in new.items() if old[name] != value}
+    if changes:
+        record_change(tracking, instance, "update", changes)
+
+
+def _post_delete(sender, instance, origin=None, **kwargs) -> None:
+    from events.registry import tracking_for_model
+    from events.services import record_change
+    from organizations.models import Organization
+
+    tracking = tracking_for_model(sender)
+    if tracking is None or isinstance(origin, Organization):
+        return  # the whole organization, and its audit trail with it, is going away
+    changes = {name: [value, None] for name, value in _values(tracking, instance).items()}
+    record_change(tracking, instance, "destroy", changes)
+
+
+def connect(model: type[models.Model]) -> None:
+    uid = f"events-{model._meta.label}"
+    signals.pre_save.connect(_pre_save, sender=model, dispatch_uid=uid)
+    signals.post_save.connect(_post_save, sender=model, dispatch_uid=uid)
+    signals.post_delete.connect(_post_delete, sender=model, dispatch_uid=uid)
