@@ -8,6 +8,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit
 
+from django.db import transaction
 from django.http import HttpRequest, QueryDict
 from django.urls import NoReverseMatch, resolve, reverse
 from django.utils import timezone
@@ -64,7 +65,7 @@ def subject_document(event: Event, include: list[str]) -> dict:
         path = reverse(f"{event.resource_type}-detail", kwargs={"pk": event.resource_id})
     except NoReverseMatch:
         path = None
-    if path is not None:
+    if path is not None and event.event_store.event != "destroy":
         query = {"include": ",".join(include)} if include else {}
         request = _InternalRequest(webhook_setting("PUBLIC_URL"), path, query)
         request.request_id = str(event.pk)
@@ -73,7 +74,8 @@ def subject_document(event: Event, include: list[str]) -> dict:
             organization=event.organization, mode=None, pk=None, rate_limit=None
         )
         match = resolve(path)
-        response = match.func(request, *match.args, **match.kwargs)
+        with transaction.atomic():  # a savepoint: an error answer must not doom the caller's
+            response = match.func(request, *match.args, **match.kwargs)
         if response.status_code == 200:
             response.render()
             document = json.loads(response.content)
@@ -120,7 +122,7 @@ def send(delivery: WebhookDelivery) -> Outcome:
         check_callback_url(webhook.callback_url)  # again: DNS may have changed since creation
     except UnsafeCallbackUrl as error:
         return Outcome(False, None, str(error))
-    body = json.dumps(delivery.payload, separators=(",", ":"))
+    body = delivery.body
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "Skillport-Webhooks/1",

@@ -110,7 +110,7 @@ class WebhookDelivery(TenantModel):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     leased_until = models.DateTimeField(null=True, blank=True)
-    payload = models.JSONField(null=True, blank=True, help_text="Frozen at the first attempt.")
+    body = models.TextField(blank=True, help_text="The JSON sent, frozen at the first attempt.")
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     objects = DeliveryQuerySet.as_manager()

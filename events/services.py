@@ -1,6 +1,7 @@
 """Writes: recording events (the outbox), webhooks, circuit handling and delivery attempts."""
 
 import base64
+import json
 import random
 import secrets
 from datetime import timedelta
@@ -217,9 +218,11 @@ def attempt_delivery(delivery_id) -> str:
     if delivery is None:
         return "skipped"
     webhook = delivery.webhook
-    if delivery.payload is None:
-        delivery.payload = subject_document(delivery.event, webhook.include_resources)
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(payload=delivery.payload)
+    if not delivery.body:
+        # Frozen as text, so every retry sends (and signs) the very same bytes.
+        document = subject_document(delivery.event, webhook.include_resources)
+        delivery.body = json.dumps(document, separators=(",", ":"))
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(body=delivery.body)
     outcome = send(delivery)
     now = timezone.now()
     with transaction.atomic():
@@ -229,7 +232,7 @@ def attempt_delivery(delivery_id) -> str:
             event=delivery.event,
             delivery=delivery,
             callback_url=webhook.callback_url,
-            payload=delivery.payload,
+            payload=json.loads(delivery.body),
             response_code=outcome.response_code,
             response_message=outcome.response_message,
         )
