@@ -1,8 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
 
 from events import services
 from events.context import acting_as
 from events.models import Event, EventCallback, EventStore, Version, Webhook, WebhookDelivery
+from events.registry import known_topics
+from events.security import UnsafeCallbackUrl, check_callback_url
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -59,8 +62,33 @@ class EventCallbackInline(admin.TabularInline):
     show_change_link = True
 
 
+class WebhookAdminForm(forms.ModelForm):
+    """The same topic and callback URL rules as the API."""
+
+    callback_url = forms.URLField(max_length=2048, assume_scheme="https")
+
+    class Meta:
+        model = Webhook
+        fields = ("organization", "name", "topic", "callback_url", "include_resources")
+
+    def clean_topic(self) -> str:
+        topic = self.cleaned_data["topic"]
+        if topic not in known_topics():
+            raise forms.ValidationError(f"'{topic}' is not a known topic.")
+        return topic
+
+    def clean_callback_url(self) -> str:
+        url = self.cleaned_data["callback_url"]
+        try:
+            check_callback_url(url)
+        except UnsafeCallbackUrl as error:
+            raise forms.ValidationError(str(error)) from None
+        return url
+
+
 @admin.register(Webhook)
 class WebhookAdmin(admin.ModelAdmin):
+    form = WebhookAdminForm
     list_display = ("name", "topic", "callback_url", "circuit_state", "circuit_failure_count")
     list_filter = ("circuit_state", "topic")
     search_fields = ("name", "topic", "callback_url")

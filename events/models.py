@@ -1,8 +1,16 @@
 """The append-only event store, its two views (events, audit versions) and webhooks."""
 
+import base64
+import secrets
+
 from django.db import models
 
 from api.models import TenantModel
+
+
+def new_shared_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 class EventStore(TenantModel):
@@ -76,7 +84,7 @@ class Webhook(TenantModel):
     topic = models.CharField(max_length=128, db_index=True)
     callback_url = models.URLField(max_length=2048)
     include_resources = models.JSONField(default=list, blank=True)
-    shared_secret = models.CharField(max_length=128, editable=False)
+    shared_secret = models.CharField(max_length=128, editable=False, default=new_shared_secret)
     circuit_state = models.CharField(
         max_length=8, choices=CircuitState.choices, default=CircuitState.CLOSED
     )

@@ -1,9 +1,7 @@
 """Writes: recording events (the outbox), webhooks, circuit handling and delivery attempts."""
 
-import base64
 import json
 import random
-import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +12,14 @@ from django.utils import timezone
 from events.conf import webhook_setting
 from events.context import current_who, describe
 from events.delivery import send, subject_document
-from events.models import Event, EventCallback, EventStore, Version, Webhook, WebhookDelivery
+from events.models import (
+    Event,
+    EventCallback,
+    EventStore,
+    Version,
+    Webhook,
+    WebhookDelivery,
+)
 from events.registry import CRUD_EVENTS, Tracking, known_topics, tracking_for_model
 from events.signals import jsonable
 
@@ -253,7 +258,10 @@ def attempt_delivery(delivery_id) -> str:
             circuit_state=Webhook.CircuitState.CLOSED,
             circuit_failure_count__gte=int(webhook_setting("CIRCUIT_THRESHOLD")),
         ).update(circuit_state=Webhook.CircuitState.OPEN)
-        if not opened:
+        if opened:
+            changes = {"circuit_state": [Webhook.CircuitState.CLOSED, Webhook.CircuitState.OPEN]}
+            record_event(webhook, "update", changes=changes, who="webhook deliveries")
+        else:
             _enqueue_on_commit([delivery.pk], run_after=next_attempt_at)
     return "failed"
 
@@ -261,15 +269,9 @@ def attempt_delivery(delivery_id) -> str:
 # -- webhooks ----------------------------------------------------------------------------------
 
 
-def new_shared_secret() -> str:
-    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
-
-
 def create_webhook(*, organization, **attributes) -> Webhook:
     attributes.pop("circuit_state", None)
-    return Webhook.objects.create(
-        organization=organization, shared_secret=new_shared_secret(), **attributes
-    )
+    return Webhook.objects.create(organization=organization, **attributes)
 
 
 @transaction.atomic
@@ -286,6 +288,7 @@ def update_webhook(webhook: Webhook, **attributes) -> Webhook:
 
 def set_circuit_state(webhook: Webhook, state: str) -> Webhook:
     """Open (pause) or close (reset) the circuit; closing sends what waited straight away."""
+    previous = webhook.circuit_state
     with transaction.atomic():
         if state == Webhook.CircuitState.CLOSED:
             Webhook.objects.filter(pk=webhook.pk).update(
@@ -298,6 +301,8 @@ def set_circuit_state(webhook: Webhook, state: str) -> Webhook:
         else:
             Webhook.objects.filter(pk=webhook.pk).update(circuit_state=state)
         webhook.refresh_from_db(fields=["circuit_state", "circuit_failure_count"])
+        if previous != state:
+            record_event(webhook, "update", changes={"circuit_state": [previous, state]})
     return webhook
 
 

@@ -1,7 +1,6 @@
 import factory
 
 from events.models import Webhook
-from events.services import new_shared_secret
 from tests.factories import OrganizationFactory
 
 
@@ -13,4 +12,3 @@ class WebhookFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Hook {n}")
     topic = "teams.update"
     callback_url = "https://93.184.216.34/hooks"
-    shared_secret = factory.LazyFunction(new_shared_secret)

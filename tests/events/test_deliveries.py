@@ -11,7 +11,7 @@ from standardwebhooks import Webhook as StandardWebhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from events import registry, services
-from events.models import EventCallback, Webhook, WebhookDelivery
+from events.models import EventCallback, Webhook, WebhookDelivery, new_shared_secret
 from tests.events.api import patch_webhook
 from tests.events.factories import WebhookFactory
 from tests.factories import TeamFactory
@@ -57,7 +57,7 @@ def test_a_wrong_secret_does_not_verify(receiver, no_backoff, organization):
     sweep()
     [request] = receiver.requests
     with pytest.raises(WebhookVerificationError):
-        StandardWebhook(services.new_shared_secret()).verify(request.body, request.headers)
+        StandardWebhook(new_shared_secret()).verify(request.body, request.headers)
 
 
 def test_failing_receiver_gets_the_same_event_when_it_is_back(
