@@ -13,7 +13,22 @@ def new_shared_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-class EventStore(TenantModel):
+class AppendOnlyModel(TenantModel):
+    """Rows are written once; only their organization's deletion removes them."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError(f"{type(self).__name__} rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"{type(self).__name__} rows are append-only.")
+
+
+class EventStore(AppendOnlyModel):
     """One row per recorded change; never updated or deleted by the application."""
 
     resource_type = models.CharField(max_length=64)
@@ -34,7 +49,7 @@ class EventStore(TenantModel):
         return f"{self.name} {self.resource_id}"
 
 
-class Event(TenantModel):
+class Event(AppendOnlyModel):
     event_store = models.OneToOneField(EventStore, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=128, db_index=True)
     resource_type = models.CharField(max_length=64)
@@ -51,7 +66,7 @@ class Event(TenantModel):
         return f"{self.name} {self.resource_id}"
 
 
-class Version(TenantModel):
+class Version(AppendOnlyModel):
     class Kind(models.TextChoices):
         CREATE = "create"
         UPDATE = "update"

@@ -68,8 +68,47 @@ def _post_delete(sender, instance, origin=None, **kwargs) -> None:
     record_change(tracking, instance, "destroy", changes)
 
 
+_M2M_BEFORE = "_events_m2m_before"
+
+
+def _related_ids(instance, name: str) -> list[str]:
+    return sorted(str(pk) for pk in getattr(instance, name).values_list("pk", flat=True))
+
+
+def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
+    """Forward many-to-many edits (`member.teams.add(team)`) are updates of `instance`.
+
+    Edits made from the other side (`team.members.add(member)`) are not recorded.
+    """
+    from events.registry import tracking_for_model
+    from events.services import record_change
+
+    tracking = tracking_for_model(type(instance))
+    if reverse or tracking is None:
+        return
+    field = next(f for f in type(instance)._meta.many_to_many if f.remote_field.through is sender)
+    if field.name in tracking.exclude:
+        return
+    if action.startswith("pre_"):
+        before = sorted(
+            str(pk) for pk in getattr(instance, field.name).values_list("pk", flat=True)
+        )
+        instance.__dict__.setdefault(_M2M_BEFORE, {})[field.name] = before
+        return
+    before = instance.__dict__.get(_M2M_BEFORE, {}).pop(field.name, None)
+    if before is None:
+        return
+    after = _related_ids(instance, field.name)
+    if before != after:
+        record_change(tracking, instance, "update", {field.name: [before, after]})
+
+
 def connect(model: type[models.Model]) -> None:
     uid = f"events-{model._meta.label}"
     signals.pre_save.connect(_pre_save, sender=model, dispatch_uid=uid)
     signals.post_save.connect(_post_save, sender=model, dispatch_uid=uid)
     signals.post_delete.connect(_post_delete, sender=model, dispatch_uid=uid)
+    for field in model._meta.local_many_to_many:
+        signals.m2m_changed.connect(
+            _m2m_changed, sender=field.remote_field.through, dispatch_uid=f"{uid}-{field.name}"
+        )

@@ -136,3 +136,36 @@ def test_a_failed_write_leaves_no_event(client, organization):
     )
     assert response.status_code == 422
     assert not Event.objects.filter(name="webhooks.create").exists()
+
+
+def test_many_to_many_edits_are_audited(client, organization):
+    member = MemberFactory(organization=organization)
+    first, second = TeamFactory(organization=organization), TeamFactory(organization=organization)
+    member.teams.add(first)
+    member.teams.add(second)
+    member.teams.remove(first)
+    versions = client.get(f"/api/members/{member.pk}/versions").json()["data"]
+    changes = [v["attributes"]["changes"] for v in versions if v["attributes"]["event"] == "update"]
+    both = sorted([str(first.pk), str(second.pk)])
+    assert changes == [
+        {"teams": [both, [str(second.pk)]]},
+        {"teams": [[str(first.pk)], both]},
+        {"teams": [[], [str(first.pk)]]},
+    ]
+
+
+def test_the_store_is_append_only(organization):
+    team = TeamFactory(organization=organization)
+    for model in (EventStore, Event, Version):
+        row = model.objects.get(resource_id=str(team.pk))
+        with pytest.raises(TypeError, match="append-only"):
+            row.save()
+        with pytest.raises(TypeError, match="append-only"):
+            row.delete()
+
+
+def test_deleting_an_organization_takes_its_audit_trail(organization):
+    TeamFactory(organization=organization)
+    organization.delete()
+    assert not EventStore.objects.exists()
+    assert not Event.objects.exists()

@@ -244,3 +244,19 @@ def test_record_event_refuses_unknown_topics(organization):
         services.record_event(team, "exploded")
     with pytest.raises(ValueError, match="not tracked"):
         services.record_event(Webhook.CircuitState, "x")
+
+
+def test_a_slow_receiver_times_out_and_is_retried(receiver, organization):
+    import threading
+
+    receiver.hold = threading.Event()
+    WebhookFactory(organization=organization, callback_url=receiver.url)
+    rename(TeamFactory(organization=organization), "x")
+    with override_settings(SKILLPORT_WEBHOOKS={"TIMEOUT": 0.3, "BACKOFF_BASE": 0}):
+        sweep()
+        receiver.hold.set()
+        [callback] = EventCallback.objects.all()
+        assert callback.response_code is None
+        assert "timed out" in callback.response_message
+        sweep()
+    assert WebhookDelivery.objects.get().status == "delivered"
