@@ -36,7 +36,8 @@ def _record(
     changes: dict,
     who: dict | None,
 ) -> Event:
-    with transaction.atomic():
+    # No savepoint: if recording fails, the change it describes must not commit either.
+    with transaction.atomic(savepoint=False):
         store = EventStore.objects.create(
             organization_id=organization_id,
             resource_type=resource_type,
