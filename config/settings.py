@@ -194,6 +194,7 @@ SKILLPORT = {
 SKILLPORT_WEBHOOKS = {
     "PUBLIC_URL": os.environ.get("SKILLPORT_PUBLIC_URL", "http://localhost:8000"),
     "CIRCUIT_THRESHOLD": int(os.environ.get("SKILLPORT_WEBHOOKS_CIRCUIT_THRESHOLD", "10")),
+    "CIRCUIT_COOLDOWN": float(os.environ.get("SKILLPORT_WEBHOOKS_CIRCUIT_COOLDOWN", "3600")),
     "TIMEOUT": float(os.environ.get("SKILLPORT_WEBHOOKS_TIMEOUT", "10")),
     "LEASE_SECONDS": float(os.environ.get("SKILLPORT_WEBHOOKS_LEASE_SECONDS", "120")),
 }

@@ -92,7 +92,12 @@ class WebhookAdmin(admin.ModelAdmin):
     list_display = ("name", "topic", "callback_url", "circuit_state", "circuit_failure_count")
     list_filter = ("circuit_state", "topic")
     search_fields = ("name", "topic", "callback_url")
-    readonly_fields = ("shared_secret", "circuit_state", "circuit_failure_count")
+    readonly_fields = (
+        "shared_secret",
+        "circuit_state",
+        "circuit_failure_count",
+        "circuit_opened_at",
+    )
     inlines = [EventCallbackInline]
     actions = ["reset_circuit"]
 

@@ -9,6 +9,7 @@ DEFAULTS = {
     "BACKOFF_BASE": 30.0,  # seconds before the first retry, doubled each attempt
     "BACKOFF_MAX": 6 * 3600.0,  # cap on the retry delay
     "CIRCUIT_THRESHOLD": 10,  # consecutive failures that open the circuit
+    "CIRCUIT_COOLDOWN": 3600.0,  # an opened circuit is probed with one delivery after this
     "LEASE_SECONDS": 120.0,  # a worker killed mid-delivery frees the delivery after this
     "STALE_AFTER": 60.0,  # the sweep re-enqueues deliveries due for longer than this
     "PUBLIC_URL": "http://localhost:8000",  # base of the links inside payloads

@@ -104,6 +104,11 @@ class Webhook(TenantModel):
         max_length=8, choices=CircuitState.choices, default=CircuitState.CLOSED
     )
     circuit_failure_count = models.PositiveIntegerField(default=0)
+    circuit_opened_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When failures opened the circuit (probed after a cooldown).",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from events.conf import webhook_setting
-from events.context import current_who, describe
+from events.context import acting_as, current_who, describe
 from events.delivery import send, subject_document
 from events.models import (
     Event,
@@ -105,11 +105,11 @@ def record_event(
 # -- the outbox --------------------------------------------------------------------------------
 
 
-def enqueue_delivery(delivery_id, run_after=None) -> None:
+def enqueue_delivery(delivery_id, run_after=None, probe: bool = False) -> None:
     from events.tasks import deliver_webhook
 
     task = deliver_webhook.using(run_after=run_after) if run_after else deliver_webhook
-    task.enqueue(str(delivery_id))
+    task.enqueue(str(delivery_id), probe=probe)
 
 
 def _enqueue_on_commit(delivery_ids: list, run_after=None) -> None:
@@ -159,38 +159,62 @@ def redeliver_event(event: Event) -> list[WebhookDelivery]:
     return deliveries
 
 
-def due_deliveries(now=None, stale_after: float = 0.0):
-    """Pending deliveries whose time has come, whose circuit is closed and that nobody holds."""
+def due_deliveries(now=None, stale_after: float = 0.0, *, probe: bool = False):
+    """Pending deliveries whose time has come and that nobody holds, behind a closed circuit
+    (or, with `probe`, behind an open one: the caller owns that webhook's probe)."""
     now = now or timezone.now()
+    circuit = Webhook.CircuitState.OPEN if probe else Webhook.CircuitState.CLOSED
     return (
         WebhookDelivery.objects.pending()
         .filter(
             next_attempt_at__lte=now - timedelta(seconds=stale_after),
-            webhook__circuit_state=Webhook.CircuitState.CLOSED,
+            webhook__circuit_state=circuit,
         )
         .filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
         .order_by("next_attempt_at")
     )
 
 
-def sweep(*, enqueue: bool, limit: int = 1000) -> int:
-    """Deliver (or, with `enqueue`, hand to the workers) what is due; returns the number."""
-    if enqueue:
-        now = timezone.now()
-        ids = list(
-            due_deliveries(now, float(webhook_setting("STALE_AFTER"))).values_list("pk", flat=True)[
-                :limit
-            ]
+def _probes(now) -> list:
+    """For each circuit opened by failures longer than the cooldown ago: its oldest delivery."""
+    cooldown = timedelta(seconds=float(webhook_setting("CIRCUIT_COOLDOWN")))
+    webhooks = Webhook.objects.filter(
+        circuit_state=Webhook.CircuitState.OPEN, circuit_opened_at__lte=now - cooldown
+    )
+    probes = []
+    for webhook_id in webhooks.values_list("pk", flat=True):
+        delivery_id = (
+            due_deliveries(now, probe=True)
+            .filter(webhook_id=webhook_id)
+            .values_list("pk", flat=True)
+            .first()
         )
+        if delivery_id is not None:
+            probes.append(delivery_id)
+    return probes
+
+
+def sweep(*, enqueue: bool, limit: int = 1000) -> int:
+    """Deliver (or, with `enqueue`, hand to the workers) what is due, and probe open circuits
+    whose cooldown is over; returns the number of deliveries handled."""
+    now = timezone.now()
+    probes = _probes(now)
+    if enqueue:
+        stale_after = float(webhook_setting("STALE_AFTER"))
+        ids = list(due_deliveries(now, stale_after).values_list("pk", flat=True)[:limit])
         # Pushing them forward keeps the next sweep from queueing them again straight away.
         WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
         for delivery_id in ids:
             enqueue_delivery(delivery_id)
-        return len(ids)
+        for delivery_id in probes:
+            enqueue_delivery(delivery_id, probe=True)
+        return len(ids) + len(probes)
+    for delivery_id in probes:
+        attempt_delivery(delivery_id, probe=True)
     ids = list(due_deliveries().values_list("pk", flat=True)[:limit])
     for delivery_id in ids:
         attempt_delivery(delivery_id)
-    return len(ids)
+    return len(ids) + len(probes)
 
 
 # -- attempts ----------------------------------------------------------------------------------
@@ -203,11 +227,22 @@ def backoff_delay(attempts: int) -> float:
     return delay * random.uniform(0.5, 1.0)
 
 
-def _claim(delivery_id) -> WebhookDelivery | None:
+def _claim(delivery_id, probe: bool = False) -> WebhookDelivery | None:
     now = timezone.now()
+    if probe:
+        # One probe per cooldown: whoever moves `circuit_opened_at` forward owns it.
+        cooldown = timedelta(seconds=float(webhook_setting("CIRCUIT_COOLDOWN")))
+        webhook_id = WebhookDelivery.objects.filter(pk=delivery_id).values("webhook_id")
+        owned = Webhook.objects.filter(
+            pk__in=webhook_id,
+            circuit_state=Webhook.CircuitState.OPEN,
+            circuit_opened_at__lte=now - cooldown,
+        ).update(circuit_opened_at=now)
+        if not owned:
+            return None
     lease = now + timedelta(seconds=float(webhook_setting("LEASE_SECONDS")))
     claimed = (
-        due_deliveries(now)
+        due_deliveries(now, probe=probe)
         .filter(pk=delivery_id)
         .update(leased_until=lease, attempts=F("attempts") + 1)
     )
@@ -218,9 +253,12 @@ def _claim(delivery_id) -> WebhookDelivery | None:
     ).get(pk=delivery_id)
 
 
-def attempt_delivery(delivery_id) -> str:
-    """One attempt under a lease; returns `delivered`, `failed` or `skipped`."""
-    delivery = _claim(delivery_id)
+def attempt_delivery(delivery_id, probe: bool = False) -> str:
+    """One attempt under a lease; returns `delivered`, `failed` or `skipped`.
+
+    A `probe` is the one attempt let through an open circuit; its success closes the circuit.
+    """
+    delivery = _claim(delivery_id, probe)
     if delivery is None:
         return "skipped"
     webhook = delivery.webhook
@@ -248,6 +286,9 @@ def attempt_delivery(delivery_id) -> str:
                 status=WebhookDelivery.Status.DELIVERED, delivered_at=now, leased_until=None
             )
             Webhook.objects.filter(pk=webhook.pk).update(circuit_failure_count=0)
+            if probe:
+                with acting_as("webhook deliveries"):
+                    set_circuit_state(webhook, Webhook.CircuitState.CLOSED)
             return "delivered"
         next_attempt_at = now + timedelta(seconds=backoff_delay(delivery.attempts))
         deliveries.update(next_attempt_at=next_attempt_at, leased_until=None)
@@ -258,8 +299,10 @@ def attempt_delivery(delivery_id) -> str:
             pk=webhook.pk,
             circuit_state=Webhook.CircuitState.CLOSED,
             circuit_failure_count__gte=int(webhook_setting("CIRCUIT_THRESHOLD")),
-        ).update(circuit_state=Webhook.CircuitState.OPEN)
-        if opened:
+        ).update(circuit_state=Webhook.CircuitState.OPEN, circuit_opened_at=now)
+        if probe:
+            pass  # the circuit stays open; the next probe waits for another cooldown
+        elif opened:
             changes = {"circuit_state": [Webhook.CircuitState.CLOSED, Webhook.CircuitState.OPEN]}
             record_event(webhook, "update", changes=changes, who="webhook deliveries")
         else:
@@ -293,14 +336,17 @@ def set_circuit_state(webhook: Webhook, state: str) -> Webhook:
     with transaction.atomic():
         if state == Webhook.CircuitState.CLOSED:
             Webhook.objects.filter(pk=webhook.pk).update(
-                circuit_state=state, circuit_failure_count=0
+                circuit_state=state, circuit_failure_count=0, circuit_opened_at=None
             )
             waiting = webhook.deliveries.pending()
             ids = list(waiting.values_list("pk", flat=True))
             waiting.update(next_attempt_at=timezone.now(), leased_until=None)
             _enqueue_on_commit(ids)
         else:
-            Webhook.objects.filter(pk=webhook.pk).update(circuit_state=state)
+            # Opened by hand: a pause, never probed (`circuit_opened_at` stays empty).
+            Webhook.objects.filter(pk=webhook.pk).update(
+                circuit_state=state, circuit_opened_at=None
+            )
         webhook.refresh_from_db(fields=["circuit_state", "circuit_failure_count"])
         if previous != state:
             record_event(webhook, "update", changes={"circuit_state": [previous, state]})

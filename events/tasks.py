@@ -4,6 +4,6 @@ from events import services
 
 
 @task()
-def deliver_webhook(delivery_id: str) -> str:
+def deliver_webhook(delivery_id: str, probe: bool = False) -> str:
     """Attempt one webhook delivery (a no-op when it was delivered or is held elsewhere)."""
-    return services.attempt_delivery(delivery_id)
+    return services.attempt_delivery(delivery_id, probe=probe)

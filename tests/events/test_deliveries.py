@@ -260,3 +260,48 @@ def test_a_slow_receiver_times_out_and_is_retried(receiver, organization):
         assert "timed out" in callback.response_message
         sweep()
     assert WebhookDelivery.objects.get().status == "delivered"
+
+
+def test_an_open_circuit_is_probed_after_its_cooldown(receiver, organization):
+    webhook = WebhookFactory(organization=organization, callback_url=receiver.url)
+    receiver.statuses = [500, 500]
+    team = TeamFactory(organization=organization)
+    fast = {"BACKOFF_BASE": 0, "CIRCUIT_THRESHOLD": 2}
+    with override_settings(SKILLPORT_WEBHOOKS={**fast, "CIRCUIT_COOLDOWN": 3600}):
+        rename(team, "one")
+        rename(team, "two")
+        sweep()
+        sweep()
+        webhook.refresh_from_db()
+        assert webhook.circuit_state == "open"
+        sweep()  # still cooling down: nothing is tried
+        assert len(receiver.requests) == 2
+    with override_settings(SKILLPORT_WEBHOOKS={**fast, "CIRCUIT_COOLDOWN": 0}):
+        sweep()  # the probe succeeds: the circuit closes and what waited goes out
+        sweep()
+    webhook.refresh_from_db()
+    assert (webhook.circuit_state, webhook.circuit_failure_count) == ("closed", 0)
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
+    assert len(receiver.requests) == 4
+
+
+def test_a_failed_probe_keeps_the_circuit_open(receiver, organization):
+    webhook = WebhookFactory(organization=organization, callback_url=receiver.url)
+    receiver.statuses = [500, 500]
+    fast = {"BACKOFF_BASE": 0, "CIRCUIT_THRESHOLD": 1, "CIRCUIT_COOLDOWN": 0}
+    with override_settings(SKILLPORT_WEBHOOKS=fast):
+        rename(TeamFactory(organization=organization), "x")
+        sweep()
+        sweep()
+    webhook.refresh_from_db()
+    assert (webhook.circuit_state, webhook.circuit_failure_count) == ("open", 2)
+    assert len(receiver.requests) == 2
+
+
+def test_a_paused_circuit_is_never_probed(client, receiver, organization):
+    webhook = WebhookFactory(organization=organization, callback_url=receiver.url)
+    patch_webhook(client, webhook, circuit_state="open")
+    rename(TeamFactory(organization=organization), "x")
+    with override_settings(SKILLPORT_WEBHOOKS={"CIRCUIT_COOLDOWN": 0}):
+        sweep()
+    assert receiver.requests == []
