@@ -57,6 +57,10 @@ def known_topics() -> list[str]:
     return sorted(_topics)
 
 
+def is_topic(name: str) -> bool:
+    return name in _topics
+
+
 def tracking_for_model(model: type[models.Model]) -> Tracking | None:
     return _by_model.get(model)
 

@@ -20,7 +20,7 @@ from events.models import (
     Webhook,
     WebhookDelivery,
 )
-from events.registry import CRUD_EVENTS, Tracking, known_topics, tracking_for_model
+from events.registry import CRUD_EVENTS, Tracking, is_topic, tracking_for_model
 from events.signals import jsonable
 
 # -- recording ---------------------------------------------------------------------------------
@@ -88,7 +88,7 @@ def record_event(
         raise ValueError(f"{type(instance).__name__} is not tracked; call track() first.")
     if "." not in name:
         name = f"{tracking.type_name}.{name}"
-    if name not in known_topics() or not name.startswith(f"{tracking.type_name}."):
+    if not is_topic(name) or not name.startswith(f"{tracking.type_name}."):
         raise ValueError(f"'{name}' is not a registered topic of '{tracking.type_name}'.")
     changes = {attr: [jsonable(old), jsonable(new)] for attr, (old, new) in (changes or {}).items()}
     return _record(
