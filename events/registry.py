@@ -87,13 +87,11 @@ class AuditQuerySetDescriptor:
         ).order_by("-created_at", "-id")
 
 
-def _install(model: type[models.Model], name: str, model_path: str, *, required: bool) -> None:
+def _install(model: type[models.Model], name: str, model_path: str) -> None:
+    """Add the audit queryset attribute unless the model has its own (e.g. content `versions`)."""
     existing = getattr(model, name, None)
-    if existing is not None and not isinstance(existing, AuditQuerySetDescriptor):
-        if required:
-            raise ImproperlyConfigured(f"{model.__name__}.{name} exists; cannot track it.")
-        return
-    setattr(model, name, AuditQuerySetDescriptor(model_path))
+    if existing is None or isinstance(existing, AuditQuerySetDescriptor):
+        setattr(model, name, AuditQuerySetDescriptor(model_path))
 
 
 def track(
@@ -112,14 +110,18 @@ def track(
     """
     from events import signals
 
+    for name in ("events", "event_stores", "audit_versions"):
+        existing = getattr(model, name, None)
+        if existing is not None and not isinstance(existing, AuditQuerySetDescriptor):
+            raise ImproperlyConfigured(f"{model.__name__}.{name} exists; cannot track it.")
     tracking = Tracking(model, type_name, frozenset(exclude), organization)
     _by_model[model] = tracking
     _by_type[type_name] = tracking
     register_topic(*(f"{type_name}.{event}" for event in CRUD_EVENTS))
     register_topic(*(t if "." in t else f"{type_name}.{t}" for t in topics))
-    _install(model, "events", "events.Event", required=True)
-    _install(model, "event_stores", "events.EventStore", required=True)
-    _install(model, "audit_versions", "events.Version", required=True)
-    _install(model, "versions", "events.Version", required=False)
+    _install(model, "events", "events.Event")
+    _install(model, "event_stores", "events.EventStore")
+    _install(model, "audit_versions", "events.Version")
+    _install(model, "versions", "events.Version")
     signals.connect(model)
     return tracking

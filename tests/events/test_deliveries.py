@@ -305,3 +305,19 @@ def test_a_paused_circuit_is_never_probed(client, receiver, organization):
     with override_settings(SKILLPORT_WEBHOOKS={"CIRCUIT_COOLDOWN": 0}):
         sweep()
     assert receiver.requests == []
+
+
+def test_a_change_through_the_api_is_delivered_with_its_actor(
+    client, api_key, receiver, no_backoff, organization
+):
+    webhook = WebhookFactory(
+        organization=organization, callback_url=receiver.url, topic="webhooks.update"
+    )
+    assert patch_webhook(client, webhook, name="renamed").status_code == 200
+    sweep()
+    [request] = receiver.requests
+    payload = StandardWebhook(webhook.shared_secret).verify(request.body, request.headers)
+    assert payload["data"]["attributes"]["name"] == "renamed"
+    assert "shared_secret" not in payload["data"]["attributes"]
+    assert payload["data"]["meta"]["mode"] == "test"
+    assert payload["meta"]["event"]["who"]["id"] == str(api_key.member.pk)
