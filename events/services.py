@@ -300,12 +300,10 @@ def attempt_delivery(delivery_id, probe: bool = False) -> str:
             circuit_state=Webhook.CircuitState.CLOSED,
             circuit_failure_count__gte=int(webhook_setting("CIRCUIT_THRESHOLD")),
         ).update(circuit_state=Webhook.CircuitState.OPEN, circuit_opened_at=now)
-        if probe:
-            pass  # the circuit stays open; the next probe waits for another cooldown
-        elif opened:
+        if opened:
             changes = {"circuit_state": [Webhook.CircuitState.CLOSED, Webhook.CircuitState.OPEN]}
             record_event(webhook, "update", changes=changes, who="webhook deliveries")
-        else:
+        elif not probe:  # a failed probe leaves the circuit open until the next cooldown
             _enqueue_on_commit([delivery.pk], run_after=next_attempt_at)
     return "failed"
 
