@@ -54,9 +54,9 @@ def _record(
             "resource_id": resource_id,
         }
         recorded = Event.objects.create(name=name, **common)
-        if event in CRUD_EVENTS or changes:
-            kind = event if event in CRUD_EVENTS else Version.Kind.UPDATE
-            Version.objects.create(event=kind, changes=changes, who=who, **common)
+        # A status change (`exports.completed`) is an `update` in the audit trail.
+        kind = event if event in CRUD_EVENTS else Version.Kind.UPDATE
+        Version.objects.create(event=kind, changes=changes, who=who, **common)
         _queue_deliveries(recorded)
     return recorded
 

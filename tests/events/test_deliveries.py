@@ -11,7 +11,7 @@ from standardwebhooks import Webhook as StandardWebhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from events import registry, services
-from events.models import EventCallback, Webhook, WebhookDelivery, new_shared_secret
+from events.models import EventCallback, Version, Webhook, WebhookDelivery, new_shared_secret
 from tests.events.api import patch_webhook
 from tests.events.factories import WebhookFactory
 from tests.factories import TeamFactory
@@ -321,3 +321,10 @@ def test_a_change_through_the_api_is_delivered_with_its_actor(
     assert "shared_secret" not in payload["data"]["attributes"]
     assert payload["data"]["meta"]["mode"] == "test"
     assert payload["meta"]["event"]["who"]["id"] == str(api_key.member.pk)
+
+
+def test_a_status_change_without_changes_still_has_an_audit_version(organization, status_topic):
+    team = TeamFactory(organization=organization)
+    services.record_event(team, status_topic)
+    version = Version.objects.filter(resource_id=str(team.pk)).first()
+    assert (version.event, version.changes, version.who) == ("update", {}, None)
