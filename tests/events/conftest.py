@@ -1,6 +1,7 @@
 import pytest
 from django.test import override_settings
 
+from events import registry
 from tests.events.receiver import Receiver
 
 
@@ -22,3 +23,11 @@ def no_backoff():
     settings = {"BACKOFF_BASE": 0, "CIRCUIT_THRESHOLD": 3, "TIMEOUT": 5}
     with override_settings(SKILLPORT_WEBHOOKS=settings):
         yield settings
+
+
+@pytest.fixture
+def status_topic():
+    """A status topic of teams, as `track(..., topics=("archived",))` would declare it."""
+    registry.register_topic("teams.archived")
+    yield "teams.archived"
+    registry._topics.discard("teams.archived")

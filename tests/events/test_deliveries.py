@@ -5,13 +5,12 @@ import time
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.test import override_settings
 from standardwebhooks import Webhook as StandardWebhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from events import registry, services
-from events.models import EventCallback, Version, Webhook, WebhookDelivery, new_shared_secret
+from events import services
+from events.models import EventCallback, WebhookDelivery, new_shared_secret
 from tests.events.api import patch_webhook
 from tests.events.factories import WebhookFactory
 from tests.factories import TeamFactory
@@ -210,42 +209,6 @@ def test_sweep_can_hand_stale_deliveries_to_the_workers(organization):
     assert DBTaskResult.objects.count() == 1
 
 
-@pytest.fixture
-def status_topic():
-    registry.register_topic("teams.archived")
-    yield "teams.archived"
-    registry._topics.discard("teams.archived")
-
-
-def test_status_change_through_queryset_update_is_recorded(
-    client, receiver, no_backoff, organization, status_topic
-):
-    WebhookFactory(organization=organization, callback_url=receiver.url, topic=status_topic)
-    team = TeamFactory(organization=organization, name="Live")
-    with transaction.atomic():
-        type(team).objects.filter(pk=team.pk).update(name="Archived")
-        services.record_event(
-            team, "archived", changes={"name": ["Live", "Archived"]}, who="worker"
-        )
-    sweep()
-
-    events = client.get(f"/api/teams/{team.pk}/events").json()["data"]
-    assert [e["attributes"]["name"] for e in events] == ["teams.archived", "teams.create"]
-    version = client.get(f"/api/teams/{team.pk}/versions").json()["data"][0]["attributes"]
-    assert version["event"] == "update"
-    assert version["changes"] == {"name": ["Live", "Archived"]}
-    assert version["who"] == {"type": "system", "name": "worker"}
-    assert json.loads(receiver.requests[0].body)["meta"]["event"]["name"] == "teams.archived"
-
-
-def test_record_event_refuses_unknown_topics(organization):
-    team = TeamFactory(organization=organization)
-    with pytest.raises(ValueError, match="not a registered topic"):
-        services.record_event(team, "exploded")
-    with pytest.raises(ValueError, match="not tracked"):
-        services.record_event(Webhook.CircuitState, "x")
-
-
 def test_a_slow_receiver_times_out_and_is_retried(receiver, organization):
     import threading
 
@@ -321,10 +284,3 @@ def test_a_change_through_the_api_is_delivered_with_its_actor(
     assert "shared_secret" not in payload["data"]["attributes"]
     assert payload["data"]["meta"]["mode"] == "test"
     assert payload["meta"]["event"]["who"]["id"] == str(api_key.member.pk)
-
-
-def test_a_status_change_without_changes_still_has_an_audit_version(organization, status_topic):
-    team = TeamFactory(organization=organization)
-    services.record_event(team, status_topic)
-    version = Version.objects.filter(resource_id=str(team.pk)).first()
-    assert (version.event, version.changes, version.who) == ("update", {}, None)
