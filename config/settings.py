@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "organizations",
     "skills",
     "exports",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "events.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -92,6 +94,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A change and its event/audit/webhook outbox rows commit together, or not at all.
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -184,6 +188,15 @@ SPECTACULAR_SETTINGS = {
 SKILLPORT = {
     # Requests a minute per API key when the key sets no limit of its own; 0 means unlimited.
     "DEFAULT_RATE_LIMIT": int(os.environ.get("SKILLPORT_DEFAULT_RATE_LIMIT", "0")),
+}
+
+# Webhook deliveries (see events/conf.py for every key and its default).
+SKILLPORT_WEBHOOKS = {
+    "PUBLIC_URL": os.environ.get("SKILLPORT_PUBLIC_URL", "http://localhost:8000"),
+    "CIRCUIT_THRESHOLD": int(os.environ.get("SKILLPORT_WEBHOOKS_CIRCUIT_THRESHOLD", "10")),
+    "CIRCUIT_COOLDOWN": float(os.environ.get("SKILLPORT_WEBHOOKS_CIRCUIT_COOLDOWN", "3600")),
+    "TIMEOUT": float(os.environ.get("SKILLPORT_WEBHOOKS_TIMEOUT", "10")),
+    "LEASE_SECONDS": float(os.environ.get("SKILLPORT_WEBHOOKS_LEASE_SECONDS", "120")),
 }
 
 LOGGING = {

@@ -1,4 +1,5 @@
 from api.serializers import ResourceSerializer, to_many, to_one
+from events.serializers import audited
 from organizations.models import Member, Organization, Team
 
 
@@ -17,6 +18,7 @@ class OrganizationSerializer(ResourceSerializer):
         fields = ("name", "slug", "created_at", "updated_at", "members", "teams")
 
 
+@audited
 class TeamSerializer(ResourceSerializer):
     organization = to_one("teams")
     members = to_many("teams")
@@ -32,6 +34,7 @@ class TeamSerializer(ResourceSerializer):
         fields = ("name", "slug", "created_at", "updated_at", "organization", "members")
 
 
+@audited
 class MemberSerializer(ResourceSerializer):
     organization = to_one("members")
     teams = to_many("members")

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class EventsConfig(AppConfig):
+    name = "events"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from events.models import Webhook
+        from events.registry import track
+
+        track(
+            Webhook,
+            type_name="webhooks",
+            exclude=("updated_at", "shared_secret", "circuit_failure_count"),
+        )

@@ -1,0 +1,144 @@
+"""Building and sending one webhook request (Standard Webhooks signing, JSON:API payload)."""
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from urllib.parse import urlencode, urlsplit
+
+from django.db import transaction
+from django.http import HttpRequest, QueryDict
+from django.urls import NoReverseMatch, resolve, reverse
+from django.utils import timezone
+from standardwebhooks import Webhook as Signer
+
+from events.conf import webhook_setting
+from events.models import Event, WebhookDelivery
+from events.security import UnsafeCallbackUrl, check_callback_url
+
+MESSAGE_LIMIT = 2000
+
+
+class _InternalRequest(HttpRequest):
+    """A GET that never crossed the network, built to render a resource as the API would."""
+
+    def __init__(self, url: str, path: str, query: dict[str, str]):
+        super().__init__()
+        base = urlsplit(url)
+        self.method = "GET"
+        self.path = self.path_info = path
+        self._scheme = base.scheme or "http"
+        self.META = {
+            "HTTP_HOST": base.netloc,
+            "SERVER_NAME": base.hostname or "localhost",
+            "SERVER_PORT": str(base.port or (443 if self._scheme == "https" else 80)),
+            "HTTP_ACCEPT": "application/vnd.api+json",
+            "QUERY_STRING": urlencode(query),
+            "REQUEST_METHOD": "GET",
+        }
+        self.GET = QueryDict(self.META["QUERY_STRING"])
+
+    def _get_scheme(self) -> str:
+        return self._scheme
+
+
+def _event_meta(event: Event) -> dict:
+    store = event.event_store
+    return {
+        "id": str(event.pk),
+        "name": event.name,
+        "created_at": event.created_at.isoformat(),
+        "changes": store.changes,
+        "who": store.who,
+    }
+
+
+def subject_document(event: Event, include: list[str]) -> dict:
+    """The subject as `GET /api/<type>/<id>?include=...` answers it now, plus `meta.event`.
+
+    A subject that no longer exists (a destroy event) is described from its last values.
+    """
+    document = None
+    try:
+        path = reverse(f"{event.resource_type}-detail", kwargs={"pk": event.resource_id})
+    except NoReverseMatch:
+        path = None
+    if path is not None and event.event_store.event != "destroy":
+        query = {"include": ",".join(include)} if include else {}
+        request = _InternalRequest(webhook_setting("PUBLIC_URL"), path, query)
+        request.request_id = str(event.pk)
+        request._force_auth_user = SimpleNamespace(is_authenticated=True, pk=None)
+        mode = (event.event_store.who or {}).get("mode")  # the key mode behind the change
+        request._force_auth_token = SimpleNamespace(
+            organization=event.organization, mode=mode, pk=None, rate_limit=None
+        )
+        match = resolve(path)
+        with transaction.atomic():  # a savepoint: an error answer must not doom the caller's
+            response = match.func(request, *match.args, **match.kwargs)
+        if response.status_code == 200:
+            response.render()
+            document = json.loads(response.content)
+    if document is None:
+        last_values = {name: pair[0] for name, pair in event.event_store.changes.items()}
+        document = {
+            "data": {
+                "type": event.resource_type,
+                "id": event.resource_id,
+                "attributes": last_values,
+            }
+        }
+    document["meta"] = {**document.get("meta", {}), "event": _event_meta(event)}
+    return document
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    response_code: int | None
+    response_message: str
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is a failed delivery, never a hop to another host
+
+
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
+
+
+def sign(secret: str, message_id: str, timestamp: datetime, body: str) -> dict[str, str]:
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(timestamp.timestamp())),
+        "webhook-signature": Signer(secret).sign(message_id, timestamp, body),
+    }
+
+
+def send(delivery: WebhookDelivery) -> Outcome:
+    """POST the delivery's payload to its webhook; never raises for network problems."""
+    webhook = delivery.webhook
+    try:
+        check_callback_url(webhook.callback_url)  # again: DNS may have changed since creation
+    except UnsafeCallbackUrl as error:
+        return Outcome(False, None, str(error))
+    body = delivery.body
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Skillport-Webhooks/1",
+        **sign(webhook.shared_secret, str(delivery.pk), timezone.now(), body),
+    }
+    request = urllib.request.Request(
+        webhook.callback_url, data=body.encode(), headers=headers, method="POST"
+    )
+    try:
+        with _opener.open(request, timeout=float(webhook_setting("TIMEOUT"))) as response:
+            text = response.read(MESSAGE_LIMIT).decode(errors="replace")
+            return Outcome(200 <= response.status < 300, response.status, text or response.reason)
+    except urllib.error.HTTPError as error:
+        text = error.read(MESSAGE_LIMIT).decode(errors="replace") if error.fp else ""
+        return Outcome(False, error.code, text or str(error.reason))
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        return Outcome(False, None, f"{type(reason).__name__}: {reason}"[:MESSAGE_LIMIT])

@@ -1,0 +1,29 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from events import services
+
+
+class Command(BaseCommand):
+    help = (
+        "Deliver due webhook deliveries now, or with --enqueue hand the stale ones back to "
+        "the workers. With --loop it keeps sweeping (run it next to `db_worker`)."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--enqueue", action="store_true", help="Enqueue tasks instead of delivering here."
+        )
+        parser.add_argument("--loop", action="store_true", help="Sweep until interrupted.")
+        parser.add_argument("--interval", type=float, default=30.0, help="Seconds between sweeps.")
+        parser.add_argument("--limit", type=int, default=1000, help="Deliveries per sweep.")
+
+    def handle(self, *args, enqueue: bool, loop: bool, interval: float, limit: int, **options):
+        while True:
+            count = services.sweep(enqueue=enqueue, limit=limit)
+            verb = "enqueued" if enqueue else "attempted"
+            self.stdout.write(f"{count} deliveries {verb}")
+            if not loop:
+                return
+            time.sleep(interval)
