@@ -8,7 +8,6 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.views import set_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +120,9 @@ def errors_for(exc: exceptions.APIException, view=None) -> list[dict]:
 
 
 def exception_handler(exc, context) -> Response | None:
+    # Imported here: rest_framework.views loads the negotiation class, which imports this module.
+    from rest_framework.views import set_rollback
+
     view = context.get("view")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) if str(exc) else None)

@@ -79,25 +79,40 @@ requires_postgres = pytest.mark.skipif(
 )
 
 
-def worker_process(media: Path, *args: str, **env: str) -> subprocess.Popen:
-    """A real `manage.py db_worker` process on the test database."""
+def process_env(media: Path, **env: str) -> dict[str, str]:
+    """The environment of a process that works on the test database and files."""
     params = connection.settings_dict
     url = (
         f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
         f"/{params['NAME']}"
     )
-    environment = {
+    return {
         **os.environ,
         "DATABASE_URL": url,
         "MEDIA_ROOT": str(media),
         "DB_CONN_MAX_AGE": "0",
         **env,
     }
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--interval", "0.1",
-         *args],
+
+
+def manage(media: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=environment,
+        env=process_env(media, **env),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def worker_process(media: Path, *args: str, **env: str) -> subprocess.Popen:
+    """A real `manage.py db_worker` process on the test database."""
+    command = ["manage.py", "db_worker", "--no-startup-delay", "--interval", "0.1", *args]
+    return subprocess.Popen(
+        [sys.executable, *command],
+        cwd=ROOT,
+        env=process_env(media, **env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
