@@ -21,7 +21,8 @@ from typing import Any, BinaryIO
 from uuid import UUID
 
 import orjson
-from django.db import models
+from django.db import connection, models
+from django.db.models import F, Func
 
 from exports import registry
 from exports.registry import Exportable, Relationship
@@ -44,6 +45,14 @@ class Plan:
     @property
     def paths(self) -> list[str]:
         return [self.exportable.attributes[name] for name in self.columns]
+
+    def expressions(self) -> list:
+        """The columns to select; on PostgreSQL uuids and timestamps arrive as final text."""
+        model = self.exportable.model
+        return [_as_output(model, path) for path in self.paths]
+
+    def field_kinds(self) -> list[type]:
+        return [type(registry._model_field(self.exportable.model, p)) for p in self.paths]
 
     def flat_columns(self, prefix: str = "") -> list[str]:
         names = [prefix + name for name in self.columns]
@@ -115,13 +124,53 @@ def build_plan(
 # -- reading -------------------------------------------------------------------------------------
 
 
-def _keys(plan: Plan) -> list[str]:
+class AsText(Func):
+    """PostgreSQL: `uuid::text` (what `str(UUID)` gives); elsewhere the column itself."""
+
+    template = "%(expressions)s"
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s)::text", **extra)
+
+
+class IsoTimestamp(Func):
+    """PostgreSQL: the ISO 8601 text DRF renders (`...T07:02:47.123456Z`, no fraction when it
+    is zero), formatted by the database; elsewhere the column itself."""
+
+    template = "%(expressions)s"
+    postgresql_template = (
+        "regexp_replace(to_char((%(expressions)s) AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '\\.000000Z$', 'Z')"
+    )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template=self.postgresql_template, **extra)
+
+
+def _as_output(model, path: str):
+    model_field = registry._model_field(model, path)
+    if model_field.is_relation:  # a key: the related model's primary key
+        model_field = model_field.related_model._meta.pk
+    if isinstance(model_field, models.UUIDField):
+        return AsText(F(path), output_field=model_field)
+    if isinstance(model_field, models.DateTimeField):
+        return IsoTimestamp(F(path), output_field=model_field)
+    return F(path)
+
+
+def _keys(plan: Plan) -> list:
     """Extra columns a level needs for its children: its pk and to-one foreign keys."""
+    if not plan.children:
+        return []
     keys = ["pk"]
     for relationship, _ in plan.children:
         if relationship.parent_key and relationship.parent_key not in keys:
             keys.append(relationship.parent_key)
     return keys
+
+
+def _key_expressions(plan: Plan) -> list:
+    return [_as_output(plan.exportable.model, key) for key in _keys(plan)]
 
 
 def _records(plan: Plan, rows: list[tuple], offset: int, organization) -> list[dict]:
@@ -132,15 +181,16 @@ def _records(plan: Plan, rows: list[tuple], offset: int, organization) -> list[d
     records = [dict(zip(columns, row[offset : offset + width], strict=True)) for row in rows]
     for relationship, child in plan.children:
         child_qs = child.exportable.queryset(organization)
-        child_keys = _keys(child)
         if relationship.parent_key:
             position = offset + width + keys.index(relationship.parent_key)
             wanted = {row[position] for row in rows if row[position] is not None}
-            found = child_qs.filter(pk__in=wanted).values_list(*child.paths, *child_keys)
+            found = child_qs.filter(pk__in=wanted).values_list(
+                *child.expressions(), *_key_expressions(child), _as_output(child.exportable.model, "pk")
+            )
             child_rows = list(found)
             by_pk = dict(
                 zip(
-                    (r[len(child.columns)] for r in child_rows),
+                    (r[-1] for r in child_rows),
                     _records(child, child_rows, 0, organization),
                     strict=True,
                 )
@@ -154,7 +204,11 @@ def _records(plan: Plan, rows: list[tuple], offset: int, organization) -> list[d
             found = (
                 child_qs.filter(**{f"{lookup}__in": parents})
                 .order_by(*child.exportable.ordering)
-                .values_list(lookup, *child.paths, *child_keys)
+                .values_list(
+                    _as_output(child.exportable.model, lookup),
+                    *child.expressions(),
+                    *_key_expressions(child),
+                )
             )
             child_rows = list(found)
             grouped: dict[Any, list] = defaultdict(list)
@@ -167,13 +221,18 @@ def _records(plan: Plan, rows: list[tuple], offset: int, organization) -> list[d
     return records
 
 
-def stream_records(
-    plan: Plan, queryset: models.QuerySet, organization, chunk_size: int
-) -> Iterator[list[dict]]:
-    """Yield lists of records (at most `chunk_size`) read from a server-side cursor."""
-    rows = queryset.values_list(*plan.paths, *_keys(plan)).iterator(chunk_size=chunk_size)
+def stream_rows(plan: Plan, queryset: models.QuerySet, chunk_size: int) -> Iterator[list[tuple]]:
+    """Yield lists of rows (at most `chunk_size`) read from a server-side cursor."""
+    rows = queryset.values_list(*plan.expressions(), *_key_expressions(plan)).iterator(
+        chunk_size=chunk_size
+    )
     while chunk := list(islice(rows, chunk_size)):
-        yield _records(plan, chunk, 0, organization)
+        yield chunk
+
+
+def build_records(plan: Plan, rows: list[tuple], organization) -> list[dict]:
+    """Rows of `stream_rows` as flat dicts, their includes fetched and nested by name."""
+    return _records(plan, rows, 0, organization)
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -203,6 +262,17 @@ def _cell(value: Any) -> Any:
     return str(value)
 
 
+# Field types whose values the csv module writes right (str, int, None; uuids and timestamps
+# arrive as text on PostgreSQL, and are converted on other databases).
+SAME_IN_CSV = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.FloatField,
+)
+TEXT_ON_POSTGRESQL = (models.UUIDField, models.DateTimeField)
+
+
 def _pluck(value: Any, parts: list[str]) -> Any:
     if isinstance(value, list):
         return [_pluck(item, parts) for item in value]
@@ -215,11 +285,13 @@ class Writer:
     extension = ""
     content_type = "application/gzip"
 
-    def __init__(self, target: BinaryIO, plan: Plan, compresslevel: int = 6):
+    def __init__(self, target: BinaryIO, plan: Plan, organization, compresslevel: int = 6):
         self.gzip = gzip.GzipFile(fileobj=target, mode="wb", compresslevel=compresslevel, mtime=0)
         self.plan = plan
+        self.organization = organization
 
-    def write(self, records: list[dict]) -> None:
+    def write(self, rows: list[tuple]) -> None:
+        """Write one chunk of `stream_rows`."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -236,9 +308,10 @@ class JsonWriter(Writer):
         self.gzip.write(b"[")
         self.empty = True
 
-    def write(self, records: list[dict]) -> None:
-        if not records:
+    def write(self, rows: list[tuple]) -> None:
+        if not rows:
             return
+        records = build_records(self.plan, rows, self.organization)
         data = orjson.dumps(records, default=_json_default, option=JSON_OPTIONS)
         if not self.empty:
             self.gzip.write(b",")
@@ -258,27 +331,44 @@ class CsvWriter(Writer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.text = io.TextIOWrapper(self.gzip, encoding="utf-8", newline="", write_through=True)
-        self.csv = csv.writer(self.text)
+        self.buffer = io.StringIO()
+        self.csv = csv.writer(self.buffer)
         header = self.plan.flat_columns()
         self.csv.writerow(header)
-        self.simple = not self.plan.children
-        self.columns = self.plan.columns
         self.dotted = [name.split(".") for name in header]
+        # Without includes, rows go straight to the csv module; only the columns whose values
+        # are not already text or numbers are converted.
+        self.simple = not self.plan.children
+        same = SAME_IN_CSV + (TEXT_ON_POSTGRESQL if connection.vendor == "postgresql" else ())
+        self.convert = [
+            index
+            for index, kind in enumerate(self.plan.field_kinds())
+            if not issubclass(kind, same)
+        ]
+        self._flush()
 
-    def write(self, records: list[dict]) -> None:
-        if self.simple:
-            columns = self.columns
-            rows = ([_cell(record[name]) for name in columns] for record in records)
+    def _flush(self) -> None:
+        self.gzip.write(self.buffer.getvalue().encode())
+        self.buffer.seek(0)
+        self.buffer.truncate()
+
+    def write(self, rows: list[tuple]) -> None:
+        if self.simple and not self.convert:
+            self.csv.writerows(rows)
+        elif self.simple:
+            convert = self.convert
+            for row in rows:
+                row = list(row)
+                for index in convert:
+                    row[index] = _cell(row[index])
+                self.csv.writerow(row)
         else:
             dotted = self.dotted
-            rows = ([_cell(_pluck(record, parts)) for parts in dotted] for record in records)
-        self.csv.writerows(rows)
-
-    def close(self) -> None:
-        self.text.flush()
-        self.text.detach()
-        super().close()
+            records = build_records(self.plan, rows, self.organization)
+            self.csv.writerows(
+                [_cell(_pluck(record, parts)) for parts in dotted] for record in records
+            )
+        self._flush()
 
 
 WRITERS: dict[str, Callable[..., Writer]] = {"json": JsonWriter, "csv": CsvWriter}

@@ -118,12 +118,10 @@ def perform_export(export: Export, heartbeat: Heartbeat) -> None:
                     f"The filters select {total} records; an export may have at most {limit}."
                 )
             heartbeat.beat(0, force=True, records_total=total)
-            writer = writer_class(temp, plan, compresslevel=level)
-            for records in engine.stream_records(
-                plan, queryset, export.organization, chunk_size
-            ):
-                writer.write(records)
-                exported += len(records)
+            writer = writer_class(temp, plan, export.organization, compresslevel=level)
+            for rows in engine.stream_rows(plan, queryset, chunk_size):
+                writer.write(rows)
+                exported += len(rows)
                 heartbeat.beat(exported)
                 if pause:
                     time.sleep(pause)
