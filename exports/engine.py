@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 from uuid import UUID
 
 import orjson
-from django.db import connection, models
+from django.db import models
 from django.db.models import F, Func
 
 from exports import registry
@@ -69,9 +69,9 @@ def _include_tree(exportable: Exportable, includes: list[str], dry: bool) -> dic
             relationships = current.includable(dry)
             if part not in relationships:
                 raise PlanError(
-                    "includes", f"'{path}' is not an includable relationship of "
-                    f"'{exportable.type_name}'."
-                )  # fmt: skip
+                    "includes",
+                    f"'{path}' is not an includable relationship of '{exportable.type_name}'.",
+                )
             current = relationships[part].target()
             node = node.setdefault(part, {})
     return tree
@@ -99,9 +99,7 @@ def _build(exportable: Exportable, tree: dict, patterns: list[str], dry: bool, p
     return plan
 
 
-def build_plan(
-    type_name: str, includes: list[str], fields: list[str], dry: bool
-) -> Plan:
+def build_plan(type_name: str, includes: list[str], fields: list[str], dry: bool) -> Plan:
     """Validate includes and field patterns against the declaration (PlanError names which)."""
     try:
         exportable = registry.get(type_name)
@@ -124,8 +122,36 @@ def build_plan(
 # -- reading -------------------------------------------------------------------------------------
 
 
+def _iso_text(value: Any) -> Any:
+    """A timestamp as DRF renders it: `2026-11-24T07:02:47.123456Z` (no fraction when zero)."""
+    if isinstance(value, str):  # PostgreSQL's text output in UTC: `2026-11-24 07:02:47.12+00`
+        if value.endswith("+00"):
+            text = value[:-3]
+            if len(text) > 19:
+                text = text.ljust(26, "0")
+            return f"{text[:10]}T{text[11:]}Z"
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return orjson.dumps(value, option=JSON_OPTIONS)[1:-1].decode()
+    return value
+
+
+class TimestampText(models.DateTimeField):
+    """Output field: timestamps leave the database as final ISO 8601 text."""
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else _iso_text(value)
+
+
+class UuidText(models.UUIDField):
+    """Output field: uuids leave the database as text (`str(UUID)`)."""
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else str(value)
+
+
 class AsText(Func):
-    """PostgreSQL: `uuid::text` (what `str(UUID)` gives); elsewhere the column itself."""
+    """`(column)::text` on PostgreSQL (cheap, done by the server); the column elsewhere."""
 
     template = "%(expressions)s"
 
@@ -133,28 +159,14 @@ class AsText(Func):
         return self.as_sql(compiler, connection, template="(%(expressions)s)::text", **extra)
 
 
-class IsoTimestamp(Func):
-    """PostgreSQL: the ISO 8601 text DRF renders (`...T07:02:47.123456Z`, no fraction when it
-    is zero), formatted by the database; elsewhere the column itself."""
-
-    template = "%(expressions)s"
-    postgresql_template = (
-        "regexp_replace(to_char((%(expressions)s) AT TIME ZONE 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '\\.000000Z$', 'Z')"
-    )
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template=self.postgresql_template, **extra)
-
-
 def _as_output(model, path: str):
     model_field = registry._model_field(model, path)
     if model_field.is_relation:  # a key: the related model's primary key
         model_field = model_field.related_model._meta.pk
     if isinstance(model_field, models.UUIDField):
-        return AsText(F(path), output_field=model_field)
+        return AsText(F(path), output_field=UuidText())
     if isinstance(model_field, models.DateTimeField):
-        return IsoTimestamp(F(path), output_field=model_field)
+        return AsText(F(path), output_field=TimestampText())
     return F(path)
 
 
@@ -185,7 +197,9 @@ def _records(plan: Plan, rows: list[tuple], offset: int, organization) -> list[d
             position = offset + width + keys.index(relationship.parent_key)
             wanted = {row[position] for row in rows if row[position] is not None}
             found = child_qs.filter(pk__in=wanted).values_list(
-                *child.expressions(), *_key_expressions(child), _as_output(child.exportable.model, "pk")
+                *child.expressions(),
+                *_key_expressions(child),
+                _as_output(child.exportable.model, "pk"),
             )
             child_rows = list(found)
             by_pk = dict(
@@ -212,8 +226,9 @@ def _records(plan: Plan, rows: list[tuple], offset: int, organization) -> list[d
             )
             child_rows = list(found)
             grouped: dict[Any, list] = defaultdict(list)
-            for row, record in zip(child_rows, _records(child, child_rows, 1, organization),
-                                   strict=True):  # fmt: skip
+            for row, record in zip(
+                child_rows, _records(child, child_rows, 1, organization), strict=True
+            ):
                 grouped[row[0]].append(record)
             for record, parent in zip(records, parents, strict=True):
                 value = grouped.get(parent, [])
@@ -262,15 +277,16 @@ def _cell(value: Any) -> Any:
     return str(value)
 
 
-# Field types whose values the csv module writes right (str, int, None; uuids and timestamps
-# arrive as text on PostgreSQL, and are converted on other databases).
+# Field types whose values the csv module writes right: text, numbers, None (uuids and
+# timestamps arrive as text, see `_as_output`).
 SAME_IN_CSV = (
     models.CharField,
     models.TextField,
     models.IntegerField,
     models.FloatField,
+    models.UUIDField,
+    models.DateTimeField,
 )
-TEXT_ON_POSTGRESQL = (models.UUIDField, models.DateTimeField)
 
 
 def _pluck(value: Any, parts: list[str]) -> Any:
@@ -339,11 +355,10 @@ class CsvWriter(Writer):
         # Without includes, rows go straight to the csv module; only the columns whose values
         # are not already text or numbers are converted.
         self.simple = not self.plan.children
-        same = SAME_IN_CSV + (TEXT_ON_POSTGRESQL if connection.vendor == "postgresql" else ())
         self.convert = [
             index
             for index, kind in enumerate(self.plan.field_kinds())
-            if not issubclass(kind, same)
+            if not issubclass(kind, SAME_IN_CSV)
         ]
         self._flush()
 
@@ -353,15 +368,30 @@ class CsvWriter(Writer):
         self.buffer.truncate()
 
     def write(self, rows: list[tuple]) -> None:
-        if self.simple and not self.convert:
-            self.csv.writerows(rows)
-        elif self.simple:
-            convert = self.convert
+        if self.simple:
+            convert, write, writerow = self.convert, self.buffer.write, self.csv.writerow
+            width = len(self.plan.columns) - 1
             for row in rows:
-                row = list(row)
-                for index in convert:
-                    row[index] = _cell(row[index])
-                self.csv.writerow(row)
+                if convert:
+                    row = list(row)
+                    for index in convert:
+                        row[index] = _cell(row[index])
+                # Fast path: a row of text that needs no quoting is joined as is.
+                try:
+                    line = ",".join(row)
+                except TypeError:  # None or a number: let the csv module write it
+                    writerow(row)
+                    continue
+                if (
+                    line.count(",") == width
+                    and '"' not in line
+                    and "\n" not in line
+                    and ("\r" not in line)
+                ):
+                    write(line)
+                    write("\r\n")
+                else:
+                    writerow(row)
         else:
             dotted = self.dotted
             records = build_records(self.plan, rows, self.organization)

@@ -248,9 +248,7 @@ def sweep_leases(model: type[LeasedJob], *, requeue: bool = True) -> dict[str, i
     stale = model._default_manager.filter(status=model.RUNNING, lease_expires_at__lt=now)
     counts = {"requeued": 0, "failed": 0}
     for pk, attempts in stale.values_list("pk", "attempts"):
-        base = model._default_manager.filter(
-            pk=pk, status=model.RUNNING, lease_expires_at__lt=now
-        )
+        base = model._default_manager.filter(pk=pk, status=model.RUNNING, lease_expires_at__lt=now)
         if requeue and attempts < max_attempts():
             if base.update(status=model.PENDING, lease_owner="", lease_expires_at=None):
                 model.enqueue_run(pk)

@@ -104,8 +104,9 @@ def _relationship(model, name: str, source: str, target_type: str | None) -> Rel
     model_field = model._meta.get_field(source)
     target_model = model_field.related_model
     if model_field.concrete and (model_field.many_to_one or model_field.one_to_one):
-        return Relationship(name, target_model, False, parent_key=model_field.attname,
-                            target_type=target_type)  # fmt: skip
+        return Relationship(
+            name, target_model, False, parent_key=model_field.attname, target_type=target_type
+        )
     if model_field.concrete and model_field.many_to_many:
         lookup = model_field.related_query_name()
         return Relationship(name, target_model, True, child_lookup=lookup, target_type=target_type)
@@ -136,7 +137,9 @@ def _from_serializer(model, serializer_class) -> tuple[dict[str, str], dict[str,
         serializer_field = declared.get(name)
         source = getattr(serializer_field, "source", None) or name
         if isinstance(serializer_field, (relations.RelatedField, relations.ManyRelatedField)):
-            relationships[name] = _relationship(model, name, source, _resource_name(included.get(name)))
+            relationships[name] = _relationship(
+                model, name, source, _resource_name(included.get(name))
+            )
             continue
         if isinstance(serializer_field, drf_serializers.SerializerMethodField) or source == "*":
             continue
@@ -146,7 +149,9 @@ def _from_serializer(model, serializer_class) -> tuple[dict[str, str], dict[str,
         except Exception:
             continue  # a property or method: not exportable without an explicit declaration
         if model_field.is_relation:
-            relationships[name] = _relationship(model, name, path, _resource_name(included.get(name)))
+            relationships[name] = _relationship(
+                model, name, path, _resource_name(included.get(name))
+            )
         else:
             attributes[name] = path
     return attributes, relationships
@@ -181,8 +186,7 @@ def exportable(
         derived_attributes = {"id": "pk", **attributes}
     if relationships is not None:
         derived_relationships = {
-            name: _relationship(model, name, source, None)
-            for name, source in relationships.items()
+            name: _relationship(model, name, source, None) for name, source in relationships.items()
         }
     for name in exclude:
         derived_attributes.pop(name, None)

@@ -60,8 +60,12 @@ def validate_spec(organization, data: dict[str, Any]) -> engine.Plan:
         count = queryset.count()
         if count > limit:
             raise UnprocessableEntity(
-                {"filters": [f"These filters select {count} records; an export may have at "
-                             f"most {limit}. Narrow the filters."]}  # fmt: skip
+                {
+                    "filters": [
+                        f"These filters select {count} records; an export may have at "
+                        f"most {limit}. Narrow the filters."
+                    ]
+                }
             )
     return plan
 

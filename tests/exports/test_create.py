@@ -17,7 +17,7 @@ def test_create_answers_201_pending_with_location(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = create(
-        client,
+            client,
             resource_type="members",
             format="csv",
             includes=["teams"],

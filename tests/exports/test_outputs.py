@@ -60,8 +60,14 @@ def test_file_matches_list_endpoint_for_same_filters(
             assert row[name] == listed_attributes[name]
     if file_format == "csv":
         assert list(rows[0]) == [
-            "id", "name", "email", "image_url", "member_type", "created_at", "updated_at"
-        ]  # fmt: skip
+            "id",
+            "name",
+            "email",
+            "image_url",
+            "member_type",
+            "created_at",
+            "updated_at",
+        ]
 
 
 def test_json_nests_included_relationships_by_name(client, run_worker, members, organization):
@@ -85,9 +91,12 @@ def test_json_nests_included_relationships_by_name(client, run_worker, members, 
 
 def test_nested_include_paths(client, run_worker, members, organization):
     data = export(
-        client, run_worker, resource_type="teams", includes=["members", "members.teams"],
+        client,
+        run_worker,
+        resource_type="teams",
+        includes=["members", "members.teams"],
         fields=["name", "members.email", "members.teams.slug"],
-    )  # fmt: skip
+    )
     rows = read_export_file(client, data)
     assert len(rows) == 3
     for row in rows:
@@ -128,9 +137,13 @@ def test_fields_with_wildcards_and_dotted_csv_columns(client, run_worker, member
 
 def test_dry_data_drops_ids_timestamps_and_organization_data(client, run_worker, members):
     data = export(
-        client, run_worker, resource_type="members", dry_data=True, includes=["teams"],
+        client,
+        run_worker,
+        resource_type="members",
+        dry_data=True,
+        includes=["teams"],
         filters={"name_eq": "alpha 2"},
-    )  # fmt: skip
+    )
     [row] = read_export_file(client, data)
     assert row == {
         "name": "alpha 2",
@@ -141,9 +154,17 @@ def test_dry_data_drops_ids_timestamps_and_organization_data(client, run_worker,
     }
     refused = client.post(
         "/api/exports",
-        {"data": {"type": "exports", "attributes": {
-            "resource_type": "members", "dry_data": True, "includes": ["organization"]}}},
-    )  # fmt: skip
+        {
+            "data": {
+                "type": "exports",
+                "attributes": {
+                    "resource_type": "members",
+                    "dry_data": True,
+                    "includes": ["organization"],
+                },
+            }
+        },
+    )
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["source"]["pointer"] == "/data/attributes/includes"
 
@@ -152,9 +173,7 @@ def test_exports_of_other_types_and_empty_results(client, run_worker, members, o
     teams = export(client, run_worker, resource_type="teams", format="csv")
     assert teams["attributes"]["records_count"] == 3
     organizations = export(client, run_worker, resource_type="organizations")
-    assert [row["id"] for row in read_export_file(client, organizations)] == [
-        str(organization.pk)
-    ]
+    assert [row["id"] for row in read_export_file(client, organizations)] == [str(organization.pk)]
     empty = export(client, run_worker, resource_type="members", filters={"name_eq": "nobody"})
     assert empty["attributes"]["records_count"] == 0
     assert read_export_file(client, empty) == []
