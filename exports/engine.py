@@ -104,7 +104,11 @@ def build_plan(type_name: str, includes: list[str], fields: list[str], dry: bool
     try:
         exportable = registry.get(type_name)
     except KeyError:
-        raise PlanError("resource_type", f"'{type_name}' is not an exportable type.") from None
+        raise PlanError(
+            "resource_type",
+            f"'{type_name}' is not an exportable type; one of: "
+            f"{', '.join(registry.exportable_types())}.",
+        ) from None
     tree = _include_tree(exportable, includes, dry)
     plan = _build(exportable, tree, fields, dry, "")
     if fields:

@@ -17,7 +17,7 @@ from rest_framework.exceptions import Throttled
 from api.exceptions import UnprocessableEntity
 from api.filters import FilterError, apply_filters
 from exports import engine, registry
-from exports.jobs import Heartbeat, finish, job_setting, run_leased, sweep_leases
+from exports.jobs import Heartbeat, LeaseLost, finish, job_setting, run_leased, sweep_leases
 from exports.models import Export
 
 
@@ -146,8 +146,9 @@ def perform_export(export: Export, heartbeat: Heartbeat) -> None:
         attachment=name,
         file_expires_at=now + timedelta(seconds=retention) if retention else None,
     )
-    if not published:
+    if not published:  # interrupted or taken over meanwhile: the file is not published
         default_storage.delete(name)
+        raise LeaseLost(f"Export {export.pk} is no longer ours to complete.")
 
 
 def run(export_id: str) -> str:

@@ -123,3 +123,29 @@ def test_claim_is_exclusive(organization):
     assert taken_over.lease_owner == "worker-b" and taken_over.attempts == 2
     assert not jobs.finish(first, status="completed")  # the old owner can no longer write
     assert jobs.finish(taken_over, status="completed")
+
+
+@requires_postgres
+def test_interrupting_a_running_export_stops_its_worker(client, organization, media_root):
+    from exports import services
+
+    MemberFactory.create_batch(199, organization=organization)
+    export = start_export(client)
+    worker = worker_process(media_root, "--batch", **SLOW)
+    try:
+        wait_for(
+            lambda: Export.objects.filter(
+                pk=export.pk, status="in_progress", records_exported__gt=0
+            ).exists()
+        )
+        assert services.interrupt_export(export, "Stopped by a test.")
+        assert worker.wait(30) == 0, worker.stdout.read()
+    finally:
+        worker.kill()
+    export.refresh_from_db()
+    assert export.status == "interrupted"
+    assert export.errors_log == {"Interrupted": "Stopped by a test."}
+    assert export.attachment == "" and export.completed_at is None
+    [result] = DBTaskResult.objects.filter(args_kwargs__args=[str(export.pk)])
+    assert result.return_value == "lost"
+    assert not list(media_root.rglob("*.gz"))
