@@ -11,6 +11,8 @@ import csv
 import fnmatch
 import gzip
 import io
+import queue
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ from typing import Any, BinaryIO
 from uuid import UUID
 
 import orjson
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Func
 
 from exports import registry
@@ -128,13 +130,6 @@ def build_plan(type_name: str, includes: list[str], fields: list[str], dry: bool
 
 def _iso_text(value: Any) -> Any:
     """A timestamp as DRF renders it: `2026-11-24T07:02:47.123456Z` (no fraction when zero)."""
-    if isinstance(value, str):  # PostgreSQL's text output in UTC: `2026-11-24 07:02:47.12+00`
-        if value.endswith("+00"):
-            text = value[:-3]
-            if len(text) > 19:
-                text = text.ljust(26, "0")
-            return f"{text[:10]}T{text[11:]}Z"
-        value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
         return orjson.dumps(value, option=JSON_OPTIONS)[1:-1].decode()
     return value
@@ -154,23 +149,39 @@ class UuidText(models.UUIDField):
         return None if value is None else str(value)
 
 
-class AsText(Func):
-    """`(column)::text` on PostgreSQL (cheap, done by the server); the column elsewhere."""
+class PgText(Func):
+    """PostgreSQL only: `uuid::text`, which is what `str(UUID)` gives."""
 
-    template = "%(expressions)s"
+    template = "(%(expressions)s)::text"
 
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="(%(expressions)s)::text", **extra)
+
+class PgIsoTimestamp(Func):
+    """PostgreSQL only: a timestamptz as DRF renders it, with cheap string functions on the
+    text output (`2026-11-24 07:02:47.12+00` in the UTC session Django sets up): fraction
+    padded to 6 digits (none when zero), `T` and `Z`."""
+
+    template = (
+        "(overlay(rpad(left((%(expressions)s)::text, -3), "
+        "CASE WHEN length((%(expressions)s)::text) = 22 THEN 19 ELSE 26 END, '0') "
+        "placing 'T' from 11 for 1) || 'Z')"
+    )
 
 
 def _as_output(model, path: str):
+    """Select uuids and timestamps as final text: formatted by PostgreSQL (no Python work per
+    value), or converted from Python objects on other databases."""
     model_field = registry._model_field(model, path)
     if model_field.is_relation:  # a key: the related model's primary key
         model_field = model_field.related_model._meta.pk
+    postgresql = connection.vendor == "postgresql"
     if isinstance(model_field, models.UUIDField):
-        return AsText(F(path), output_field=UuidText())
+        if postgresql:
+            return PgText(F(path), output_field=models.TextField())
+        return Func(F(path), template="%(expressions)s", output_field=UuidText())
     if isinstance(model_field, models.DateTimeField):
-        return AsText(F(path), output_field=TimestampText())
+        if postgresql:
+            return PgIsoTimestamp(F(path), output_field=models.TextField())
+        return Func(F(path), template="%(expressions)s", output_field=TimestampText())
     return F(path)
 
 
@@ -194,7 +205,11 @@ def _records(plan: Plan, rows: list[tuple], offset: int, organization) -> list[d
     keys = _keys(plan)
     width = len(plan.columns)
     columns = plan.columns
-    records = [dict(zip(columns, row[offset : offset + width], strict=True)) for row in rows]
+    if offset:
+        records = [dict(zip(columns, row[offset:], strict=False)) for row in rows]
+    else:
+        # zip stops at the last column
+        records = [dict(zip(columns, row, strict=False)) for row in rows]
     for relationship, child in plan.children:
         child_qs = child.exportable.queryset(organization)
         if relationship.parent_key:
@@ -301,12 +316,50 @@ def _pluck(value: Any, parts: list[str]) -> Any:
     return _pluck(value.get(parts[0]), parts[1:])
 
 
+class GzipPipe:
+    """Compresses in a background thread (zlib releases the GIL), so compression overlaps the
+    database reads; at most `depth` chunks wait in between, so memory stays bounded."""
+
+    def __init__(self, target: BinaryIO, compresslevel: int, depth: int = 4):
+        self.gzip = gzip.GzipFile(fileobj=target, mode="wb", compresslevel=compresslevel, mtime=0)
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="export-gzip", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (data := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.gzip.write(data)
+                except BaseException as error:  # reported by write()/close()
+                    self.error = error
+
+    def write(self, data: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(data)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        self.gzip.close()
+
+    def abort(self) -> None:
+        """Stop the thread without finishing the file (the export failed)."""
+        self.error = self.error or RuntimeError("aborted")
+        self.queue.put(None)
+        self.thread.join()
+
+
 class Writer:
     extension = ""
     content_type = "application/gzip"
 
     def __init__(self, target: BinaryIO, plan: Plan, organization, compresslevel: int = 6):
-        self.gzip = gzip.GzipFile(fileobj=target, mode="wb", compresslevel=compresslevel, mtime=0)
+        self.gzip = GzipPipe(target, compresslevel)
         self.plan = plan
         self.organization = organization
 
@@ -316,6 +369,9 @@ class Writer:
 
     def close(self) -> None:
         self.gzip.close()
+
+    def abort(self) -> None:
+        self.gzip.abort()
 
 
 class JsonWriter(Writer):

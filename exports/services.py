@@ -123,12 +123,16 @@ def perform_export(export: Export, heartbeat: Heartbeat) -> None:
                 )
             heartbeat.beat(0, force=True, records_total=total)
             writer = writer_class(temp, plan, export.organization, compresslevel=level)
-            for rows in engine.stream_rows(plan, queryset, chunk_size):
-                writer.write(rows)
-                exported += len(rows)
-                heartbeat.beat(exported)
-                if pause:
-                    time.sleep(pause)
+            try:
+                for rows in engine.stream_rows(plan, queryset, chunk_size):
+                    writer.write(rows)
+                    exported += len(rows)
+                    heartbeat.beat(exported)
+                    if pause:
+                        time.sleep(pause)
+            except BaseException:
+                writer.abort()
+                raise
             writer.close()
         temp.seek(0)
         name = f"exports/{export.organization_id}/{export.pk}.{writer_class.extension}"
