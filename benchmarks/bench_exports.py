@@ -56,9 +56,10 @@ def _organization(slug: str, count: int):
     organization, _ = Organization.objects.get_or_create(slug=slug, defaults={"name": slug})
     if Member.objects.filter(organization=organization).count() != count:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "DELETE FROM organizations_member WHERE organization_id = %s", [organization.pk]
-            )
+            for table in ("exports_export", "organizations_member"):
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE organization_id = %s", [organization.pk]
+                )
             cursor.execute(
                 "INSERT INTO organizations_member (id, created_at, updated_at, organization_id, "
                 "name, email, image_url, member_type) SELECT gen_random_uuid(), "
