@@ -57,9 +57,7 @@ def _organization(slug: str, count: int):
     if Member.objects.filter(organization=organization).count() != count:
         with connection.cursor() as cursor:
             for table in ("exports_export", "organizations_member"):
-                cursor.execute(
-                    f"DELETE FROM {table} WHERE organization_id = %s", [organization.pk]
-                )
+                cursor.execute(f"DELETE FROM {table} WHERE organization_id = %s", [organization.pk])
             cursor.execute(
                 "INSERT INTO organizations_member (id, created_at, updated_at, organization_id, "
                 "name, email, image_url, member_type) SELECT gen_random_uuid(), "

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from api.serializers import ResourceSerializer
-from exports import services
+from exports import registry, services
 from exports.models import Export
 from exports.signing import signed_url
 
@@ -49,6 +49,19 @@ class ExportSerializer(ResourceSerializer):
             "updated_at",
         )
         read_only_fields = READ_ONLY
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # The exportable types, listed in the API docs as the choices of `resource_type`.
+        types = registry.exportable_types()
+        fields["resource_type"] = serializers.ChoiceField(
+            choices=types,
+            error_messages={
+                "invalid_choice": f"'{{input}}' is not an exportable type; one of: "
+                f"{', '.join(types)}."
+            },
+        )
+        return fields
 
     def get_attachment_url(self, export: Export) -> str | None:
         if not export.attachment or export.status != Export.Status.COMPLETED:

@@ -59,4 +59,12 @@ def test_admin_retry_and_interrupt_actions(admin_client, django_capture_on_commi
 def test_openapi_documents_exports(client):
     response = client.get("/api/openapi.json", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
-    assert "/api/exports" in response.content.decode()
+    schema = response.json()
+    assert "/api/exports" in schema["paths"]
+    attributes = schema["components"]["schemas"]["Export"]["properties"]["attributes"]
+    assert attributes["properties"]["resource_type"]["enum"] == [
+        "exports",
+        "members",
+        "organizations",
+        "teams",
+    ]
