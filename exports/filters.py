@@ -22,6 +22,10 @@ SORTABLE = (
 
 
 class ExportFilterSet(ResourceFilterSet):
+    # JSON attributes: `null`/`present`/`blank`, and `cont` searches their text.
+    errors_log_cont = django_filters.CharFilter(field_name="errors_log", lookup_expr="icontains")
+    metadata_cont = django_filters.CharFilter(field_name="metadata", lookup_expr="icontains")
+
     attributes = {
         **{name: name for name in SORTABLE},
         "attachment_url": "attachment",
