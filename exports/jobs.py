@@ -201,6 +201,18 @@ class Heartbeat:
             self._conn = None
 
 
+def release(job: LeasedJob) -> bool:
+    """Give a job we hold back to the queue (pending, enqueued again)."""
+    released = (
+        type(job)
+        ._default_manager.filter(pk=job.pk, lease_owner=job.lease_owner, status=job.RUNNING)
+        .update(status=job.PENDING, lease_owner="", lease_expires_at=None)
+    )
+    if released:
+        type(job).enqueue_run(job.pk)
+    return bool(released)
+
+
 def error_log(error: BaseException) -> dict[str, str]:
     return {type(error).__name__: str(error) or type(error).__name__}
 
@@ -229,6 +241,9 @@ def run_leased(
     except LeaseLost:
         logger.warning("Lost the lease of %s %s; another worker owns it.", model.__name__, pk)
         return "lost"
+    except (KeyboardInterrupt, SystemExit):
+        release(job)  # the worker is being stopped: hand the job back right away
+        raise
     except Exception as error:
         logger.exception("%s %s failed", model.__name__, pk)
         finish(job, **job.fail_fields(error_log(error)))

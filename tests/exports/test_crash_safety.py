@@ -149,3 +149,29 @@ def test_interrupting_a_running_export_stops_its_worker(client, organization, me
     [result] = DBTaskResult.objects.filter(args_kwargs__args=[str(export.pk)])
     assert result.return_value == "lost"
     assert not list(media_root.rglob("*.gz"))
+
+
+@requires_postgres
+def test_a_worker_stopped_twice_hands_its_export_back(client, organization, media_root):
+    MemberFactory.create_batch(199, organization=organization)
+    export = start_export(client)
+    worker = worker_process(media_root, **SLOW)
+    try:
+        wait_for(
+            lambda: Export.objects.filter(
+                pk=export.pk, status="in_progress", records_exported__gt=0
+            ).exists()
+        )
+        worker.send_signal(signal.SIGTERM)  # graceful: would finish the task...
+        time.sleep(0.2)
+        worker.send_signal(signal.SIGTERM)  # ...the second one stops it now
+        worker.wait(30)  # (the worker records the task as failed and exits)
+    finally:
+        worker.kill()
+    export.refresh_from_db()
+    assert export.status == "pending" and export.lease_owner == ""
+    assert DBTaskResult.objects.ready().filter(args_kwargs__args=[str(export.pk)]).count() == 1
+    second = worker_process(media_root, "--batch")
+    assert second.wait(60) == 0, second.stdout.read()
+    export.refresh_from_db()
+    assert export.status == "completed" and export.records_count == 200
