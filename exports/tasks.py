@@ -1,0 +1,23 @@
+"""Background work for exports, run by `python manage.py db_worker`."""
+
+import logging
+
+from django_tasks import task
+
+from exports import services
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def run_export(export_id: str) -> str:
+    try:
+        services.sweep()  # every run also rescues the jobs of crashed workers
+    except Exception:
+        logger.exception("Sweeping exports failed")
+    return services.run(export_id)
+
+
+@task()
+def sweep_exports() -> dict[str, int]:
+    return services.sweep()
