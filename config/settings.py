@@ -186,6 +186,19 @@ SKILLPORT = {
     "DEFAULT_RATE_LIMIT": int(os.environ.get("SKILLPORT_DEFAULT_RATE_LIMIT", "0")),
 }
 
+MIB = 1024 * 1024
+SKILLPORT_SKILLS = {
+    # Limits on one skill collection version (JSON or zip upload); tests lower them.
+    "MAX_FILE_SIZE": int(os.environ.get("SKILLPORT_SKILLS_MAX_FILE_SIZE", 10 * MIB)),
+    "MAX_VERSION_SIZE": int(os.environ.get("SKILLPORT_SKILLS_MAX_VERSION_SIZE", 100 * MIB)),
+    "MAX_FILES": int(os.environ.get("SKILLPORT_SKILLS_MAX_FILES", 10_000)),
+    # Zip bomb guard: an entry of at least MIN_SIZE bytes may expand at most RATIO times.
+    "MAX_COMPRESSION_RATIO": int(os.environ.get("SKILLPORT_SKILLS_MAX_COMPRESSION_RATIO", 200)),
+    "COMPRESSION_RATIO_MIN_SIZE": 1 * MIB,
+    # Largest zip request body accepted (None: MAX_VERSION_SIZE + 16 MiB).
+    "MAX_UPLOAD_SIZE": None,
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
     path("api/", include("organizations.urls")),
+    path("api/", include("skills.urls")),
 ]
 
 handler400 = "api.exceptions.bad_request"
