@@ -120,6 +120,7 @@ def errors_for(exc: exceptions.APIException, view=None) -> list[dict]:
 
 
 def exception_handler(exc, context) -> Response | None:
+    # Imported here: rest_framework.views loads the negotiation class at import time.
     from rest_framework.views import set_rollback
 
     view = context.get("view")

@@ -184,6 +184,22 @@ SPECTACULAR_SETTINGS = {
 SKILLPORT = {
     # Requests a minute per API key when the key sets no limit of its own; 0 means unlimited.
     "DEFAULT_RATE_LIMIT": int(os.environ.get("SKILLPORT_DEFAULT_RATE_LIMIT", "0")),
+    # Background jobs (exports/jobs.py): a worker renews its lease while it runs; a job whose
+    # lease expired is requeued, then interrupted after JOB_MAX_ATTEMPTS.
+    "JOB_LEASE_SECONDS": float(os.environ.get("SKILLPORT_JOB_LEASE_SECONDS", "60")),
+    "JOB_MAX_ATTEMPTS": int(os.environ.get("SKILLPORT_JOB_MAX_ATTEMPTS", "3")),
+    # Signed download URLs (exports/signing.py).
+    "DOWNLOAD_URL_EXPIRES_SECONDS": int(os.environ.get("SKILLPORT_DOWNLOAD_URL_EXPIRES", "3600")),
+    # Exports.
+    "EXPORT_MAX_CONCURRENT": int(os.environ.get("SKILLPORT_EXPORT_MAX_CONCURRENT", "5")),
+    "EXPORT_MAX_RECORDS": int(os.environ.get("SKILLPORT_EXPORT_MAX_RECORDS", "0")) or None,
+    "EXPORT_FILE_RETENTION_SECONDS": int(
+        os.environ.get("SKILLPORT_EXPORT_FILE_RETENTION", str(7 * 24 * 3600))
+    ),
+    "EXPORT_CHUNK_SIZE": int(os.environ.get("SKILLPORT_EXPORT_CHUNK_SIZE", "2000")),
+    "EXPORT_GZIP_LEVEL": int(os.environ.get("SKILLPORT_EXPORT_GZIP_LEVEL", "6")),
+    # Seconds to pause between chunks, to go easy on a busy database (0: full speed).
+    "EXPORT_CHUNK_PAUSE_SECONDS": float(os.environ.get("SKILLPORT_EXPORT_CHUNK_PAUSE", "0")),
 }
 
 MIB = 1024 * 1024

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
     path("api/", include("organizations.urls")),
     path("api/", include("skills.urls")),
+    path("api/", include("exports.urls")),
 ]
 
 handler400 = "api.exceptions.bad_request"

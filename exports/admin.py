@@ -1,0 +1,66 @@
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from exports.models import Export
+from exports.signing import signed_url
+
+
+@admin.register(Export)
+class ExportAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "organization",
+        "resource_type",
+        "format",
+        "status",
+        "records_exported",
+        "records_count",
+        "created_at",
+        "completed_at",
+        "interrupted_at",
+    )
+    list_filter = ("status", "format", "resource_type", "dry_data")
+    search_fields = ("id", "reference", "reference_origin", "resource_type")
+    readonly_fields = (
+        "status",
+        "started_at",
+        "completed_at",
+        "interrupted_at",
+        "records_count",
+        "records_total",
+        "records_exported",
+        "errors_log",
+        "attempts",
+        "lease_owner",
+        "lease_expires_at",
+        "attachment",
+        "file_expires_at",
+        "download_link",
+        "created_at",
+        "updated_at",
+    )
+    raw_id_fields = ("organization", "created_by")
+    actions = ("retry", "interrupt")
+
+    @admin.display(description="Download")
+    def download_link(self, export: Export) -> str:
+        if not export.attachment:
+            return "-"
+        url = signed_url(
+            export.attachment, filename=export.file_name, content_type="application/gzip"
+        ).url
+        return format_html('<a href="{}">{}</a> (link valid 1 hour)', url, export.file_name)
+
+    @admin.action(description="Retry the selected interrupted exports")
+    def retry(self, request, queryset) -> None:
+        from exports import services  # not at import time: admin loads before DRF's settings
+
+        count = sum(services.retry_export(export) for export in queryset)
+        self.message_user(request, f"{count} export(s) queued again.", messages.SUCCESS)
+
+    @admin.action(description="Interrupt the selected pending or running exports")
+    def interrupt(self, request, queryset) -> None:
+        from exports import services
+
+        count = sum(services.interrupt_export(export) for export in queryset)
+        self.message_user(request, f"{count} export(s) interrupted.", messages.SUCCESS)

@@ -1,0 +1,36 @@
+import django_filters
+from django.db import models
+
+from api.filters import ResourceFilterSet
+from exports.models import Export
+
+SORTABLE = (
+    "resource_type",
+    "format",
+    "status",
+    "started_at",
+    "completed_at",
+    "interrupted_at",
+    "records_count",
+    "attachment_url",
+    "id",
+    "created_at",
+    "updated_at",
+    "reference",
+    "reference_origin",
+)
+
+
+class ExportFilterSet(ResourceFilterSet):
+    attributes = {
+        **{name: name for name in SORTABLE},
+        "attachment_url": "attachment",
+        "errors_log": "errors_log",
+        "metadata": "metadata",
+    }
+
+    class Meta:
+        model = Export
+        fields = []
+        # JSON attributes take the `null`/`present`/`blank` predicates.
+        filter_overrides = {models.JSONField: {"filter_class": django_filters.CharFilter}}

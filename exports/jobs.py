@@ -1,0 +1,266 @@
+"""Run a database-tracked job in a background worker, safely under crashes and concurrency.
+
+Reusable by any long-running job model (exports, skill exports, ...):
+
+- subclass `LeasedJob` (abstract model: `status`, `started_at`, `attempts`, `lease_owner`,
+  `lease_expires_at`) and set the status names it uses (`PENDING`, `RUNNING`, `FAILED`);
+  implement `fail_fields(errors)` to say how a failure is recorded;
+- in the task: `run_leased(Model, pk, work)` claims the job (never twice: `SELECT ... FOR UPDATE
+  SKIP LOCKED` where supported, a conditional `UPDATE` otherwise), calls `work(job, heartbeat)`,
+  and records any exception as a failure. `work` calls `heartbeat.beat(progress)` often (cheap:
+  it writes at most every `heartbeat_seconds`) and ends with `finish(job, **fields)`;
+- `sweep_leases(Model, requeue)` (run by each task and by a management command) gives every job
+  whose worker stopped renewing its lease back to the queue, or fails it after `max_attempts`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import connection, connections, models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+J = TypeVar("J", bound="LeasedJob")
+
+
+def job_setting(name: str, default: Any) -> Any:
+    return getattr(settings, "SKILLPORT", {}).get(name, default)
+
+
+def lease_seconds() -> float:
+    return float(job_setting("JOB_LEASE_SECONDS", 60))
+
+
+def max_attempts() -> int:
+    return int(job_setting("JOB_MAX_ATTEMPTS", 3))
+
+
+class LeaseLost(RuntimeError):
+    """Another worker took the job over (our lease expired); stop without writing."""
+
+
+class LeasedJob(models.Model):
+    PENDING = "pending"
+    RUNNING = "in_progress"
+    FAILED = "interrupted"
+
+    started_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    lease_owner = models.CharField(max_length=120, blank=True, default="", editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def fail_fields(self, errors: dict[str, str]) -> dict[str, Any]:
+        """The fields to write when the job fails with `errors` ({"ExceptionName": "message"})."""
+        raise NotImplementedError
+
+    @classmethod
+    def enqueue_run(cls, pk) -> None:
+        """Enqueue the task that runs the job `pk` (after the current transaction commits)."""
+        raise NotImplementedError
+
+
+def new_lease_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _claimable(model: type[LeasedJob], now) -> Q:
+    return Q(status=model.PENDING) | Q(status=model.RUNNING, lease_expires_at__lt=now)
+
+
+def claim(model: type[J], pk, owner: str) -> J | None:
+    """Take job `pk` if it is pending or its lease expired; None when someone else has it."""
+    now = timezone.now()
+    fields = {
+        "status": model.RUNNING,
+        "lease_owner": owner,
+        "lease_expires_at": now + timedelta(seconds=lease_seconds()),
+    }
+    if connection.features.has_select_for_update_skip_locked:
+        with transaction.atomic():
+            job = (
+                model._default_manager.select_for_update(skip_locked=True)
+                .filter(_claimable(model, now), pk=pk)
+                .first()
+            )
+            if job is None:
+                return None
+            for name, value in fields.items():
+                setattr(job, name, value)
+            job.attempts += 1
+            job.started_at = job.started_at or now
+            job.save(update_fields=[*fields, "attempts", "started_at", "updated_at"])
+            return job
+    claimed = (
+        model._default_manager.filter(_claimable(model, now), pk=pk).update(
+            **fields, attempts=F("attempts") + 1, updated_at=now
+        )
+        == 1
+    )
+    if not claimed:
+        return None
+    job = model._default_manager.get(pk=pk)
+    if job.started_at is None:
+        model._default_manager.filter(pk=pk).update(started_at=now)
+        job.started_at = now
+    return job
+
+
+def finish(job: LeasedJob, **fields: Any) -> bool:
+    """Write the job's final fields, only while we still hold its lease. True when written."""
+    fields.setdefault("updated_at", timezone.now())
+    written = (
+        type(job)
+        ._default_manager.filter(pk=job.pk, lease_owner=job.lease_owner, status=job.RUNNING)
+        .update(**fields, lease_owner="", lease_expires_at=None)
+    )
+    if written:
+        for name, value in fields.items():
+            setattr(job, name, value)
+    return bool(written)
+
+
+class Heartbeat:
+    """Renews the job's lease and records its progress, at most every `interval` seconds.
+
+    When the caller holds a long transaction open (a snapshot read), the renewals go through a
+    separate database connection so that other processes see them immediately.
+    """
+
+    def __init__(
+        self,
+        job: LeasedJob,
+        *,
+        progress_field: str | None = None,
+        separate_connection: bool = False,
+        interval: float | None = None,
+    ):
+        self.job = job
+        self.progress_field = progress_field
+        self.interval = interval if interval is not None else max(lease_seconds() / 3, 0.2)
+        self._last = timezone.now()
+        self._conn = connections.create_connection("default") if separate_connection else None
+
+    def beat(self, progress: int | None = None, *, force: bool = False, **extra: Any) -> None:
+        now = timezone.now()
+        if not force and (now - self._last).total_seconds() < self.interval:
+            return
+        self._last = now
+        expires = now + timedelta(seconds=lease_seconds())
+        model = type(self.job)
+        values: dict[str, Any] = {"lease_expires_at": expires, **extra}
+        if self.progress_field and progress is not None:
+            values[self.progress_field] = progress
+        if self._conn is None:
+            updated = model._default_manager.filter(
+                pk=self.job.pk, lease_owner=self.job.lease_owner, status=model.RUNNING
+            ).update(**values)
+        else:
+            updated = self._raw_update(model, values)
+        if not updated:
+            raise LeaseLost(f"Job {self.job.pk} was taken over by another worker.")
+
+    def _raw_update(self, model: type[LeasedJob], values: dict[str, Any]) -> int:
+        table = self._conn.ops.quote_name(model._meta.db_table)
+        assignments, params = [], []
+        for name, value in values.items():
+            field = model._meta.get_field(name)
+            assignments.append(f"{self._conn.ops.quote_name(field.column)} = %s")
+            params.append(field.get_db_prep_value(value, self._conn))
+        pk_field = model._meta.pk
+        sql = (
+            f"UPDATE {table} SET {', '.join(assignments)} WHERE "
+            f"{self._conn.ops.quote_name(pk_field.column)} = %s AND "
+            f"{self._conn.ops.quote_name('lease_owner')} = %s AND "
+            f"{self._conn.ops.quote_name('status')} = %s"
+        )
+        params += [
+            pk_field.get_db_prep_value(self.job.pk, self._conn),
+            self.job.lease_owner,
+            model.RUNNING,
+        ]
+        with self._conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def error_log(error: BaseException) -> dict[str, str]:
+    return {type(error).__name__: str(error) or type(error).__name__}
+
+
+def run_leased(
+    model: type[J],
+    pk,
+    work: Callable[[J, Heartbeat], None],
+    *,
+    progress_field: str | None = None,
+    separate_connection: bool = False,
+) -> str:
+    """Claim job `pk`, run `work(job, heartbeat)`, record a failure. Returns what happened."""
+    owner = new_lease_owner()
+    job = claim(model, pk, owner)
+    if job is None:
+        return "skipped"
+    if job.attempts > max_attempts():
+        finish(job, **job.fail_fields({"WorkerLost": _lost_message(job.attempts - 1)}))
+        return "failed"
+    heartbeat = Heartbeat(
+        job, progress_field=progress_field, separate_connection=separate_connection
+    )
+    try:
+        work(job, heartbeat)
+    except LeaseLost:
+        logger.warning("Lost the lease of %s %s; another worker owns it.", model.__name__, pk)
+        return "lost"
+    except Exception as error:
+        logger.exception("%s %s failed", model.__name__, pk)
+        finish(job, **job.fail_fields(error_log(error)))
+        return "failed"
+    finally:
+        heartbeat.close()
+    return "done"
+
+
+def _lost_message(attempts: int) -> str:
+    return f"The worker running this job stopped responding ({attempts} attempt(s))."
+
+
+def sweep_leases(model: type[LeasedJob], *, requeue: bool = True) -> dict[str, int]:
+    """Requeue (or fail, after the last attempt) every running job whose lease expired."""
+    now = timezone.now()
+    stale = model._default_manager.filter(status=model.RUNNING, lease_expires_at__lt=now)
+    counts = {"requeued": 0, "failed": 0}
+    for pk, attempts in stale.values_list("pk", "attempts"):
+        base = model._default_manager.filter(
+            pk=pk, status=model.RUNNING, lease_expires_at__lt=now
+        )
+        if requeue and attempts < max_attempts():
+            if base.update(status=model.PENDING, lease_owner="", lease_expires_at=None):
+                model.enqueue_run(pk)
+                counts["requeued"] += 1
+            continue
+        job = model._default_manager.get(pk=pk)
+        if base.update(
+            **job.fail_fields({"WorkerLost": _lost_message(attempts)}),
+            lease_owner="",
+            lease_expires_at=None,
+        ):
+            counts["failed"] += 1
+    return counts

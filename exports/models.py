@@ -1,0 +1,74 @@
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from api.models import TenantModel
+from exports.jobs import LeasedJob
+
+
+class Export(LeasedJob, TenantModel):
+    """A bulk export of one resource type to a gzipped JSON or CSV file (Commerce Layer model)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        IN_PROGRESS = "in_progress"
+        COMPLETED = "completed"
+        INTERRUPTED = "interrupted"
+
+    class Format(models.TextChoices):
+        JSON = "json"
+        CSV = "csv"
+
+    PENDING = Status.PENDING
+    RUNNING = Status.IN_PROGRESS
+    FAILED = Status.INTERRUPTED
+
+    resource_type = models.CharField(max_length=100)
+    format = models.CharField(max_length=4, choices=Format.choices, default=Format.JSON)
+    includes = models.JSONField(default=list, blank=True)
+    fields = models.JSONField(default=list, blank=True)
+    filters = models.JSONField(default=dict, blank=True)
+    dry_data = models.BooleanField(default=False)
+    reference = models.CharField(max_length=255, blank=True, default="")
+    reference_origin = models.CharField(max_length=255, blank=True, default="")
+    metadata = models.JSONField(default=dict, blank=True)
+
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    interrupted_at = models.DateTimeField(null=True, blank=True)
+    records_count = models.PositiveBigIntegerField(null=True, blank=True)
+    records_total = models.PositiveBigIntegerField(null=True, blank=True)
+    records_exported = models.PositiveBigIntegerField(default=0)
+    errors_log = models.JSONField(null=True, blank=True)
+    attachment = models.CharField(max_length=500, blank=True, default="")
+    file_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        "organizations.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "status"], name="export_org_status")]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type} export {self.pk} ({self.status})"
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.resource_type}-{self.pk}.{self.format}.gz"
+
+    def fail_fields(self, errors: dict[str, str]) -> dict[str, Any]:
+        return {
+            "status": self.Status.INTERRUPTED,
+            "interrupted_at": timezone.now(),
+            "errors_log": errors,
+        }
+
+    @classmethod
+    def enqueue_run(cls, pk) -> None:
+        from exports.tasks import run_export
+
+        transaction.on_commit(lambda: run_export.enqueue(str(pk)))

@@ -1,0 +1,217 @@
+"""Writes for exports: create, run (in the worker), retry, interrupt, delete, clean up."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import time
+from datetime import timedelta
+from typing import Any
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+from rest_framework.exceptions import Throttled
+
+from api.exceptions import UnprocessableEntity
+from api.filters import FilterError, apply_filters
+from exports import engine, registry
+from exports.jobs import Heartbeat, finish, job_setting, run_leased, sweep_leases
+from exports.models import Export
+
+
+class RecordLimitExceeded(RuntimeError):
+    pass
+
+
+def max_records() -> int | None:
+    value = job_setting("EXPORT_MAX_RECORDS", None)
+    return int(value) if value else None
+
+
+def export_queryset(export: Export):
+    declaration = registry.get(export.resource_type)
+    queryset = declaration.queryset(export.organization)
+    queryset = apply_filters(declaration.filterset, queryset, export.filters or {})
+    return queryset.order_by(*declaration.ordering)
+
+
+def validate_spec(organization, data: dict[str, Any]) -> engine.Plan:
+    """Check resource_type, includes, fields and filters; 422 naming the attribute."""
+    try:
+        plan = engine.build_plan(
+            data["resource_type"],
+            data.get("includes") or [],
+            data.get("fields") or [],
+            data.get("dry_data", False),
+        )
+    except engine.PlanError as error:
+        raise UnprocessableEntity({error.attribute: [str(error)]}) from None
+    declaration = plan.exportable
+    try:
+        queryset = apply_filters(
+            declaration.filterset, declaration.queryset(organization), data.get("filters") or {}
+        )
+    except FilterError as error:
+        raise UnprocessableEntity({"filters": [f"{error.key}: {error.message}"]}) from None
+    limit = max_records()
+    if limit is not None:
+        count = queryset.count()
+        if count > limit:
+            raise UnprocessableEntity(
+                {"filters": [f"These filters select {count} records; an export may have at "
+                             f"most {limit}. Narrow the filters."]}  # fmt: skip
+            )
+    return plan
+
+
+def create_export(organization, member, data: dict[str, Any]) -> Export:
+    limit = int(job_setting("EXPORT_MAX_CONCURRENT", 5))
+    with transaction.atomic():
+        type(organization).objects.select_for_update().filter(pk=organization.pk).first()
+        running = Export.objects.for_organization(organization).filter(
+            status__in=[Export.Status.PENDING, Export.Status.IN_PROGRESS]
+        )
+        if limit and running.count() >= limit:
+            raise Throttled(
+                wait=30,
+                detail=f"At most {limit} exports may be pending or in progress at once "
+                "for an organization; wait for one to finish.",
+            )
+        export = Export.objects.create(organization=organization, created_by=member, **data)
+        Export.enqueue_run(export.pk)
+    return export
+
+
+@contextlib.contextmanager
+def snapshot():
+    """One consistent view of the data for the whole export (REPEATABLE READ on PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        yield  # SQLite: a single SELECT statement already reads one snapshot
+        return
+    nested = connection.in_atomic_block
+    with transaction.atomic():
+        if not nested:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
+def perform_export(export: Export, heartbeat: Heartbeat) -> None:
+    """The worker's part: stream the records into a temp file, then publish it."""
+    plan = engine.build_plan(
+        export.resource_type, export.includes or [], export.fields or [], export.dry_data
+    )
+    chunk_size = int(job_setting("EXPORT_CHUNK_SIZE", 2000))
+    pause = float(job_setting("EXPORT_CHUNK_PAUSE_SECONDS", 0))
+    level = int(job_setting("EXPORT_GZIP_LEVEL", 6))
+    limit = max_records()
+    writer_class = engine.WRITERS[export.format]
+    exported = 0
+    with tempfile.TemporaryFile() as temp:
+        with snapshot():
+            queryset = export_queryset(export)
+            total = queryset.count()
+            if limit is not None and total > limit:
+                raise RecordLimitExceeded(
+                    f"The filters select {total} records; an export may have at most {limit}."
+                )
+            heartbeat.beat(0, force=True, records_total=total)
+            writer = writer_class(temp, plan, compresslevel=level)
+            for records in engine.stream_records(
+                plan, queryset, export.organization, chunk_size
+            ):
+                writer.write(records)
+                exported += len(records)
+                heartbeat.beat(exported)
+                if pause:
+                    time.sleep(pause)
+            writer.close()
+        temp.seek(0)
+        name = f"exports/{export.organization_id}/{export.pk}.{writer_class.extension}"
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        name = default_storage.save(name, File(temp, name=name))
+    now = timezone.now()
+    retention = int(job_setting("EXPORT_FILE_RETENTION_SECONDS", 7 * 24 * 3600))
+    published = finish(
+        export,
+        status=Export.Status.COMPLETED,
+        completed_at=now,
+        records_count=exported,
+        records_exported=exported,
+        attachment=name,
+        file_expires_at=now + timedelta(seconds=retention) if retention else None,
+    )
+    if not published:
+        default_storage.delete(name)
+
+
+def run(export_id: str) -> str:
+    return run_leased(
+        Export,
+        export_id,
+        perform_export,
+        progress_field="records_exported",
+        separate_connection=connection.vendor == "postgresql",
+    )
+
+
+def delete_file(export: Export) -> None:
+    if export.attachment:
+        default_storage.delete(export.attachment)
+
+
+def delete_export(export: Export) -> None:
+    delete_file(export)
+    export.delete()
+
+
+def retry_export(export: Export) -> bool:
+    """Put an interrupted export back in the queue from scratch."""
+    updated = Export.objects.filter(pk=export.pk, status=Export.Status.INTERRUPTED).update(
+        status=Export.Status.PENDING,
+        started_at=None,
+        interrupted_at=None,
+        errors_log=None,
+        records_exported=0,
+        records_total=None,
+        attempts=0,
+        lease_owner="",
+        lease_expires_at=None,
+        updated_at=timezone.now(),
+    )
+    if updated:
+        Export.enqueue_run(export.pk)
+    return bool(updated)
+
+
+def interrupt_export(export: Export, reason: str = "Interrupted by an administrator.") -> bool:
+    """Stop a pending or running export; its worker notices at its next heartbeat."""
+    return bool(
+        Export.objects.filter(
+            pk=export.pk, status__in=[Export.Status.PENDING, Export.Status.IN_PROGRESS]
+        ).update(
+            **export.fail_fields({"Interrupted": reason}),
+            lease_owner="",
+            lease_expires_at=None,
+            updated_at=timezone.now(),
+        )
+    )
+
+
+def cleanup_expired_files() -> int:
+    """Delete the files of exports kept longer than the retention time."""
+    expired = Export.objects.filter(file_expires_at__lt=timezone.now()).exclude(attachment="")
+    count = 0
+    for export in expired.iterator():
+        delete_file(export)
+        count += Export.objects.filter(pk=export.pk).update(attachment="", file_expires_at=None)
+    return count
+
+
+def sweep() -> dict[str, int]:
+    counts = sweep_leases(Export)
+    counts["files_deleted"] = cleanup_expired_files()
+    return counts

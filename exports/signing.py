@@ -1,0 +1,95 @@
+"""Signed, expiring download URLs for files kept through Django's storage API.
+
+Reusable: `signed_url(name, request=request, filename="x.zip")` returns a `SignedUrl(url,
+expires_at)` that needs no API key. On local storage the app serves it at
+`/api/downloads/<token>` (`download` view, token from `django.core.signing`); on a storage that
+presigns (S3 via django-storages) the URL is the storage's own presigned URL.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.core import signing
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.urls import reverse
+
+from exports.jobs import job_setting
+
+SALT = "skillport.downloads"
+
+
+class InvalidLink(Exception):
+    """The token was tampered with or is not a token."""
+
+
+class ExpiredLink(Exception):
+    """The token is authentic but its time is over."""
+
+
+@dataclass(frozen=True)
+class SignedUrl:
+    url: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Ticket:
+    name: str
+    filename: str
+    content_type: str
+    expires_at: datetime
+
+
+def default_expires_in() -> int:
+    return int(job_setting("DOWNLOAD_URL_EXPIRES_SECONDS", 3600))
+
+
+def make_token(
+    name: str, *, expires_in: int | None = None, filename: str = "", content_type: str = ""
+) -> str:
+    expires = int(time.time()) + (expires_in if expires_in is not None else default_expires_in())
+    payload = {"n": name, "e": expires, "f": filename, "t": content_type}
+    return signing.dumps(payload, salt=SALT, compress=True)
+
+
+def read_token(token: str) -> Ticket:
+    try:
+        payload = signing.loads(token, salt=SALT)
+        name, expires = payload["n"], int(payload["e"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise InvalidLink("The download link is not valid.") from None
+    if expires < time.time():
+        raise ExpiredLink("The download link has expired.")
+    return Ticket(
+        name=name,
+        filename=payload.get("f") or name.rsplit("/", 1)[-1],
+        content_type=payload.get("t") or "application/octet-stream",
+        expires_at=datetime.fromtimestamp(expires, tz=UTC),
+    )
+
+
+def served_by_app(storage=None) -> bool:
+    return isinstance(storage or default_storage, FileSystemStorage)
+
+
+def signed_url(
+    name: str,
+    *,
+    request=None,
+    expires_in: int | None = None,
+    filename: str = "",
+    content_type: str = "",
+    storage=None,
+) -> SignedUrl:
+    """A fresh URL for the stored file `name`; absolute when `request` is given."""
+    storage = storage or default_storage
+    seconds = expires_in if expires_in is not None else default_expires_in()
+    expires_at = datetime.fromtimestamp(int(time.time()) + seconds, tz=UTC)
+    if not served_by_app(storage):
+        return SignedUrl(storage.url(name, expire=seconds), expires_at)
+    token = make_token(name, expires_in=seconds, filename=filename, content_type=content_type)
+    path = reverse("downloads", kwargs={"token": token})
+    return SignedUrl(request.build_absolute_uri(path) if request else path, expires_at)

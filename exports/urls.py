@@ -1,0 +1,9 @@
+from django.urls import path
+
+from api.routing import resource_urls
+from exports import views
+
+urlpatterns = [
+    *resource_urls("exports", views.ExportViewSet),
+    path("downloads/<str:token>", views.download, name="downloads"),
+]

@@ -1,0 +1,48 @@
+from django.db.models import F
+from django.http import FileResponse
+from django.views.decorators.http import require_GET
+
+from api.exceptions import error_response
+from api.views import ResourceViewSet
+from exports import services
+from exports.filters import SORTABLE, ExportFilterSet
+from exports.models import Export
+from exports.serializers import ExportSerializer
+from exports.signing import ExpiredLink, InvalidLink, read_token
+
+
+class ExportViewSet(ResourceViewSet):
+    queryset = Export.objects.annotate(attachment_url=F("attachment"))
+    serializer_class = ExportSerializer
+    filterset_class = ExportFilterSet
+    ordering_fields = SORTABLE
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_export(
+            self.request.auth.organization, self.request.user, serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.delete_export(instance)
+
+
+@require_GET
+def download(request, token: str):
+    """Serves a signed link's file; no API key, the signature is the authorization."""
+    from django.core.files.storage import default_storage
+
+    try:
+        ticket = read_token(token)
+    except ExpiredLink as error:
+        return error_response(410, "link_expired", str(error))
+    except InvalidLink as error:
+        return error_response(403, "invalid_signature", str(error))
+    if not default_storage.exists(ticket.name):
+        return error_response(404, "not_found", "The file no longer exists.")
+    return FileResponse(
+        default_storage.open(ticket.name, "rb"),
+        as_attachment=True,
+        filename=ticket.filename,
+        content_type=ticket.content_type,
+    )
