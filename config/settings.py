@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "organizations",
     "skills",
     "exports",
+    "files",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +158,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular_jsonapi.schemas.openapi.JsonApiAutoSchema",
     "ORDERING_PARAM": "sort",
+    "URL_FIELD_NAME": "self",
     "PAGE_SIZE": 10,
     "UNAUTHENTICATED_USER": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "vnd.api+json",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/", include("organizations.urls")),
     path("api/", include("skills.urls")),
     path("api/", include("exports.urls")),
+    path("api/", include("files.urls")),
 ]
 
 handler400 = "api.exceptions.bad_request"

@@ -25,6 +25,7 @@ from django.db import models
 from django.utils.module_loading import autodiscover_modules, import_string
 from rest_framework import relations
 from rest_framework import serializers as drf_serializers
+from rest_framework.settings import api_settings
 
 from api.filters import ResourceFilterSet
 from api.serializers import META_FIELDS
@@ -131,7 +132,7 @@ def _from_serializer(model, serializer_class) -> tuple[dict[str, str], dict[str,
     declared = serializer_class._declared_fields
     included = getattr(serializer_class, "included_serializers", {})
     for name in serializer_class.Meta.fields:
-        if name in ("url", *META_FIELDS):
+        if name in (api_settings.URL_FIELD_NAME, *META_FIELDS):
             continue
         serializer_field = declared.get(name)
         source = getattr(serializer_field, "source", None) or name

@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from exports import services
+from exports import services, skill_exports
 
 
 @task()
@@ -14,3 +14,9 @@ def run_export(export_id: str) -> str:
 @task()
 def sweep_exports() -> dict[str, int]:
     return services.sweep()
+
+
+@task()
+def run_skill_export(export_id: str) -> str:
+    skill_exports.sweep()
+    return skill_exports.run(export_id)
