@@ -105,6 +105,8 @@ class ResourceFilterSet(django_filters.FilterSet):
     """Declare `attributes = {"name": "orm__path"}` (or a list) and get every predicate."""
 
     attributes: Mapping[str, str] | list[str] = ()
+    # Attributes whose bare `filter[attr]=a,b` means "any of" (Metorial style).
+    multi_value: tuple[str, ...] = ()
 
     @classmethod
     def get_filters(cls):
@@ -155,36 +157,43 @@ def apply_filters(filterset_class, queryset, data: Mapping[str, object], request
 FILTER_PARAM = re.compile(r"^filter\[(?P<path>[^\[\]]+)\](?:\[(?P<ransack>[^\[\]]+)\])?$")
 
 
-def filter_key_for(parameter: str) -> str | None:
-    """Map one query parameter spelling to its `<attr>_<predicate>` key (None if malformed)."""
+def filter_key_for(parameter: str) -> tuple[str, bool] | None:
+    """Map one query parameter spelling to (`<attr>_<predicate>`, whether no predicate was given).
+
+    None when the parameter is malformed.
+    """
     match = FILTER_PARAM.match(parameter)
     if not match:
         return None
     path, ransack = match["path"], match["ransack"]
     if ransack is not None:
-        return ransack if path == "q" else None
+        return (ransack, False) if path == "q" else None
     *attr_parts, last = path.split(".")
     if attr_parts and last in PREDICATES:
-        return f"{'_'.join(attr_parts)}_{last}"
-    return f"{path.replace('.', '_')}_eq"
+        return f"{'_'.join(attr_parts)}_{last}", False
+    return f"{path.replace('.', '_')}_eq", True
 
 
 class FilterBackend(drf_filters.BaseFilterBackend):
     """Reads both spellings from the query string and applies the view's `filterset_class`."""
 
     def filter_queryset(self, request, queryset, view):
+        filterset_class = getattr(view, "filterset_class", None) or ResourceFilterSet
         data, spelled = {}, {}
         for parameter in request.query_params:
             if not parameter.startswith("filter"):
                 continue
-            key = filter_key_for(parameter)
-            if key is None:
+            parsed = filter_key_for(parameter)
+            if parsed is None:
                 raise InvalidQueryParameter(parameter, f"'{parameter}' is not a valid filter.")
-            data[key] = request.query_params[parameter]
+            key, bare = parsed
+            value = request.query_params[parameter]
+            if bare and "," in value and key.removesuffix("_eq") in filterset_class.multi_value:
+                key = key.removesuffix("_eq") + "_in"
+            data[key] = value
             spelled[key] = parameter
         if not data:
             return queryset
-        filterset_class = getattr(view, "filterset_class", None) or ResourceFilterSet
         try:
             return apply_filters(filterset_class, queryset, data, request)
         except FilterError as error:

@@ -7,6 +7,7 @@ from django.urls import get_script_prefix, reverse
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import Hyperlink, ManyRelatedField
+from rest_framework.settings import api_settings
 from rest_framework_json_api import relations
 from rest_framework_json_api import serializers as jsonapi
 
@@ -125,9 +126,12 @@ class ResourceSerializer(jsonapi.ModelSerializer):
         if not hasattr(meta.model, "JSONAPIMeta"):
             # DRF-JSONAPI names a model's type from JSONAPIMeta (relationship linkage, related).
             meta.model.JSONAPIMeta = type("JSONAPIMeta", (), {"resource_name": resource_name})
-        if "url" not in cls._declared_fields:
-            cls._declared_fields["url"] = SelfLinkField(view_name=f"{resource_name}-detail")
-        meta.fields = ("url", *meta.fields, *META_FIELDS)
+        # The self link's field is named by URL_FIELD_NAME ("self"), leaving `url` free for
+        # attributes such as file_links.url.
+        link_field = api_settings.URL_FIELD_NAME
+        if link_field not in cls._declared_fields:
+            cls._declared_fields[link_field] = SelfLinkField(view_name=f"{resource_name}-detail")
+        meta.fields = (link_field, *meta.fields, *META_FIELDS)
         _resource_serializers[resource_name] = cls
 
     @property

@@ -7,25 +7,14 @@ The ratio shows what the JSON:API layer (negotiation, auth, filters, serializer,
 import json
 import os
 import statistics
-import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.django_setup import setup
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 ROWS = 1000
 PAGE_SIZE = 100
-
-
-def _setup() -> None:
-    os.environ.setdefault("SKILLPORT_VAR_DIR", tempfile.mkdtemp(prefix="skillport-bench-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _time(fn) -> float:
@@ -38,7 +27,7 @@ def _time(fn) -> float:
 
 
 def run() -> dict:
-    _setup()
+    setup()
     from django.http import JsonResponse
     from django.test import Client, RequestFactory
 

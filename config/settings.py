@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "skills",
     "exports",
     "events",
+    "files",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +162,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular_jsonapi.schemas.openapi.JsonApiAutoSchema",
     "ORDERING_PARAM": "sort",
+    "URL_FIELD_NAME": "self",
     "PAGE_SIZE": 10,
     "UNAUTHENTICATED_USER": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "vnd.api+json",
@@ -213,6 +215,19 @@ SKILLPORT_WEBHOOKS = {
     "CIRCUIT_COOLDOWN": float(os.environ.get("SKILLPORT_WEBHOOKS_CIRCUIT_COOLDOWN", "3600")),
     "TIMEOUT": float(os.environ.get("SKILLPORT_WEBHOOKS_TIMEOUT", "10")),
     "LEASE_SECONDS": float(os.environ.get("SKILLPORT_WEBHOOKS_LEASE_SECONDS", "120")),
+}
+
+MIB = 1024 * 1024
+SKILLPORT_SKILLS = {
+    # Limits on one skill collection version (JSON or zip upload); tests lower them.
+    "MAX_FILE_SIZE": int(os.environ.get("SKILLPORT_SKILLS_MAX_FILE_SIZE", 10 * MIB)),
+    "MAX_VERSION_SIZE": int(os.environ.get("SKILLPORT_SKILLS_MAX_VERSION_SIZE", 100 * MIB)),
+    "MAX_FILES": int(os.environ.get("SKILLPORT_SKILLS_MAX_FILES", 10_000)),
+    # Zip bomb guard: an entry of at least MIN_SIZE bytes may expand at most RATIO times.
+    "MAX_COMPRESSION_RATIO": int(os.environ.get("SKILLPORT_SKILLS_MAX_COMPRESSION_RATIO", 200)),
+    "COMPRESSION_RATIO_MIN_SIZE": 1 * MIB,
+    # Largest zip request body accepted (None: MAX_VERSION_SIZE + 16 MiB).
+    "MAX_UPLOAD_SIZE": None,
 }
 
 LOGGING = {

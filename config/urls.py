@@ -11,7 +11,9 @@ urlpatterns = [
     path("api/docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
     path("api/", include("organizations.urls")),
     path("api/", include("events.urls")),
+    path("api/", include("skills.urls")),
     path("api/", include("exports.urls")),
+    path("api/", include("files.urls")),
 ]
 
 handler400 = "api.exceptions.bad_request"

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from exports.models import Export
+from exports.models import Export, SkillExport
 from exports.signing import signed_url
 
 
@@ -64,3 +64,14 @@ class ExportAdmin(admin.ModelAdmin):
 
         count = sum(services.interrupt_export(export) for export in queryset)
         self.message_user(request, f"{count} export(s) interrupted.", messages.SUCCESS)
+
+
+@admin.register(SkillExport)
+class SkillExportAdmin(admin.ModelAdmin):
+    list_display = ("id", "organization", "target", "status", "created_at", "completed_at")
+    list_filter = ("status", "target")
+    search_fields = ("id", "error")
+    readonly_fields = [field.name for field in SkillExport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -2,7 +2,7 @@ import django_filters
 from django.db import models
 
 from api.filters import ResourceFilterSet
-from exports.models import Export
+from exports.models import Export, SkillExport
 
 SORTABLE = (
     "resource_type",
@@ -38,3 +38,12 @@ class ExportFilterSet(ResourceFilterSet):
         fields = []
         # JSON attributes take the `null`/`present`/`blank` predicates.
         filter_overrides = {models.JSONField: {"filter_class": django_filters.CharFilter}}
+
+
+class SkillExportFilterSet(ResourceFilterSet):
+    attributes = ["id", "target", "status", "created_at", "started_at", "completed_at"]
+    multi_value = ("id", "target", "status")
+
+    class Meta:
+        model = SkillExport
+        fields = []

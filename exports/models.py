@@ -72,3 +72,81 @@ class Export(LeasedJob, TenantModel):
         from exports.tasks import run_export
 
         transaction.on_commit(lambda: run_export.enqueue(str(pk)))
+
+
+class SkillExport(LeasedJob, TenantModel):
+    """A zip of a skill, a plugin or a marketplace in the layout agents install from."""
+
+    class Target(models.TextChoices):
+        SKILL = "skill"
+        PLUGIN = "plugin"
+        MARKETPLACE = "marketplace"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        IN_PROGRESS = "in_progress"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    PENDING = Status.PENDING
+    RUNNING = Status.IN_PROGRESS
+    FAILED = Status.FAILED
+
+    # The relationship that each target needs, and nothing else.
+    TARGET_RELATIONSHIPS = {
+        Target.SKILL: "skill",
+        Target.PLUGIN: "skill_plugin",
+        Target.MARKETPLACE: "skill_marketplace",
+    }
+
+    target = models.CharField(max_length=20, choices=Target.choices)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    error = models.TextField(blank=True, default="")
+    completed_at = models.DateTimeField(null=True, blank=True)
+    skill = models.ForeignKey(
+        "skills.Skill", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    skill_plugin = models.ForeignKey(
+        "skills.SkillPlugin", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    skill_marketplace = models.ForeignKey(
+        "skills.SkillMarketplace",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    file = models.ForeignKey(
+        "files.File", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_link = models.ForeignKey(
+        "files.FileLink", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "organizations.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.target} export {self.pk} ({self.status})"
+
+    @property
+    def subject(self):
+        return getattr(self, self.TARGET_RELATIONSHIPS[self.target])
+
+    def fail_fields(self, errors: dict[str, str]) -> dict[str, Any]:
+        return {
+            "status": self.Status.FAILED,
+            "completed_at": timezone.now(),
+            "error": "; ".join(f"{kind}: {message}" for kind, message in errors.items()),
+        }
+
+    @classmethod
+    def enqueue_run(cls, pk) -> None:
+        from exports.tasks import run_skill_export
+
+        transaction.on_commit(lambda: run_skill_export.enqueue(str(pk)))

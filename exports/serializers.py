@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
-from api.serializers import ResourceSerializer
+from api.serializers import ResourceSerializer, to_one
 from exports import registry, services
-from exports.models import Export
+from exports.models import Export, SkillExport
 from exports.signing import signed_url
+from skills.models import Skill, SkillMarketplace, SkillPlugin
 
 READ_ONLY = (
     "status",
@@ -76,4 +77,66 @@ class ExportSerializer(ResourceSerializer):
     def validate(self, attrs):
         request = self.context["request"]
         services.validate_spec(request.auth.organization, attrs)
+        return attrs
+
+
+class SkillExportSerializer(ResourceSerializer):
+    target = serializers.ChoiceField(choices=SkillExport.Target.choices)
+    skill = to_one("skill_exports", read_only=False, required=False, queryset=Skill.objects)
+    skill_plugin = to_one(
+        "skill_exports", read_only=False, required=False, queryset=SkillPlugin.objects
+    )
+    skill_marketplace = to_one(
+        "skill_exports", read_only=False, required=False, queryset=SkillMarketplace.objects
+    )
+    file = to_one("skill_exports")
+    file_link = to_one("skill_exports")
+    created_by = to_one("skill_exports")
+
+    included_serializers = {
+        "skill": "skills.serializers.SkillSerializer",
+        "skill_plugin": "skills.serializers.SkillPluginSerializer",
+        "skill_marketplace": "skills.serializers.SkillMarketplaceSerializer",
+        "file": "files.serializers.FileSerializer",
+        "file_link": "files.serializers.FileLinkSerializer",
+        "created_by": "organizations.serializers.MemberSerializer",
+    }
+
+    class Meta:
+        model = SkillExport
+        resource_name = "skill_exports"
+        fields = (
+            "target",
+            "status",
+            "error",
+            "created_at",
+            "started_at",
+            "completed_at",
+            "updated_at",
+            "skill",
+            "skill_plugin",
+            "skill_marketplace",
+            "file",
+            "file_link",
+            "created_by",
+        )
+        read_only_fields = ("status", "error", "started_at", "completed_at")
+
+    def validate(self, attrs):
+        target = attrs["target"]
+        expected = SkillExport.TARGET_RELATIONSHIPS[target]
+        errors = {}
+        for name in SkillExport.TARGET_RELATIONSHIPS.values():
+            given = attrs.get(name) is not None
+            if name == expected and not given:
+                errors[name] = [f"A '{target}' export needs the '{name}' relationship."]
+            elif name != expected and given:
+                errors[name] = [f"Only the '{expected}' relationship goes with target '{target}'."]
+        if not errors and target == SkillExport.Target.PLUGIN:
+            names = [skill.name for skill in attrs[expected].skills.all()]
+            duplicates = sorted({name for name in names if names.count(name) > 1})
+            if duplicates:
+                errors[expected] = [f"The plugin has several skills named {', '.join(duplicates)}."]
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs

@@ -41,6 +41,7 @@ class Ticket:
     filename: str
     content_type: str
     expires_at: datetime
+    link_id: str = ""  # set for `file_links`, which can be revoked before they expire
 
 
 def default_expires_in() -> int:
@@ -48,10 +49,23 @@ def default_expires_in() -> int:
 
 
 def make_token(
-    name: str, *, expires_in: int | None = None, filename: str = "", content_type: str = ""
+    name: str,
+    *,
+    expires_in: int | None = None,
+    expires_at: datetime | None = None,
+    filename: str = "",
+    content_type: str = "",
+    link_id: str = "",
 ) -> str:
-    expires = int(time.time()) + (expires_in if expires_in is not None else default_expires_in())
+    if expires_at is not None:
+        expires = int(expires_at.timestamp())
+    else:
+        expires = int(time.time()) + (
+            expires_in if expires_in is not None else default_expires_in()
+        )
     payload = {"n": name, "e": expires, "f": filename, "t": content_type}
+    if link_id:
+        payload["l"] = link_id
     return signing.dumps(payload, salt=SALT, compress=True)
 
 
@@ -68,6 +82,7 @@ def read_token(token: str) -> Ticket:
         filename=payload.get("f") or name.rsplit("/", 1)[-1],
         content_type=payload.get("t") or "application/octet-stream",
         expires_at=datetime.fromtimestamp(expires, tz=UTC),
+        link_id=payload.get("l", ""),
     )
 
 
@@ -80,16 +95,30 @@ def signed_url(
     *,
     request=None,
     expires_in: int | None = None,
+    expires_at: datetime | None = None,
     filename: str = "",
     content_type: str = "",
+    link_id: str = "",
     storage=None,
 ) -> SignedUrl:
-    """A fresh URL for the stored file `name`; absolute when `request` is given."""
+    """A fresh URL for the stored file `name`; absolute when `request` is given.
+
+    Give `expires_in` (seconds from now) or a fixed `expires_at`; `link_id` ties the URL to a
+    `file_links` row, which the download view checks so that revoking works at once.
+    """
     storage = storage or default_storage
-    seconds = expires_in if expires_in is not None else default_expires_in()
-    expires_at = datetime.fromtimestamp(int(time.time()) + seconds, tz=UTC)
+    if expires_at is None:
+        seconds = expires_in if expires_in is not None else default_expires_in()
+        expires_at = datetime.fromtimestamp(int(time.time()) + seconds, tz=UTC)
     if not served_by_app(storage):
+        seconds = max(int(expires_at.timestamp() - time.time()), 1)
         return SignedUrl(storage.url(name, expire=seconds), expires_at)
-    token = make_token(name, expires_in=seconds, filename=filename, content_type=content_type)
+    token = make_token(
+        name,
+        expires_at=expires_at,
+        filename=filename,
+        content_type=content_type,
+        link_id=link_id,
+    )
     path = reverse("downloads", kwargs={"token": token})
     return SignedUrl(request.build_absolute_uri(path) if request else path, expires_at)

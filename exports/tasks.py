@@ -4,7 +4,7 @@ import logging
 
 from django_tasks import task
 
-from exports import services
+from exports import services, skill_exports
 
 logger = logging.getLogger(__name__)
 
@@ -21,3 +21,9 @@ def run_export(export_id: str) -> str:
 @task()
 def sweep_exports() -> dict[str, int]:
     return services.sweep()
+
+
+@task()
+def run_skill_export(export_id: str) -> str:
+    skill_exports.sweep()
+    return skill_exports.run(export_id)

@@ -5,5 +5,6 @@ from exports import views
 
 urlpatterns = [
     *resource_urls("exports", views.ExportViewSet),
+    *resource_urls("skill_exports", views.SkillExportViewSet),
     path("downloads/<str:token>", views.download, name="downloads"),
 ]

@@ -4,11 +4,30 @@ from django.views.decorators.http import require_GET
 
 from api.exceptions import error_response
 from api.views import ResourceViewSet
-from exports import services
-from exports.filters import SORTABLE, ExportFilterSet
-from exports.models import Export
-from exports.serializers import ExportSerializer
+from exports import services, skill_exports
+from exports.filters import SORTABLE, ExportFilterSet, SkillExportFilterSet
+from exports.models import Export, SkillExport
+from exports.serializers import ExportSerializer, SkillExportSerializer
 from exports.signing import ExpiredLink, InvalidLink, read_token
+from files.selectors import link_is_live
+
+
+class SkillExportViewSet(ResourceViewSet):
+    queryset = SkillExport.objects.select_related("file", "file_link")
+    serializer_class = SkillExportSerializer
+    filterset_class = SkillExportFilterSet
+    ordering_fields = ("created_at",)
+    http_method_names = ["get", "post", "head", "options"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        target = data["target"]
+        serializer.instance = skill_exports.create_skill_export(
+            organization=self.request.auth.organization,
+            member=self.request.user,
+            target=target,
+            subject=data[SkillExport.TARGET_RELATIONSHIPS[target]],
+        )
 
 
 class ExportViewSet(ResourceViewSet):
@@ -38,6 +57,8 @@ def download(request, token: str):
         return error_response(410, "link_expired", str(error))
     except InvalidLink as error:
         return error_response(403, "invalid_signature", str(error))
+    if ticket.link_id and not link_is_live(ticket.link_id):
+        return error_response(410, "link_revoked", "The download link was revoked.")
     if not default_storage.exists(ticket.name):
         return error_response(404, "not_found", "The file no longer exists.")
     return FileResponse(

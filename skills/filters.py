@@ -1,0 +1,59 @@
+from api.filters import ResourceFilterSet
+from skills.models import (
+    Skill,
+    SkillCollection,
+    SkillCollectionVersion,
+    SkillMarketplace,
+    SkillPlugin,
+)
+
+COMMON = ["id", "created_at", "updated_at"]
+
+
+class SkillCollectionFilterSet(ResourceFilterSet):
+    attributes = [*COMMON, "name", "root_path", "provider", "folder_id", "is_deleted"]
+
+    class Meta:
+        model = SkillCollection
+        fields = []
+
+
+class SkillCollectionVersionFilterSet(ResourceFilterSet):
+    attributes = {
+        **{name: name for name in COMMON},
+        "number": "number",
+        "commit_message": "commit_message",
+        "release_label": "release_label",
+        "archived": "archived",
+        "user_email": "user_email",
+        "provider": "provider",
+        "skill_collection": "skill_collection",
+    }
+
+    class Meta:
+        model = SkillCollectionVersion
+        fields = []
+
+
+class SkillFilterSet(ResourceFilterSet):
+    attributes = [*COMMON, "name", "description", "license", "path", "skill_collection"]
+
+    class Meta:
+        model = Skill
+        fields = []
+
+
+class SkillPluginFilterSet(ResourceFilterSet):
+    attributes = [*COMMON, "name", "version", "description", "license", "homepage", "repository"]
+
+    class Meta:
+        model = SkillPlugin
+        fields = []
+
+
+class SkillMarketplaceFilterSet(ResourceFilterSet):
+    attributes = [*COMMON, "name", "version", "description"]
+
+    class Meta:
+        model = SkillMarketplace
+        fields = []

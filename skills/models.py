@@ -1,0 +1,224 @@
+"""Skill collections and their immutable versions, skills, plugins and marketplaces."""
+
+from django.db import models
+from django.db.models import Q
+
+from api.models import TenantModel, TenantQuerySet
+
+
+class Blob(models.Model):
+    """File content stored once by its SHA-256, shared by every version that holds it."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    size = models.PositiveBigIntegerField()
+    storage_name = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.sha256
+
+
+class SkillCollectionQuerySet(TenantQuerySet):
+    def alive(self) -> "SkillCollectionQuerySet":
+        return self.filter(is_deleted=False)
+
+
+class SkillCollection(TenantModel):
+    name = models.CharField(max_length=200)
+    root_path = models.CharField(max_length=500)
+    provider = models.CharField(max_length=50, default="generic")
+    folder_id = models.BigIntegerField(null=True, blank=True)
+    is_deleted = models.BooleanField(default=False, db_index=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        "organizations.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        "organizations.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = SkillCollectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                condition=Q(is_deleted=False),
+                name="skill_collection_name_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "root_path"],
+                condition=Q(is_deleted=False),
+                name="skill_collection_root_path_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def current_version(self) -> "SkillCollectionVersion | None":
+        """The pinned version when a request pinned one, else the latest non-archived one."""
+        if hasattr(self, "_pinned_version"):
+            return self._pinned_version
+        if hasattr(self, "_current_versions"):
+            return self._current_versions[0] if self._current_versions else None
+        return self.versions.filter(archived=False).order_by("-number").first()
+
+
+class VersionQuerySet(TenantQuerySet):
+    def current(self) -> "VersionQuerySet":
+        """Each collection's latest non-archived version, in one query for many collections."""
+        latest = (
+            SkillCollectionVersion.objects.filter(
+                skill_collection=models.OuterRef("skill_collection"), archived=False
+            )
+            .order_by("-number")
+            .values("pk")[:1]
+        )
+        return self.filter(pk=models.Subquery(latest))
+
+
+class SkillCollectionVersion(TenantModel):
+    skill_collection = models.ForeignKey(
+        SkillCollection, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    root_path_at_version = models.CharField(max_length=500)
+    provider = models.CharField(max_length=50)
+    commit_message = models.TextField(blank=True, default="")
+    release_label = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    archived = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        "organizations.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user_email = models.EmailField(blank=True, default="")
+    file_paths = models.JSONField(default=list)
+    file_count = models.PositiveIntegerField(default=0)
+    total_size = models.PositiveBigIntegerField(default=0)
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the sorted (path, blob) list.")
+
+    objects = VersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["skill_collection", "number"], name="skill_collection_version_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["skill_collection", "release_label"],
+                condition=Q(release_label__isnull=False),
+                name="skill_collection_version_label_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.skill_collection} v{self.number}"
+
+
+class VersionFileQuerySet(TenantQuerySet):
+    organization_path = "version__organization"
+
+
+class VersionFile(models.Model):
+    """One path of one version, pointing at its content blob."""
+
+    id = models.BigAutoField(primary_key=True)
+    version = models.ForeignKey(
+        SkillCollectionVersion, on_delete=models.CASCADE, related_name="files"
+    )
+    path = models.CharField(max_length=1024)
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")
+
+    objects = VersionFileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "path"], name="version_file_path_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class Skill(TenantModel):
+    """One folder holding a SKILL.md; the id is stable across versions of a collection."""
+
+    skill_collection = models.ForeignKey(
+        SkillCollection, on_delete=models.CASCADE, related_name="skills"
+    )
+    path = models.CharField(max_length=1024, help_text="The skill folder, '' for the root.")
+    name = models.CharField(max_length=64)
+    description = models.TextField()
+    license = models.CharField(max_length=500, blank=True, default="")
+    compatibility = models.CharField(max_length=500, blank=True, default="")
+    allowed_tools = models.JSONField(default=list, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    # The latest version that has this skill.
+    skill_collection_version = models.ForeignKey(
+        SkillCollectionVersion, on_delete=models.CASCADE, related_name="latest_skills"
+    )
+    versions = models.ManyToManyField(SkillCollectionVersion, related_name="skills")
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["skill_collection", "path"], name="skill_path_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SkillPlugin(TenantModel):
+    name = models.CharField(max_length=64)
+    version = models.CharField(max_length=64, default="0.1.0")
+    description = models.TextField(blank=True, default="")
+    author = models.JSONField(default=dict, blank=True)
+    homepage = models.URLField(blank=True, default="")
+    repository = models.URLField(blank=True, default="")
+    license = models.CharField(max_length=100, blank=True, default="")
+    keywords = models.JSONField(default=list, blank=True)
+    skills = models.ManyToManyField(Skill, related_name="plugins", blank=True)
+    created_by = models.ForeignKey(
+        "organizations.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="skill_plugin_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SkillMarketplace(TenantModel):
+    name = models.CharField(max_length=64)
+    owner = models.JSONField(default=dict, blank=True)
+    description = models.TextField(blank=True, default="")
+    version = models.CharField(max_length=64, default="0.1.0")
+    skill_plugins = models.ManyToManyField(SkillPlugin, related_name="marketplaces", blank=True)
+    created_by = models.ForeignKey(
+        "organizations.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="skill_marketplace_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,35 @@
+import tempfile
+
+from django.conf import settings
+from rest_framework.parsers import BaseParser
+
+from skills.serializers import PayloadTooLarge
+from skills.validation import get_limits
+
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
+
+
+def max_upload_size() -> int:
+    configured = getattr(settings, "SKILLPORT_SKILLS", {}).get("MAX_UPLOAD_SIZE")
+    return configured or get_limits().max_version_size + 16 * 1024 * 1024
+
+
+class ZipUploadParser(BaseParser):
+    """`application/zip` bodies, spooled to disk past 8 MiB, refused past the upload limit."""
+
+    media_type = "application/zip"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = max_upload_size()
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+        received = 0
+        while chunk := stream.read(256 * 1024):
+            received += len(chunk)
+            if received > limit:
+                spool.close()
+                raise PayloadTooLarge(
+                    {"files": [f"A zip upload may be at most {limit} bytes."]}, "upload_too_large"
+                )
+            spool.write(chunk)
+        spool.seek(0)
+        return spool

@@ -1,0 +1,70 @@
+"""Reads of the skills registry: identifier lookups and version pinning."""
+
+import contextlib
+import uuid
+
+from django.db.models import Prefetch, Q, QuerySet
+from rest_framework import exceptions
+
+from api.exceptions import InvalidQueryParameter
+from skills.models import SkillCollection, SkillCollectionVersion
+
+
+def collections_with_current_version(queryset: QuerySet) -> QuerySet:
+    """Prefetch each collection's current version in one query for the whole page."""
+    return queryset.prefetch_related(
+        Prefetch(
+            "versions",
+            queryset=SkillCollectionVersion.objects.current(),
+            to_attr="_current_versions",
+        )
+    )
+
+
+def collection_by_identifier(queryset: QuerySet, identifier: str) -> SkillCollection | None:
+    """A collection by UUID, `name` or `root_path`; the UUID wins, then live collections."""
+    condition = Q(name=identifier) | Q(root_path=identifier)
+    with contextlib.suppress(ValueError):
+        condition |= Q(pk=uuid.UUID(identifier))
+    matches = list(queryset.filter(condition)[:10])
+    for collection in matches:
+        if str(collection.pk) == identifier.lower():
+            return collection
+    live = [collection for collection in matches if not collection.is_deleted]
+    return live[0] if live else None
+
+
+def parse_pin(query_params) -> tuple[int | None, str | None]:
+    """`version=N` or `label=L` (never both); a malformed value is a 400."""
+    version, label = query_params.get("version"), query_params.get("label")
+    if version is not None and label is not None:
+        raise InvalidQueryParameter("label", "Give 'version' or 'label', not both.")
+    if version is not None:
+        try:
+            number = int(version)
+        except ValueError:
+            number = 0
+        if number < 1:
+            raise InvalidQueryParameter("version", "'version' must be an integer >= 1.")
+        return number, None
+    if label is not None and not label.strip():
+        raise InvalidQueryParameter("label", "'label' must not be empty.")
+    return None, label
+
+
+def pinned_version(
+    collection: SkillCollection, number: int | None, label: str | None
+) -> SkillCollectionVersion | None:
+    """The version a pin selects (404 when unknown), or the current one without a pin."""
+    if number is None and label is None:
+        return collection.current_version
+    versions = SkillCollectionVersion.objects.filter(skill_collection=collection)
+    found = (
+        versions.filter(number=number).first()
+        if number is not None
+        else versions.filter(release_label=label).first()
+    )
+    if found is None:
+        what = f"version {number}" if number is not None else f"label '{label}'"
+        raise exceptions.NotFound(f"This skill collection has no {what}.")
+    return found

@@ -1,0 +1,388 @@
+import base64
+import binascii
+import re
+
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework_json_api import relations
+
+from api.exceptions import UnprocessableEntity
+from api.serializers import ResourceSerializer, to_many, to_one
+from skills import services
+from skills.models import (
+    Skill,
+    SkillCollection,
+    SkillCollectionVersion,
+    SkillMarketplace,
+    SkillPlugin,
+)
+from skills.validation import SKILL_NAME, TreeError, normalise_path
+
+MEMBER_SERIALIZER = "organizations.serializers.MemberSerializer"
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
+)
+
+
+def pointer_token(path: str) -> str:
+    """A file path as one JSON pointer reference token (RFC 6901)."""
+    return path.replace("~", "~0").replace("/", "~1")
+
+
+class PayloadTooLarge(ValidationError):
+    status_code = 413
+
+
+def tree_validation_error(error: TreeError) -> ValidationError:
+    """A refused tree as a 422 (or 413) pointing at `/data/attributes/files[/<path>]`."""
+    detail = ErrorDetail(error.detail, error.code)
+    payload = {"files": {pointer_token(error.path): [detail]} if error.path else [detail]}
+    return PayloadTooLarge(payload) if error.status == 413 else UnprocessableEntity(payload)
+
+
+def encode_file(content: bytes) -> str | dict:
+    """Text as a string, anything else as `{"base64": ...}`."""
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"base64": base64.b64encode(content).decode("ascii")}
+
+
+def decode_file(value) -> bytes:
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, dict) and set(value) == {"base64"} and isinstance(value["base64"], str):
+        try:
+            return base64.b64decode(value["base64"], validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("'base64' is not valid base64.") from None
+    raise ValueError('A file is a string or {"base64": "..."}.')
+
+
+class FilesField(serializers.Field):
+    """`files`: `{path: content}` in, and out on a single version (read from storage)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("source", "*")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> list[tuple[str, bytes]]:
+        if not isinstance(data, dict) or not data:
+            raise ValidationError("'files' must be a non-empty object of path -> content.")
+        entries = []
+        for path, value in data.items():
+            try:
+                entries.append((path, decode_file(value)))
+            except ValueError as error:
+                raise ValidationError({pointer_token(path): [str(error)]}) from None
+        return entries
+
+    def to_representation(self, version):
+        return {
+            path: encode_file(data) for path, data in services.version_contents(version).items()
+        }
+
+
+class ComputedToOne(relations.ResourceRelatedField):
+    """A to-one relationship backed by a property, so the whole object is always read."""
+
+    def use_pk_only_optimization(self) -> bool:
+        return False
+
+
+class SkillCollectionSerializer(ResourceSerializer):
+    created_by = to_one("skill_collections")
+    updated_by = to_one("skill_collections")
+    versions = to_many("skill_collections")
+    current_version = ComputedToOne(
+        read_only=True,
+        self_link_view_name="skill_collections-relationships",
+        related_link_view_name="skill_collections-related",
+    )
+    skills = to_many("skill_collections")
+
+    included_serializers = {
+        "created_by": MEMBER_SERIALIZER,
+        "updated_by": MEMBER_SERIALIZER,
+        "versions": "skills.serializers.SkillCollectionVersionSerializer",
+        "current_version": "skills.serializers.SkillCollectionVersionSerializer",
+        "skills": "skills.serializers.SkillSerializer",
+    }
+
+    class Meta:
+        model = SkillCollection
+        resource_name = "skill_collections"
+        fields = (
+            "name",
+            "root_path",
+            "provider",
+            "folder_id",
+            "is_deleted",
+            "created_at",
+            "updated_at",
+            "created_by",
+            "updated_by",
+            "versions",
+            "current_version",
+            "skills",
+        )
+        read_only_fields = ("is_deleted",)
+        extra_kwargs = {"provider": {"required": False}}
+
+    def _unique(self, field: str, value: str) -> str:
+        organization = self.context["request"].auth.organization
+        taken = (
+            SkillCollection.objects.for_organization(organization).alive().filter(**{field: value})
+        )
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError(f"A skill collection with this {field} already exists.")
+        return value
+
+    def validate_name(self, value: str) -> str:
+        return self._unique("name", value)
+
+    def validate_root_path(self, value: str) -> str:
+        try:
+            value = normalise_path(value)
+        except TreeError as error:
+            raise ValidationError(error.detail) from None
+        return self._unique("root_path", value)
+
+    def create(self, validated_data):
+        request = self.context["request"]
+        return services.create_collection(
+            organization=request.auth.organization, actor=request.user, **validated_data
+        )
+
+    def update(self, instance, validated_data):
+        return services.update_collection(
+            instance, actor=self.context["request"].user, **validated_data
+        )
+
+
+class SkillCollectionVersionSerializer(ResourceSerializer):
+    MUTABLE = ("release_label", "archived")
+
+    files = FilesField(required=True)
+    skill_collection = to_one(
+        "skill_collection_versions",
+        read_only=False,
+        queryset=SkillCollection.objects.alive(),
+    )
+    created_by = to_one("skill_collection_versions")
+    skills = to_many("skill_collection_versions")
+
+    included_serializers = {
+        "skill_collection": SkillCollectionSerializer,
+        "created_by": MEMBER_SERIALIZER,
+        "skills": "skills.serializers.SkillSerializer",
+    }
+
+    class Meta:
+        model = SkillCollectionVersion
+        resource_name = "skill_collection_versions"
+        fields = (
+            "number",
+            "root_path_at_version",
+            "provider",
+            "file_paths",
+            "commit_message",
+            "release_label",
+            "archived",
+            "user_email",
+            "created_at",
+            "files",
+            "skill_collection",
+            "created_by",
+            "skills",
+        )
+        read_only_fields = (
+            "number",
+            "root_path_at_version",
+            "provider",
+            "file_paths",
+            "user_email",
+        )
+        extra_kwargs = {"release_label": {"allow_blank": True}}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        view = self.context.get("view")
+        writing = self.context["request"].method in ("POST", "PATCH")
+        if not writing and getattr(view, "action", None) != "retrieve":
+            fields.pop("files", None)
+        return fields
+
+    def validate_release_label(self, value: str | None) -> str | None:
+        return value.strip() or None if value else None
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            frozen = {
+                name: ["A version is immutable; only release_label and archived change."]
+                for name in attrs
+                if name not in self.MUTABLE
+            }
+            if frozen:
+                raise ValidationError(frozen)
+        return attrs
+
+    def create(self, validated_data):
+        try:
+            return services.create_version(
+                validated_data["skill_collection"],
+                actor=self.context["request"].user,
+                files=validated_data["files"],
+                commit_message=validated_data.get("commit_message", ""),
+                release_label=validated_data.get("release_label"),
+            )
+        except TreeError as error:
+            raise tree_validation_error(error) from None
+
+    def update(self, instance, validated_data):
+        return services.update_version(instance, **validated_data)
+
+
+class SkillSerializer(ResourceSerializer):
+    skill_collection = to_one("skills")
+    skill_collection_version = to_one("skills")
+
+    included_serializers = {
+        "skill_collection": SkillCollectionSerializer,
+        "skill_collection_version": SkillCollectionVersionSerializer,
+    }
+
+    class Meta:
+        model = Skill
+        resource_name = "skills"
+        fields = (
+            "name",
+            "description",
+            "license",
+            "compatibility",
+            "allowed_tools",
+            "metadata",
+            "path",
+            "created_at",
+            "updated_at",
+            "skill_collection",
+            "skill_collection_version",
+        )
+        read_only_fields = fields
+
+
+def _kebab_name(value: str) -> str:
+    if len(value) > 64 or not SKILL_NAME.match(value):
+        raise ValidationError("Use kebab-case: a-z, 0-9 and single hyphens, at most 64.")
+    return value
+
+
+def _person(value, allowed: tuple[str, ...]) -> dict:
+    if not isinstance(value, dict) or set(value) - set(allowed):
+        raise ValidationError(f"An object with the keys {', '.join(allowed)}.")
+    if not all(isinstance(item, str) for item in value.values()):
+        raise ValidationError("Every value must be a string.")
+    return value
+
+
+class UniqueNameMixin:
+    def _unique_name(self, value: str) -> str:
+        value = _kebab_name(value)
+        organization = self.context["request"].auth.organization
+        taken = self.Meta.model.objects.for_organization(organization).filter(name=value)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError("This name is already taken in the organization.")
+        return value
+
+    def validate_name(self, value: str) -> str:
+        return self._unique_name(value)
+
+    def validate_version(self, value: str) -> str:
+        if not SEMVER.match(value):
+            raise ValidationError("Use a semantic version such as 1.0.0.")
+        return value
+
+
+class SkillPluginSerializer(UniqueNameMixin, ResourceSerializer):
+    skills = to_many("skill_plugins", read_only=False, queryset=Skill.objects, required=False)
+    created_by = to_one("skill_plugins")
+
+    included_serializers = {"skills": SkillSerializer, "created_by": MEMBER_SERIALIZER}
+
+    class Meta:
+        model = SkillPlugin
+        resource_name = "skill_plugins"
+        fields = (
+            "name",
+            "version",
+            "description",
+            "author",
+            "homepage",
+            "repository",
+            "license",
+            "keywords",
+            "created_at",
+            "updated_at",
+            "skills",
+            "created_by",
+        )
+
+    def validate_author(self, value) -> dict:
+        return _person(value, ("name", "email", "url"))
+
+    def validate_keywords(self, value) -> list:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ValidationError("A list of strings.")
+        return value
+
+    def create(self, validated_data):
+        request = self.context["request"]
+        return services.create_plugin(
+            organization=request.auth.organization, actor=request.user, **validated_data
+        )
+
+    def update(self, instance, validated_data):
+        return services.update_plugin(instance, **validated_data)
+
+
+class SkillMarketplaceSerializer(UniqueNameMixin, ResourceSerializer):
+    skill_plugins = to_many(
+        "skill_marketplaces", read_only=False, queryset=SkillPlugin.objects, required=False
+    )
+    created_by = to_one("skill_marketplaces")
+
+    included_serializers = {
+        "skill_plugins": SkillPluginSerializer,
+        "created_by": MEMBER_SERIALIZER,
+    }
+
+    class Meta:
+        model = SkillMarketplace
+        resource_name = "skill_marketplaces"
+        fields = (
+            "name",
+            "owner",
+            "description",
+            "version",
+            "created_at",
+            "updated_at",
+            "skill_plugins",
+            "created_by",
+        )
+
+    def validate_owner(self, value) -> dict:
+        return _person(value, ("name", "email"))
+
+    def create(self, validated_data):
+        request = self.context["request"]
+        return services.create_marketplace(
+            organization=request.auth.organization, actor=request.user, **validated_data
+        )
+
+    def update(self, instance, validated_data):
+        return services.update_marketplace(instance, **validated_data)

@@ -1,0 +1,21 @@
+from django.urls import re_path
+
+from api.routing import UUID_PATTERN, resource_urls
+from skills import views
+
+urlpatterns = [
+    re_path(
+        rf"^skill_collections/(?P<pk>{UUID_PATTERN})/versions$",
+        views.collection_versions,
+    ),
+    re_path(
+        r"^public/v2/skill-collections/(?P<identifier>.+)$",
+        views.PublicSkillCollectionView.as_view(),
+        name="public-skill-collection",
+    ),
+    *resource_urls("skill_collections", views.SkillCollectionViewSet, detail_pattern=r".+"),
+    *resource_urls("skill_collection_versions", views.SkillCollectionVersionViewSet),
+    *resource_urls("skills", views.SkillViewSet),
+    *resource_urls("skill_plugins", views.SkillPluginViewSet),
+    *resource_urls("skill_marketplaces", views.SkillMarketplaceViewSet),
+]

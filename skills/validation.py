@@ -1,0 +1,229 @@
+"""Pure checks on a skill collection's file tree: paths, limits and SKILL.md frontmatter.
+
+Nothing here touches the database or storage, so uploads from JSON and from zip archives (and
+later importers) share exactly the same rules.
+"""
+
+import json
+import posixpath
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import frontmatter
+import yaml
+from django.conf import settings
+
+SKILL_FILE = "SKILL.md"
+MIB = 1024 * 1024
+DEFAULT_LIMITS = {
+    "MAX_FILE_SIZE": 10 * MIB,
+    "MAX_VERSION_SIZE": 100 * MIB,
+    "MAX_FILES": 10_000,
+    # A zip entry that inflates more than this many times its compressed size is refused...
+    "MAX_COMPRESSION_RATIO": 200,
+    # ...once it is at least this big (small, very repetitive files are harmless).
+    "COMPRESSION_RATIO_MIN_SIZE": 1 * MIB,
+    "MAX_PATH_LENGTH": 1024,
+}
+SKILL_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_size: int
+    max_version_size: int
+    max_files: int
+    max_compression_ratio: float
+    compression_ratio_min_size: int
+    max_path_length: int
+
+
+def get_limits() -> Limits:
+    """`settings.SKILLPORT_SKILLS` over the defaults (tests lower them)."""
+    configured = {**DEFAULT_LIMITS, **getattr(settings, "SKILLPORT_SKILLS", {})}
+    return Limits(**{name.lower(): configured[name] for name in DEFAULT_LIMITS})
+
+
+class TreeError(ValueError):
+    """A refused file tree; `path` is the offending file (None for the whole tree)."""
+
+    def __init__(self, path: str | None, detail: str, code: str, status: int = 422):
+        super().__init__(detail)
+        self.path = path
+        self.detail = detail
+        self.code = code
+        self.status = status
+
+
+def normalise_path(raw: str) -> str:
+    """The canonical relative POSIX form of `raw`, or TreeError for anything unsafe."""
+    if not isinstance(raw, str) or not raw:
+        raise TreeError(str(raw), "A file path must be a non-empty string.", "invalid_path")
+    if CONTROL_CHARACTERS.search(raw):
+        raise TreeError(raw, "File paths may not contain control characters.", "invalid_path")
+    if "\\" in raw:
+        raise TreeError(raw, "File paths use '/', never backslashes.", "invalid_path")
+    if raw.startswith("/") or WINDOWS_DRIVE.match(raw):
+        raise TreeError(raw, "File paths must be relative, not absolute.", "absolute_path")
+    path = unicodedata.normalize("NFC", raw)
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        raise TreeError(raw, "File paths may not contain '..'.", "path_traversal")
+    if not parts:
+        raise TreeError(raw, "A file path must name a file.", "invalid_path")
+    normalised = "/".join(parts)
+    if len(normalised) > get_limits().max_path_length:
+        raise TreeError(raw, "The file path is too long.", "invalid_path")
+    return normalised
+
+
+class TreeBudget:
+    """Counts files and bytes against the limits while a tree is being read."""
+
+    def __init__(self, limits: Limits | None = None):
+        self.limits = limits or get_limits()
+        self.paths: set[str] = set()
+        self.total_size = 0
+
+    def add_path(self, raw: str) -> str:
+        path = normalise_path(raw)
+        if path in self.paths:
+            raise TreeError(raw, f"'{path}' appears more than once.", "duplicate_path")
+        if len(self.paths) >= self.limits.max_files:
+            raise TreeError(
+                None, f"A version holds at most {self.limits.max_files} files.", "too_many_files"
+            )
+        self.paths.add(path)
+        return path
+
+    def add_size(self, path: str, size: int) -> None:
+        if size > self.limits.max_file_size:
+            raise TreeError(
+                path,
+                f"'{path}' is {size} bytes; a file may hold at most "
+                f"{self.limits.max_file_size} bytes.",
+                "file_too_large",
+            )
+        self.total_size += size
+        if self.total_size > self.limits.max_version_size:
+            raise TreeError(
+                None,
+                f"A version may hold at most {self.limits.max_version_size} bytes.",
+                "version_too_large",
+            )
+
+
+@dataclass(frozen=True)
+class SkillManifest:
+    """What a SKILL.md frontmatter says, after validation."""
+
+    path: str  # the skill folder ('' for the collection root)
+    name: str
+    description: str
+    license: str = ""
+    compatibility: str = ""
+    allowed_tools: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def skill_folder(path: str) -> str | None:
+    """The folder a `SKILL.md` path defines, or None when `path` is no SKILL.md."""
+    if posixpath.basename(path) != SKILL_FILE:
+        return None
+    return posixpath.dirname(path)
+
+
+def _check_name(name: Any, folder_name: str, path: str) -> str:
+    if not isinstance(name, str) or not name:
+        raise TreeError(path, "SKILL.md frontmatter needs a 'name'.", "invalid_skill")
+    if len(name) > 64 or not SKILL_NAME.match(name):
+        raise TreeError(
+            path,
+            "The skill 'name' must be 1-64 characters of a-z, 0-9 and '-', without a leading, "
+            "trailing or double hyphen.",
+            "invalid_skill",
+        )
+    if name != folder_name:
+        raise TreeError(
+            path,
+            f"The skill 'name' ({name}) must equal its folder's name ({folder_name}).",
+            "invalid_skill",
+        )
+    return name
+
+
+def _optional_text(meta: Mapping, key: str, path: str, max_length: int) -> str:
+    value = meta.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > max_length:
+        raise TreeError(
+            path, f"'{key}' must be a string of at most {max_length} characters.", "invalid_skill"
+        )
+    return value
+
+
+def parse_skill_md(path: str, content: bytes, root_name: str = "") -> SkillManifest:
+    """Validate a SKILL.md against the Agent Skills frontmatter rules."""
+    folder = posixpath.dirname(path)
+    folder_name = posixpath.basename(folder) if folder else posixpath.basename(root_name)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise TreeError(path, "SKILL.md must be UTF-8 text.", "invalid_skill") from None
+    if not frontmatter.checks(text):
+        raise TreeError(path, "SKILL.md must start with YAML frontmatter.", "invalid_skill")
+    try:
+        meta = frontmatter.loads(text).metadata
+    except (yaml.YAMLError, ValueError, TypeError) as error:
+        raise TreeError(
+            path, f"SKILL.md frontmatter is not valid YAML: {error}", "invalid_skill"
+        ) from None
+    if not isinstance(meta, Mapping):
+        raise TreeError(path, "SKILL.md frontmatter must be a mapping.", "invalid_skill")
+    name = _check_name(meta.get("name"), folder_name, path)
+    description = meta.get("description")
+    if not isinstance(description, str) or not 1 <= len(description.strip()) <= 1024:
+        raise TreeError(path, "The skill 'description' must be 1-1024 characters.", "invalid_skill")
+    allowed_tools = meta.get("allowed-tools", [])
+    if isinstance(allowed_tools, str):
+        allowed_tools = allowed_tools.split()
+    if not isinstance(allowed_tools, list) or not all(isinstance(t, str) for t in allowed_tools):
+        raise TreeError(path, "'allowed-tools' must be a string or a list.", "invalid_skill")
+    metadata = meta.get("metadata") or {}
+    if not isinstance(metadata, Mapping):
+        raise TreeError(path, "'metadata' must be a mapping.", "invalid_skill")
+    return SkillManifest(
+        path=folder,
+        name=name,
+        description=description.strip(),
+        license=_optional_text(meta, "license", path, 500),
+        compatibility=_optional_text(meta, "compatibility", path, 500),
+        allowed_tools=allowed_tools,
+        metadata=json.loads(json.dumps({str(k): v for k, v in metadata.items()}, default=str)),
+    )
+
+
+def index_skills(files: Mapping[str, bytes], root_name: str = "") -> list[SkillManifest]:
+    """Every SKILL.md of a tree, validated, in path order."""
+    return [
+        parse_skill_md(path, files[path], root_name)
+        for path in sorted(files)
+        if skill_folder(path) is not None
+    ]
+
+
+def check_tree(entries: Iterable[tuple[str, bytes]], limits: Limits | None = None) -> dict:
+    """Normalise and check a whole in-memory tree: `{path: content}` in the given order."""
+    budget = TreeBudget(limits)
+    tree: dict[str, bytes] = {}
+    for raw, content in entries:
+        path = budget.add_path(raw)
+        budget.add_size(path, len(content))
+        tree[path] = content
+    return tree

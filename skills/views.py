@@ -1,0 +1,183 @@
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions, generics, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from api.exceptions import InvalidQueryParameter
+from api.views import ReadOnlyResourceViewSet, ResourceViewSet, TenantScopedMixin
+from skills import filters, selectors, serializers, services
+from skills.downloads import public_envelope, zip_response
+from skills.models import (
+    Skill,
+    SkillCollection,
+    SkillCollectionVersion,
+    SkillMarketplace,
+    SkillPlugin,
+)
+from skills.parsers import ZipUploadParser
+from skills.validation import TreeError
+
+COMMON_SORT = ("id", "created_at", "updated_at")
+PIN_PARAMS = ("format", "version", "label")
+
+
+def _wants_zip(request) -> bool:
+    wanted = request.query_params.get("format")
+    if wanted not in (None, "zip", "json"):
+        raise InvalidQueryParameter("format", "'format' is 'zip' or omitted for JSON.")
+    return wanted == "zip"
+
+
+class SkillCollectionViewSet(ResourceViewSet):
+    queryset = selectors.collections_with_current_version(
+        SkillCollection.objects.select_related("created_by", "updated_by").prefetch_related(
+            "versions", "skills"
+        )
+    )
+    serializer_class = serializers.SkillCollectionSerializer
+    filterset_class = filters.SkillCollectionFilterSet
+    ordering_fields = (*COMMON_SORT, "name", "root_path", "provider", "folder_id")
+    extra_query_params = PIN_PARAMS
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list" and not any(
+            "is_deleted" in parameter for parameter in self.request.query_params
+        ):
+            queryset = queryset.alive()
+        return queryset
+
+    def get_object(self):
+        if "related_field" in self.kwargs:
+            instance = super().get_object()
+        else:
+            instance = selectors.collection_by_identifier(self.get_queryset(), self.kwargs["pk"])
+            if instance is None:
+                raise exceptions.NotFound()
+            self.check_object_permissions(self.request, instance)
+        if self.request.method in ("GET", "HEAD"):
+            number, label = selectors.parse_pin(self.request.query_params)
+            if number is not None or label is not None:
+                instance._pinned_version = selectors.pinned_version(instance, number, label)
+        return instance
+
+    def retrieve(self, request, *args, **kwargs):
+        wants_zip = _wants_zip(request)
+        collection = self.get_object()
+        if not wants_zip:
+            return Response(self.get_serializer(collection).data)
+        version = collection.current_version
+        if version is None:
+            raise exceptions.NotFound("This skill collection has no version yet.")
+        return zip_response(request, collection, version)
+
+    def perform_destroy(self, instance):
+        services.delete_collection(instance, actor=self.request.user)
+
+
+class SkillCollectionVersionViewSet(ResourceViewSet):
+    queryset = SkillCollectionVersion.objects.select_related(
+        "skill_collection", "created_by"
+    ).prefetch_related("skills")
+    serializer_class = serializers.SkillCollectionVersionSerializer
+    filterset_class = filters.SkillCollectionVersionFilterSet
+    ordering_fields = (*COMMON_SORT, "number", "release_label", "archived")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+class SkillCollectionVersionUploadView(TenantScopedMixin, generics.GenericAPIView):
+    """`POST /api/skill_collections/<id>/versions` with an `application/zip` body."""
+
+    queryset = SkillCollection.objects.alive()
+    serializer_class = serializers.SkillCollectionVersionSerializer
+    parser_classes = [ZipUploadParser]
+    resource_name = "skill_collection_versions"
+
+    def post(self, request, pk):
+        unknown = set(request.query_params) - {"commit_message", "release_label"}
+        if unknown:
+            parameter = sorted(unknown)[0]
+            raise InvalidQueryParameter(parameter, f"'{parameter}' is not a known parameter.")
+        collection = self.get_queryset().filter(pk=pk).first()
+        if collection is None:
+            raise exceptions.NotFound()
+        archive = request.data
+        if not hasattr(archive, "read"):
+            raise exceptions.UnsupportedMediaType(
+                request.content_type, "Upload the archive with Content-Type: application/zip."
+            )
+        try:
+            version = services.create_version_from_zip(
+                collection,
+                actor=request.user,
+                fileobj=archive,
+                commit_message=request.query_params.get("commit_message", ""),
+                release_label=request.query_params.get("release_label") or None,
+            )
+        except TreeError as error:
+            raise serializers.tree_validation_error(error) from None
+        finally:
+            archive.close()
+        data = self.get_serializer(version).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+
+class SkillViewSet(ReadOnlyResourceViewSet):
+    queryset = Skill.objects.select_related("skill_collection", "skill_collection_version")
+    serializer_class = serializers.SkillSerializer
+    filterset_class = filters.SkillFilterSet
+    ordering_fields = (*COMMON_SORT, "name", "path")
+
+
+class SkillPluginViewSet(ResourceViewSet):
+    queryset = SkillPlugin.objects.select_related("created_by").prefetch_related("skills")
+    serializer_class = serializers.SkillPluginSerializer
+    filterset_class = filters.SkillPluginFilterSet
+    ordering_fields = (*COMMON_SORT, "name", "version")
+
+
+class SkillMarketplaceViewSet(ResourceViewSet):
+    queryset = SkillMarketplace.objects.select_related("created_by").prefetch_related(
+        "skill_plugins"
+    )
+    serializer_class = serializers.SkillMarketplaceSerializer
+    filterset_class = filters.SkillMarketplaceFilterSet
+    ordering_fields = (*COMMON_SORT, "name", "version")
+
+
+class PublicSkillCollectionView(TenantScopedMixin, generics.GenericAPIView):
+    """PromptLayer-compatible `GET /api/public/v2/skill-collections/<identifier>`."""
+
+    queryset = SkillCollection.objects.select_related("created_by", "updated_by")
+    renderer_classes = [JSONRenderer]
+
+    def get(self, request, identifier):
+        wants_zip = _wants_zip(request)
+        collection = selectors.collection_by_identifier(self.get_queryset(), identifier)
+        if collection is None:
+            raise exceptions.NotFound("No skill collection has this id, name or root path.")
+        version = selectors.pinned_version(collection, *selectors.parse_pin(request.query_params))
+        if wants_zip:
+            if version is None:
+                raise exceptions.NotFound("This skill collection has no version yet.")
+            return zip_response(request, collection, version)
+        return Response(public_envelope(collection, version))
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        errors = response.data if isinstance(response.data, list) else []
+        message = errors[0]["detail"] if errors else "Request failed."
+        response.data = {"success": False, "message": message, "errors": errors}
+        return response
+
+
+@csrf_exempt
+def collection_versions(request, pk, related_field="versions"):
+    """`GET` lists a collection's versions; `POST` uploads a zip as a new version."""
+    if request.method == "POST":
+        return _upload_view(request, pk=pk)
+    return _versions_related_view(request, pk=pk, related_field=related_field)
+
+
+_upload_view = SkillCollectionVersionUploadView.as_view()
+_versions_related_view = SkillCollectionViewSet.as_view({"get": "retrieve_related"})
