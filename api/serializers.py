@@ -80,7 +80,8 @@ class ResourceSerializer(jsonapi.ModelSerializer):
     def get_fields(self):
         """Writable relationships only see the requesting organization's resources."""
         fields = super().get_fields()
-        organization = getattr(self.context.get("request"), "auth", None).organization
+        key = getattr(self.context.get("request"), "auth", None)
+        organization = getattr(key, "organization", None)
         if organization is None:
             return fields
         for field in fields.values():

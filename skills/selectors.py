@@ -15,7 +15,7 @@ def collections_with_current_version(queryset: QuerySet) -> QuerySet:
     return queryset.prefetch_related(
         Prefetch(
             "versions",
-            queryset=SkillCollectionVersion.objects.current(),
+            queryset=SkillCollectionVersion.objects.current().prefetch_related("skills"),
             to_attr="_current_versions",
         )
     )

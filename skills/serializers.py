@@ -97,6 +97,7 @@ class SkillCollectionSerializer(ResourceSerializer):
     versions = to_many("skill_collections")
     current_version = ComputedToOne(
         read_only=True,
+        model=SkillCollectionVersion,
         self_link_view_name="skill_collections-relationships",
         related_link_view_name="skill_collections-related",
     )
@@ -211,7 +212,7 @@ class SkillCollectionVersionSerializer(ResourceSerializer):
     def get_fields(self):
         fields = super().get_fields()
         view = self.context.get("view")
-        writing = self.context["request"].method in ("POST", "PATCH")
+        writing = getattr(self.context.get("request"), "method", "GET") in ("POST", "PATCH")
         if not writing and getattr(view, "action", None) != "retrieve":
             fields.pop("files", None)
         return fields

@@ -38,6 +38,11 @@ class SkillCollectionViewSet(ResourceViewSet):
     filterset_class = filters.SkillCollectionFilterSet
     ordering_fields = (*COMMON_SORT, "name", "root_path", "provider", "folder_id")
     extra_query_params = PIN_PARAMS
+    prefetch_for_includes = {
+        "versions": ["versions__skills"],
+        "created_by": ["created_by__teams"],
+        "updated_by": ["updated_by__teams"],
+    }
 
     def get_queryset(self):
         queryset = super().get_queryset()
