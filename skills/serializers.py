@@ -67,7 +67,7 @@ class FilesField(serializers.Field):
         kwargs.setdefault("source", "*")
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data) -> list[tuple[str, bytes]]:
+    def to_internal_value(self, data) -> dict[str, list[tuple[str, bytes]]]:
         if not isinstance(data, dict) or not data:
             raise ValidationError("'files' must be a non-empty object of path -> content.")
         entries = []
@@ -76,7 +76,8 @@ class FilesField(serializers.Field):
                 entries.append((path, decode_file(value)))
             except ValueError as error:
                 raise ValidationError({pointer_token(path): [str(error)]}) from None
-        return entries
+        # With source="*" the result is merged into the validated data.
+        return {"files": entries}
 
     def to_representation(self, version):
         return {
@@ -114,6 +115,7 @@ class SkillCollectionSerializer(ResourceSerializer):
     class Meta:
         model = SkillCollection
         resource_name = "skill_collections"
+        validators = []  # uniqueness is checked (and labels moved) by hand
         fields = (
             "name",
             "root_path",
@@ -185,6 +187,7 @@ class SkillCollectionVersionSerializer(ResourceSerializer):
     class Meta:
         model = SkillCollectionVersion
         resource_name = "skill_collection_versions"
+        validators = []  # uniqueness is checked (and labels moved) by hand
         fields = (
             "number",
             "root_path_at_version",
@@ -259,6 +262,7 @@ class SkillSerializer(ResourceSerializer):
     class Meta:
         model = Skill
         resource_name = "skills"
+        validators = []  # uniqueness is checked (and labels moved) by hand
         fields = (
             "name",
             "description",
@@ -318,6 +322,7 @@ class SkillPluginSerializer(UniqueNameMixin, ResourceSerializer):
     class Meta:
         model = SkillPlugin
         resource_name = "skill_plugins"
+        validators = []  # uniqueness is checked (and labels moved) by hand
         fields = (
             "name",
             "version",
@@ -365,6 +370,7 @@ class SkillMarketplaceSerializer(UniqueNameMixin, ResourceSerializer):
     class Meta:
         model = SkillMarketplace
         resource_name = "skill_marketplaces"
+        validators = []  # uniqueness is checked (and labels moved) by hand
         fields = (
             "name",
             "owner",

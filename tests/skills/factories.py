@@ -49,9 +49,7 @@ def create_version(collection, files=None, **kwargs):
         path: content.encode() if isinstance(content, str) else content
         for path, content in files.items()
     }
-    return services.create_version(
-        collection, actor=collection.created_by, files=encoded, **kwargs
-    )
+    return services.create_version(collection, actor=collection.created_by, files=encoded, **kwargs)
 
 
 class SkillPluginFactory(factory.django.DjangoModelFactory):

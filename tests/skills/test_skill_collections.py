@@ -14,7 +14,11 @@ def test_create_collection(client, organization, api_key):
         {
             "data": {
                 "type": "skill_collections",
-                "attributes": {"name": "support", "root_path": ".claude/skills", "provider": "claude"},
+                "attributes": {
+                    "name": "support",
+                    "root_path": ".claude/skills",
+                    "provider": "claude",
+                },
             }
         },
     )
@@ -33,7 +37,12 @@ def test_name_and_root_path_unique_in_organization(client, organization):
     SkillCollectionFactory(organization=organization, name="taken", root_path="a/b")
     response = client.post(
         "/api/skill_collections",
-        {"data": {"type": "skill_collections", "attributes": {"name": "taken", "root_path": "a/b"}}},
+        {
+            "data": {
+                "type": "skill_collections",
+                "attributes": {"name": "taken", "root_path": "a/b"},
+            }
+        },
     )
     assert response.status_code == 422
     pointers = {error["source"]["pointer"] for error in response.json()["errors"]}
@@ -154,10 +163,7 @@ def test_list_query_count_is_constant(client, organization, django_assert_max_nu
         collection = SkillCollectionFactory(organization=organization)
         create_version(collection, files=skill_files("alpha", "beta"))
         create_version(collection, files=skill_files("alpha", "gamma"))
-    url = (
-        "/api/skill_collections?include=versions,current_version,skills,created_by"
-        "&page[size]=100"
-    )
+    url = "/api/skill_collections?include=versions,current_version,skills,created_by&page[size]=100"
     with django_assert_max_num_queries(12):
         response = client.get(url)
     assert response.status_code == 200
