@@ -14,6 +14,7 @@ from skills.models import (
     SkillMarketplace,
     SkillPlugin,
 )
+from skills.negotiation import ArchiveAwareNegotiation
 from skills.parsers import ZipUploadParser
 from skills.validation import TreeError
 
@@ -38,6 +39,7 @@ class SkillCollectionViewSet(ResourceViewSet):
     filterset_class = filters.SkillCollectionFilterSet
     ordering_fields = (*COMMON_SORT, "name", "root_path", "provider", "folder_id")
     extra_query_params = PIN_PARAMS
+    content_negotiation_class = ArchiveAwareNegotiation
     prefetch_for_includes = {
         "versions": ["versions__skills"],
         "created_by": ["created_by__teams"],
@@ -155,6 +157,7 @@ class PublicSkillCollectionView(TenantScopedMixin, generics.GenericAPIView):
 
     queryset = SkillCollection.objects.select_related("created_by", "updated_by")
     renderer_classes = [JSONRenderer]
+    content_negotiation_class = ArchiveAwareNegotiation
 
     def get(self, request, identifier):
         wants_zip = _wants_zip(request)
