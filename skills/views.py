@@ -87,6 +87,11 @@ class SkillCollectionVersionViewSet(ResourceViewSet):
         "skill_collection", "created_by"
     ).prefetch_related("skills")
     serializer_class = serializers.SkillCollectionVersionSerializer
+    prefetch_for_includes = {
+        "skill_collection": selectors.included_collection_prefetches("skill_collection__"),
+        "created_by": ["created_by__teams"],
+        "skills": [],
+    }
     filterset_class = filters.SkillCollectionVersionFilterSet
     ordering_fields = (*COMMON_SORT, "number", "release_label", "archived")
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -132,6 +137,10 @@ class SkillCollectionVersionUploadView(TenantScopedMixin, generics.GenericAPIVie
 class SkillViewSet(ReadOnlyResourceViewSet):
     queryset = Skill.objects.select_related("skill_collection", "skill_collection_version")
     serializer_class = serializers.SkillSerializer
+    prefetch_for_includes = {
+        "skill_collection": selectors.included_collection_prefetches("skill_collection__"),
+        "skill_collection_version": ["skill_collection_version__skills"],
+    }
     filterset_class = filters.SkillFilterSet
     ordering_fields = (*COMMON_SORT, "name", "path")
 
