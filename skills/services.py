@@ -2,6 +2,7 @@
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any, BinaryIO
 
 from django.db import transaction
@@ -213,14 +214,11 @@ def version_contents(version: SkillCollectionVersion) -> dict[str, bytes]:
 
 
 def version_zip_sources(version: SkillCollectionVersion) -> list[ZipSource]:
-    """What `archives.stream_zip` needs to stream a version without loading it."""
+    """What `archives.stream_zip` needs to stream a version without loading its content."""
+    rows = version.files.order_by("path").values_list("path", "blob__storage_name", "blob__size")
     return [
-        ZipSource(
-            path=item.path,
-            size=item.blob.size,
-            open_chunks=lambda name=item.blob.storage_name: blobs.content_chunks(name),
-        )
-        for item in version_files(version)
+        ZipSource(path=path, size=size, open_chunks=partial(blobs.content_chunks, name))
+        for path, name, size in rows
     ]
 
 
