@@ -167,6 +167,7 @@ class PublicSkillCollectionView(TenantScopedMixin, generics.GenericAPIView):
     queryset = SkillCollection.objects.select_related("created_by", "updated_by")
     renderer_classes = [JSONRenderer]
     content_negotiation_class = ArchiveAwareNegotiation
+    schema = None  # not JSON:API; documented in the README
 
     def get(self, request, identifier):
         wants_zip = _wants_zip(request)
