@@ -16,6 +16,7 @@ from skills.models import (
 )
 from skills.negotiation import ArchiveAwareNegotiation
 from skills.parsers import ZipUploadParser
+from skills.relationships import ToManyRelationshipView
 from skills.validation import TreeError
 
 COMMON_SORT = ("id", "created_at", "updated_at")
@@ -159,6 +160,18 @@ class SkillMarketplaceViewSet(ResourceViewSet):
     serializer_class = serializers.SkillMarketplaceSerializer
     filterset_class = filters.SkillMarketplaceFilterSet
     ordering_fields = (*COMMON_SORT, "name", "version")
+
+
+class SkillPluginRelationshipView(ToManyRelationshipView):
+    writable = {"skills": lambda plugin, skills: services.update_plugin(plugin, skills=skills)}
+
+
+class SkillMarketplaceRelationshipView(ToManyRelationshipView):
+    writable = {
+        "skill_plugins": lambda marketplace, plugins: services.update_marketplace(
+            marketplace, skill_plugins=plugins
+        )
+    }
 
 
 class PublicSkillCollectionView(TenantScopedMixin, generics.GenericAPIView):

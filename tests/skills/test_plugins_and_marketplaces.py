@@ -170,3 +170,47 @@ def test_list_query_count(client, organization, skills, django_assert_max_num_qu
     with django_assert_max_num_queries(8):
         response = client.get("/api/skill_plugins?include=skills")
     assert len(response.json()["data"]) == 5
+
+
+def test_relationship_endpoint_writes(client, skills, organization):
+    plugin = SkillPluginFactory(organization=organization)
+    url = f"/api/skill_plugins/{plugin.pk}/relationships/skills"
+    response = client.patch(url, {"data": identifiers("skills", skills[:1])})
+    assert response.status_code == 200, response.json()
+    assert list(plugin.skills.all()) == skills[:1]
+    response = client.post(url, {"data": identifiers("skills", skills[1:])})
+    assert response.status_code == 200
+    assert set(plugin.skills.all()) == set(skills)
+    response = client.delete(url, {"data": identifiers("skills", skills[:1])})
+    assert response.status_code == 200
+    assert [item["id"] for item in response.json()["data"]] == [str(skills[1].pk)]
+    assert Skill.objects.count() == 2  # the skills themselves are untouched
+
+
+def test_relationship_endpoint_refuses_other_organizations_items(
+    client, other_client, skills, organization
+):
+    plugin = SkillPluginFactory(organization=organization)
+    foreign = SkillPluginFactory()
+    marketplace = SkillMarketplaceFactory(organization=organization)
+    response = client.patch(
+        f"/api/skill_marketplaces/{marketplace.pk}/relationships/skill_plugins",
+        {"data": identifiers("skill_plugins", [plugin, foreign])},
+    )
+    assert response.status_code == 422
+    assert not marketplace.skill_plugins.exists()
+    response = other_client.patch(
+        f"/api/skill_plugins/{plugin.pk}/relationships/skills",
+        {"data": identifiers("skills", skills)},
+    )
+    assert response.status_code == 404
+    assert not plugin.skills.exists()
+
+
+def test_read_only_relationships_refuse_writes(client, skills):
+    skill = skills[0]
+    response = client.patch(
+        f"/api/skills/{skill.pk}/relationships/skill_collection",
+        {"data": None},
+    )
+    assert response.status_code == 405
