@@ -15,6 +15,7 @@ from typing import Any
 import frontmatter
 import yaml
 from django.conf import settings
+from frontmatter.default_handlers import YAMLHandler
 
 SKILL_FILE = "SKILL.md"
 MIB = 1024 * 1024
@@ -31,6 +32,24 @@ DEFAULT_LIMITS = {
 SKILL_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without aliases, so a few bytes cannot expand into a 'billion laughs'."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases are not allowed", mark)
+        return super().compose_node(parent, index)
+
+
+class _SkillFrontmatter(YAMLHandler):
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return yaml.load(fm, Loader=_NoAliasLoader)
+
+
+FRONTMATTER = _SkillFrontmatter()
 
 
 @dataclass(frozen=True)
@@ -176,10 +195,11 @@ def parse_skill_md(path: str, content: bytes, root_name: str = "") -> SkillManif
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         raise TreeError(path, "SKILL.md must be UTF-8 text.", "invalid_skill") from None
-    if not frontmatter.checks(text):
+    text = text.removeprefix("\ufeff")
+    if not frontmatter.checks(text, FRONTMATTER):
         raise TreeError(path, "SKILL.md must start with YAML frontmatter.", "invalid_skill")
     try:
-        meta = frontmatter.loads(text).metadata
+        meta = frontmatter.loads(text, handler=FRONTMATTER).metadata
     except (yaml.YAMLError, ValueError, TypeError) as error:
         raise TreeError(
             path, f"SKILL.md frontmatter is not valid YAML: {error}", "invalid_skill"

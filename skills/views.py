@@ -55,6 +55,14 @@ class SkillCollectionViewSet(ResourceViewSet):
             queryset = queryset.alive()
         return queryset
 
+    def list(self, request, *args, **kwargs):
+        for parameter in PIN_PARAMS:
+            if parameter in request.query_params:
+                raise InvalidQueryParameter(
+                    parameter, f"'{parameter}' applies to a single skill collection."
+                )
+        return super().list(request, *args, **kwargs)
+
     def get_object(self):
         if "related_field" in self.kwargs:
             instance = super().get_object()

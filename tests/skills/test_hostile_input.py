@@ -139,6 +139,14 @@ def test_too_many_files_json(client, collection, blob_storage):
         ("p" * 65, "---\nname: " + "p" * 65 + "\ndescription: too long\n---\n"),
         ("pdf", "---\nname: [unclosed\n---\n"),
         ("pdf", "---\n- a list\n---\n"),
+        (
+            "pdf",
+            "---\nname: pdf\ndescription: laughs\nmetadata:\n  a: &a [x, x, x, x, x, x, x]\n"
+            "  b: &b [*a, *a, *a, *a, *a, *a]\n  c: [*b, *b, *b, *b, *b, *b]\n---\n",
+        ),
+        ("pdf", "---\nname: pdf\ndescription: d\nmetadata: not-a-map\n---\n"),
+        ("pdf", "---\nname: pdf\ndescription: d\nallowed-tools: {a: 1}\n---\n"),
+        ("pdf", "---\nname: pdf\ndescription: d\nlicense: [1]\n---\n"),
     ],
 )
 def test_invalid_skill_md(client, collection, blob_storage, folder, content):
@@ -298,3 +306,10 @@ def test_invalid_skill_in_zip(client, collection, blob_storage):
         "/data/attributes/files/pdf~1SKILL.md",
     )
     assert_nothing_stored(blob_storage)
+
+
+def test_skill_md_with_byte_order_mark(client, collection):
+    content = "\ufeff" + skill_md("pdf")
+    response = post_json(client, collection, {"pdf/SKILL.md": content})
+    assert response.status_code == 201, response.json()
+    assert Skill.objects.get().name == "pdf"

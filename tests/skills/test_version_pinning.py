@@ -67,3 +67,10 @@ def test_unknown_pins_are_404(client, versions, query):
         response = client.get(f"/api/skill_collections/{collection.pk}?{query}{suffix}")
         assert response.status_code == 404
         assert response.json()["errors"][0]["status"] == "404"
+
+
+@pytest.mark.parametrize("query", ["version=1", "label=stable", "format=zip"])
+def test_pins_do_not_apply_to_lists(client, versions, query):
+    response = client.get(f"/api/skill_collections?{query}")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["source"]["parameter"] == query.split("=")[0]
