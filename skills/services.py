@@ -75,14 +75,16 @@ def tree_digest(files: Iterable[tuple[str, str]]) -> str:
 def _store_blobs(tree: Mapping[str, bytes]) -> dict[str, Blob]:
     """Write each distinct content once; return path -> Blob."""
     hashes = {path: blobs.content_hash(content) for path, content in tree.items()}
-    existing = Blob.objects.in_bulk(set(hashes.values()))
+    known = Blob.objects.in_bulk(set(hashes.values()))
+    new: dict[str, Blob] = {}
     for path, sha256 in hashes.items():
-        if sha256 in existing:
-            continue
-        name = blobs.save_content(sha256, tree[path])
-        existing[sha256] = Blob(sha256=sha256, size=len(tree[path]), storage_name=name)
-        Blob.objects.bulk_create([existing[sha256]], ignore_conflicts=True)
-    return {path: existing[sha256] for path, sha256 in hashes.items()}
+        if sha256 not in known and sha256 not in new:
+            name = blobs.save_content(sha256, tree[path])
+            new[sha256] = Blob(sha256=sha256, size=len(tree[path]), storage_name=name)
+    # A concurrent upload of the same content may have inserted some rows meanwhile.
+    Blob.objects.bulk_create(new.values(), ignore_conflicts=True, batch_size=1000)
+    known.update(new)
+    return {path: known[sha256] for path, sha256 in hashes.items()}
 
 
 def _index_skills(version: SkillCollectionVersion, manifests) -> None:
