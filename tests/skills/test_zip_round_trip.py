@@ -1,4 +1,5 @@
 import io
+import random
 import zipfile
 
 import pytest
@@ -93,3 +94,27 @@ def test_upload_to_other_organization_is_404(other_client, collection):
     response = upload(other_client, collection, make_zip(skill_files("pdf-tools")))
     assert response.status_code == 404
     assert not SkillCollectionVersion.objects.exists()
+
+
+def test_uploads_beyond_django_memory_limit(client, collection, settings):
+    """Bodies larger than DATA_UPLOAD_MAX_MEMORY_SIZE stream through (zip and JSON)."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    blob = random.Random(7).randbytes(1024 * 1024)  # 1 MiB, incompressible
+    response = upload(client, collection, make_zip({f"data/{i}.bin": blob for i in range(3)}))
+    assert response.status_code == 201, response.content[:300]
+    response = client.post(
+        "/api/skill_collection_versions",
+        {
+            "data": {
+                "type": "skill_collection_versions",
+                "attributes": {"files": {"big.txt": "x" * 50_000}},
+                "relationships": {
+                    "skill_collection": {
+                        "data": {"type": "skill_collections", "id": str(collection.pk)}
+                    }
+                },
+            }
+        },
+    )
+    assert response.status_code == 201, response.content[:300]
+    assert response.json()["data"]["attributes"]["number"] == 2
