@@ -15,7 +15,7 @@ from skills.models import (
     SkillPlugin,
 )
 from skills.negotiation import ArchiveAwareNegotiation
-from skills.parsers import ZipUploadParser
+from skills.parsers import LargeJsonApiParser, ZipUploadParser
 from skills.relationships import ToManyRelationshipView
 from skills.validation import TreeError
 
@@ -103,6 +103,7 @@ class SkillCollectionVersionViewSet(ResourceViewSet):
     }
     filterset_class = filters.SkillCollectionVersionFilterSet
     ordering_fields = (*COMMON_SORT, "number", "release_label", "archived")
+    parser_classes = [LargeJsonApiParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
 

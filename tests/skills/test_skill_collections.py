@@ -182,3 +182,18 @@ def test_filters_and_sort(client, organization):
     assert [item["attributes"]["name"] for item in response.json()["data"]] == ["beta"]
     response = client.get("/api/skill_collections?filter[q][name_cont]=ph&sort=name")
     assert [item["attributes"]["name"] for item in response.json()["data"]] == ["alpha"]
+
+
+def test_oversized_json_body_is_413_not_500(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = client.post(
+        "/api/skill_collections",
+        {
+            "data": {
+                "type": "skill_collections",
+                "attributes": {"name": "x" * 2000, "root_path": "a"},
+            }
+        },
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["code"] == "payload_too_large"
