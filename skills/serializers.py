@@ -216,8 +216,12 @@ class SkillCollectionVersionSerializer(ResourceSerializer):
         fields = super().get_fields()
         view = self.context.get("view")
         writing = getattr(self.context.get("request"), "method", "GET") in ("POST", "PATCH")
-        if not writing and getattr(view, "action", None) != "retrieve":
-            fields.pop("files", None)
+        if getattr(view, "action", None) != "retrieve" and "files" in fields:
+            # Only a single-version GET reads the contents back; writes only take them in.
+            if writing:
+                fields["files"].write_only = True
+            else:
+                fields.pop("files")
         return fields
 
     def validate_release_label(self, value: str | None) -> str | None:

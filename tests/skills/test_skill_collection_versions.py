@@ -49,6 +49,7 @@ def test_create_version_from_json(client, collection, api_key):
     assert attributes["file_paths"] == sorted(files)
     assert data["relationships"]["created_by"]["data"]["id"] == str(api_key.member_id)
     assert len(data["relationships"]["skills"]["data"]) == 1
+    assert "files" not in attributes  # only the single-version GET reads contents back
 
     detail = client.get(f"/api/skill_collection_versions/{data['id']}").json()["data"]
     assert detail["attributes"]["files"]["pdf-tools/SKILL.md"] == files["pdf-tools/SKILL.md"]

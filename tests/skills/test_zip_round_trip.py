@@ -38,6 +38,7 @@ def test_upload_then_download_is_byte_identical(client, collection):
     assert data["attributes"]["commit_message"] == "zip"
     assert data["attributes"]["release_label"] == "v1"
     assert data["attributes"]["file_paths"] == sorted(files)
+    assert "files" not in data["attributes"]
     assert response["Location"].endswith(f"/api/skill_collection_versions/{data['id']}")
 
     download = client.get(f"/api/skill_collections/{collection.pk}?format=zip", HTTP_ACCEPT="*/*")
