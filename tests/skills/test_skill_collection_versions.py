@@ -189,3 +189,17 @@ def test_bad_base64_has_a_pointer(client, collection):
     assert response.json()["errors"][0]["source"]["pointer"] == (
         "/data/attributes/files/docs~1a.bin"
     )
+
+
+def test_list_query_count_is_constant(client, organization, django_assert_max_num_queries):
+    for _ in range(4):
+        collection = SkillCollectionFactory(organization=organization)
+        for _ in range(3):
+            create_version(collection, skill_files("alpha", "beta"))
+    with django_assert_max_num_queries(14):
+        response = client.get(
+            "/api/skill_collection_versions?include=skill_collection,skills,created_by"
+            "&page[size]=100"
+        )
+    assert response.status_code == 200
+    assert len(response.json()["data"]) == 12
