@@ -118,6 +118,7 @@ def stream_zip(
     sources: Iterable[ZipSource], *, compress: bool = True, level: int = 6
 ) -> Iterator[bytes]:
     """The archive as chunks; only one source is open at a time."""
+    compress = compress and level > 0
     archive = ZipStream(
         compress_type=ZIP_DEFLATED if compress else ZIP_STORED,
         compress_level=level if compress else None,

@@ -119,3 +119,13 @@ def test_uploads_beyond_django_memory_limit(client, collection, settings):
     )
     assert response.status_code == 201, response.content[:300]
     assert response.json()["data"]["attributes"]["number"] == 2
+
+
+def test_stored_archives_when_compression_is_off(client, collection, settings):
+    settings.SKILLPORT_SKILLS = {**settings.SKILLPORT_SKILLS, "ZIP_COMPRESS_LEVEL": 0}
+    files = {path: content.encode() for path, content in skill_files("pdf-tools").items()}
+    upload(client, collection, make_zip(files))
+    download = client.get(f"/api/skill_collections/{collection.pk}?format=zip")
+    with zipfile.ZipFile(io.BytesIO(streamed(download))) as archive:
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_STORED}
+        assert {name: archive.read(name) for name in archive.namelist()} == files
