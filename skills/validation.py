@@ -107,12 +107,22 @@ class TreeBudget:
     def __init__(self, limits: Limits | None = None):
         self.limits = limits or get_limits()
         self.paths: set[str] = set()
+        self.folders: set[str] = set()
         self.total_size = 0
 
     def add_path(self, raw: str) -> str:
         path = normalise_path(raw)
         if path in self.paths:
             raise TreeError(raw, f"'{path}' appears more than once.", "duplicate_path")
+        parents, folder = set(), posixpath.dirname(path)
+        while folder:
+            parents.add(folder)
+            folder = posixpath.dirname(folder)
+        if path in self.folders or parents & self.paths:
+            raise TreeError(
+                raw, f"'{path}' is both a file and a folder in this tree.", "path_conflict"
+            )
+        self.folders |= parents
         if len(self.paths) >= self.limits.max_files:
             raise TreeError(
                 None, f"A version holds at most {self.limits.max_files} files.", "too_many_files"

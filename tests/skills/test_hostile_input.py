@@ -98,6 +98,17 @@ def test_duplicate_paths_after_normalisation(client, collection, blob_storage):
     assert_nothing_stored(blob_storage)
 
 
+@pytest.mark.parametrize(
+    "files",
+    [{"docs": "a file", "docs/a.md": "in a folder"}, {"docs/a.md": "1", "docs/a.md/b": "2"}],
+)
+def test_file_and_folder_with_one_name(client, collection, blob_storage, files):
+    error = only_error(post_json(client, collection, files))
+    assert error["code"] == "path_conflict"
+    assert error["source"]["pointer"].startswith(FILES_POINTER + "/")
+    assert_nothing_stored(blob_storage)
+
+
 @pytest.mark.usefixtures("small_limits")
 def test_file_too_large_json(client, collection, blob_storage):
     error = only_error(post_json(client, collection, {"big.txt": "x" * 1001}))
