@@ -5,7 +5,7 @@ from django.conf import settings
 from rest_framework.parsers import BaseParser
 from rest_framework_json_api.parsers import JSONParser as JsonApiParser
 
-from skills.serializers import PayloadTooLarge
+from skills.serializers import TooLargeError
 from skills.validation import get_limits
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
@@ -29,7 +29,7 @@ class ZipUploadParser(BaseParser):
             received += len(chunk)
             if received > limit:
                 spool.close()
-                raise PayloadTooLarge(
+                raise TooLargeError(
                     {"files": [f"A zip upload may be at most {limit} bytes."]}, "upload_too_large"
                 )
             spool.write(chunk)
@@ -51,5 +51,5 @@ class LargeJsonApiParser(BaseParser):
         limit = max_upload_size() * 4 // 3 + 1024 * 1024
         body = stream.read(limit + 1) if stream is not None else b""
         if len(body) > limit:
-            raise PayloadTooLarge({"files": [f"A version document may be at most {limit} bytes."]})
+            raise TooLargeError({"files": [f"A version document may be at most {limit} bytes."]})
         return JsonApiParser().parse(io.BytesIO(body), media_type, parser_context)

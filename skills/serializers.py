@@ -30,7 +30,7 @@ def pointer_token(path: str) -> str:
     return path.replace("~", "~0").replace("/", "~1")
 
 
-class PayloadTooLarge(ValidationError):
+class TooLargeError(ValidationError):
     status_code = 413
 
 
@@ -38,7 +38,7 @@ def tree_validation_error(error: TreeError) -> ValidationError:
     """A refused tree as a 422 (or 413) pointing at `/data/attributes/files[/<path>]`."""
     detail = ErrorDetail(error.detail, error.code)
     payload = {"files": {pointer_token(error.path): [detail]} if error.path else [detail]}
-    return PayloadTooLarge(payload) if error.status == 413 else UnprocessableEntity(payload)
+    return TooLargeError(payload) if error.status == 413 else UnprocessableEntity(payload)
 
 
 def encode_file(content: bytes) -> str | dict:
