@@ -278,6 +278,13 @@ def test_too_many_zip_entries(client, collection, blob_storage):
 
 
 @pytest.mark.usefixtures("small_limits")
+def test_huge_central_directory_is_refused_before_parsing(client, collection, blob_storage):
+    payload = make_zip({f"d{i}/": "" for i in range(11)} | {"a.txt": "x"})
+    assert only_error(post_zip(client, collection, payload))["code"] == "too_many_files"
+    assert_nothing_stored(blob_storage)
+
+
+@pytest.mark.usefixtures("small_limits")
 def test_zip_file_too_large(client, collection, blob_storage):
     payload = make_zip({"big.bin": bytes(range(256)) * 4})
     error = only_error(post_zip(client, collection, payload))
