@@ -29,6 +29,8 @@ DEFAULT_LIMITS = {
     "COMPRESSION_RATIO_MIN_SIZE": 1 * MIB,
     "MAX_PATH_LENGTH": 1024,
 }
+# The frontmatter is a few fields; parsing megabytes of YAML is only a way to burn CPU.
+MAX_FRONTMATTER = 64 * 1024
 SKILL_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
@@ -209,7 +211,17 @@ def parse_skill_md(path: str, content: bytes, root_name: str = "") -> SkillManif
     if not frontmatter.checks(text, FRONTMATTER):
         raise TreeError(path, "SKILL.md must start with YAML frontmatter.", "invalid_skill")
     try:
-        meta = frontmatter.loads(text, handler=FRONTMATTER).metadata
+        block, _ = FRONTMATTER.split(text)
+    except ValueError:
+        raise TreeError(path, "SKILL.md frontmatter is not closed.", "invalid_skill") from None
+    if len(block) > MAX_FRONTMATTER:
+        raise TreeError(
+            path,
+            f"SKILL.md frontmatter may be at most {MAX_FRONTMATTER} characters.",
+            "invalid_skill",
+        )
+    try:
+        meta = FRONTMATTER.load(block)
     except (yaml.YAMLError, ValueError, TypeError) as error:
         raise TreeError(
             path, f"SKILL.md frontmatter is not valid YAML: {error}", "invalid_skill"

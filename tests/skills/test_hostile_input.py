@@ -156,6 +156,7 @@ def test_too_many_files_json(client, collection, blob_storage):
             "  b: &b [*a, *a, *a, *a, *a, *a]\n  c: [*b, *b, *b, *b, *b, *b]\n---\n",
         ),
         ("pdf", "---\nname: pdf\ndescription: d\nmetadata: not-a-map\n---\n"),
+        ("pdf", "---\nname: pdf\ndescription: d\nx: '" + "y" * 70_000 + "'\n---\n"),
         ("pdf", "---\nname: pdf\ndescription: d\nallowed-tools: {a: 1}\n---\n"),
         ("pdf", "---\nname: pdf\ndescription: d\nlicense: [1]\n---\n"),
     ],
