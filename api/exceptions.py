@@ -3,7 +3,7 @@
 import logging
 from http import HTTPStatus
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -27,6 +27,12 @@ class InvalidQueryParameter(exceptions.APIException):
 
 class UnprocessableEntity(exceptions.ValidationError):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
 
 
 class Conflict(exceptions.APIException):
@@ -128,6 +134,8 @@ def exception_handler(exc, context) -> Response | None:
         exc = exceptions.NotFound(str(exc) if str(exc) else None)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
     elif isinstance(exc, exceptions.ValidationError) and exc.status_code == 400:
         # Invalid documents are 422 with a pointer; bad query parameters raise their own 400.
         exc = UnprocessableEntity(exc.detail)

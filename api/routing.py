@@ -7,11 +7,20 @@ from api.views import ResourceRelationshipView
 UUID_PATTERN = r"[0-9a-fA-F-]{32,36}"
 
 
-def resource_urls(type_name: str, viewset, *, detail_pattern: str = r"[^/]+") -> list:
-    """`/api/<type>`, `/api/<type>/<pk>`, `.../relationships/<name>` and `.../<name>`."""
+def resource_urls(
+    type_name: str,
+    viewset,
+    *,
+    detail_pattern: str = r"[^/]+",
+    relationship_view_class: type = ResourceRelationshipView,
+) -> list:
+    """`/api/<type>`, `/api/<type>/<pk>`, `.../relationships/<name>` and `.../<name>`.
+
+    `relationship_view_class` (a ResourceRelationshipView subclass) opens relationships to writes.
+    """
     relationship_view = type(
         f"{viewset.__name__}Relationships",
-        (ResourceRelationshipView,),
+        (relationship_view_class,),
         {
             "queryset": viewset.queryset,
             "parent_serializer_class": viewset.serializer_class,

@@ -72,10 +72,12 @@ class ToOneRelatedField(RelationshipLinksMixin, relations.ResourceRelatedField):
 
 
 class PrefetchedManyRelatedField(ManyRelatedField):
-    """Renders linkage `data` only when it is cheap: when the relation was prefetched."""
+    """Renders linkage `data` only when it is cheap: prefetched, or the answer's one resource."""
 
     def get_attribute(self, instance):
-        if self.source not in getattr(instance, "_prefetched_objects_cache", {}):
+        prefetched = self.source in getattr(instance, "_prefetched_objects_cache", {})
+        # One query for the one resource of a detail/create answer is cheap; per row it is not.
+        if not prefetched and not getattr(self.parent, "primary_resource", False):
             raise SkipField
         return super().get_attribute(instance)
 

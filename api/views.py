@@ -40,6 +40,12 @@ class ResourceViewSetMixin(TenantScopedMixin):
             getattr(serializer_class, "related_serializers", {})
         )
 
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        # A single resource's to-many linkage is worth its query (see PrefetchedManyRelatedField).
+        serializer.primary_resource = not kwargs.get("many", False)
+        return serializer
+
     def get_object(self):
         if "related_field" in self.kwargs:
             # The related endpoint's query string speaks about the related resources,

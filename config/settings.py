@@ -228,6 +228,8 @@ SKILLPORT_SKILLS = {
     "COMPRESSION_RATIO_MIN_SIZE": 1 * MIB,
     # Largest zip request body accepted (None: MAX_VERSION_SIZE + 16 MiB).
     "MAX_UPLOAD_SIZE": None,
+    # Deflate level of `?format=zip` downloads (0 = stored, fastest; 6 = like `zip -r`).
+    "ZIP_COMPRESS_LEVEL": int(os.environ.get("SKILLPORT_SKILLS_ZIP_COMPRESS_LEVEL", 6)),
 }
 
 LOGGING = {

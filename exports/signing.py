@@ -8,6 +8,7 @@ presigns (S3 via django-storages) the URL is the storage's own presigned URL.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -110,8 +111,9 @@ def signed_url(
     if expires_at is None:
         seconds = expires_in if expires_in is not None else default_expires_in()
         expires_at = datetime.fromtimestamp(int(time.time()) + seconds, tz=UTC)
+    else:
+        seconds = max(math.ceil(expires_at.timestamp() - time.time()), 1)
     if not served_by_app(storage):
-        seconds = max(int(expires_at.timestamp() - time.time()), 1)
         return SignedUrl(storage.url(name, expire=seconds), expires_at)
     token = make_token(
         name,

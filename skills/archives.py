@@ -73,9 +73,25 @@ def _read_entry(archive: zipfile.ZipFile, name: str, info: zipfile.ZipInfo) -> b
     return data
 
 
+def _check_entry_count(fileobj: BinaryIO, limits: Limits) -> None:
+    """Refuse a huge central directory before zipfile parses it into memory."""
+    try:
+        end_record = zipfile._EndRecData(fileobj)  # the documented format's end record
+    except OSError:
+        end_record = None
+    finally:
+        fileobj.seek(0)
+    # Folders are entries too, hence the slack; files are counted exactly later.
+    if end_record and end_record[zipfile._ECD_ENTRIES_TOTAL] > 2 * limits.max_files:
+        raise TreeError(
+            None, f"A version holds at most {limits.max_files} files.", "too_many_files"
+        )
+
+
 def read_zip(fileobj: BinaryIO, limits: Limits | None = None) -> dict[str, bytes]:
     """Check every entry from the central directory, then inflate within the declared sizes."""
     limits = limits or get_limits()
+    _check_entry_count(fileobj, limits)
     try:
         archive = zipfile.ZipFile(fileobj)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
@@ -118,6 +134,7 @@ def stream_zip(
     sources: Iterable[ZipSource], *, compress: bool = True, level: int = 6
 ) -> Iterator[bytes]:
     """The archive as chunks; only one source is open at a time."""
+    compress = compress and level > 0
     archive = ZipStream(
         compress_type=ZIP_DEFLATED if compress else ZIP_STORED,
         compress_level=level if compress else None,

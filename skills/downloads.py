@@ -1,5 +1,6 @@
 """HTTP answers that are not JSON:API documents: streamed zip archives and the public envelope."""
 
+from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.text import slugify
 from rest_framework.fields import DateTimeField
@@ -10,6 +11,11 @@ from skills.models import SkillCollection, SkillCollectionVersion
 from skills.serializers import encode_file
 
 _datetime = DateTimeField()
+
+
+def zip_compress_level() -> int:
+    """Deflate level of downloaded archives (0 stores without compressing)."""
+    return int(getattr(settings, "SKILLPORT_SKILLS", {}).get("ZIP_COMPRESS_LEVEL", 6))
 
 
 def zip_filename(collection: SkillCollection, version: SkillCollectionVersion) -> str:
@@ -23,7 +29,8 @@ def zip_response(request, collection: SkillCollection, version: SkillCollectionV
         response = HttpResponse(status=304)
     else:
         response = StreamingHttpResponse(
-            stream_zip(services.version_zip_sources(version)), content_type="application/zip"
+            stream_zip(services.version_zip_sources(version), level=zip_compress_level()),
+            content_type="application/zip",
         )
         response["Content-Disposition"] = (
             f'attachment; filename="{zip_filename(collection, version)}"'

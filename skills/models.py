@@ -42,6 +42,9 @@ class SkillCollection(TenantModel):
 
     objects = SkillCollectionQuerySet.as_manager()
 
+    class JSONAPIMeta:
+        resource_name = "skill_collections"
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -103,6 +106,9 @@ class SkillCollectionVersion(TenantModel):
     digest = models.CharField(max_length=64, help_text="SHA-256 of the sorted (path, blob) list.")
 
     objects = VersionQuerySet.as_manager()
+
+    class JSONAPIMeta:
+        resource_name = "skill_collection_versions"
 
     class Meta:
         ordering = ["-created_at"]
@@ -166,6 +172,9 @@ class Skill(TenantModel):
     )
     versions = models.ManyToManyField(SkillCollectionVersion, related_name="skills")
 
+    class JSONAPIMeta:
+        resource_name = "skills"
+
     class Meta:
         ordering = ["path"]
         constraints = [
@@ -190,6 +199,9 @@ class SkillPlugin(TenantModel):
         "organizations.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    class JSONAPIMeta:
+        resource_name = "skill_plugins"
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -211,6 +223,9 @@ class SkillMarketplace(TenantModel):
     created_by = models.ForeignKey(
         "organizations.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    class JSONAPIMeta:
+        resource_name = "skill_marketplaces"
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,9 +1,11 @@
+import io
 import tempfile
 
 from django.conf import settings
 from rest_framework.parsers import BaseParser
+from rest_framework_json_api.parsers import JSONParser as JsonApiParser
 
-from skills.serializers import PayloadTooLarge
+from skills.serializers import TooLargeError
 from skills.validation import get_limits
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
@@ -27,9 +29,27 @@ class ZipUploadParser(BaseParser):
             received += len(chunk)
             if received > limit:
                 spool.close()
-                raise PayloadTooLarge(
+                raise TooLargeError(
                     {"files": [f"A zip upload may be at most {limit} bytes."]}, "upload_too_large"
                 )
             spool.write(chunk)
         spool.seek(0)
         return spool
+
+
+class LargeJsonApiParser(BaseParser):
+    """JSON:API bodies up to the version limit (base64 included), not Django's 2.5 MB default.
+
+    DRF reads `request.body` for its own JSON parsers, which enforces
+    DATA_UPLOAD_MAX_MEMORY_SIZE; this parser reads the stream itself, within its own bound.
+    """
+
+    media_type = JsonApiParser.media_type
+    renderer_class = JsonApiParser.renderer_class
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = max_upload_size() * 4 // 3 + 1024 * 1024
+        body = stream.read(limit + 1) if stream is not None else b""
+        if len(body) > limit:
+            raise TooLargeError({"files": [f"A version document may be at most {limit} bytes."]})
+        return JsonApiParser().parse(io.BytesIO(body), media_type, parser_context)

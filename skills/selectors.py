@@ -10,15 +10,28 @@ from api.exceptions import InvalidQueryParameter
 from skills.models import SkillCollection, SkillCollectionVersion
 
 
-def collections_with_current_version(queryset: QuerySet) -> QuerySet:
-    """Prefetch each collection's current version in one query for the whole page."""
-    return queryset.prefetch_related(
-        Prefetch(
-            "versions",
-            queryset=SkillCollectionVersion.objects.current(),
-            to_attr="_current_versions",
-        )
+def current_version_prefetch(prefix: str = "") -> Prefetch:
+    """Each collection's current version (at `prefix`) in one query for the whole page."""
+    return Prefetch(
+        f"{prefix}versions",
+        queryset=SkillCollectionVersion.objects.current().prefetch_related("skills"),
+        to_attr="_current_versions",
     )
+
+
+def included_collection_prefetches(prefix: str) -> list:
+    """What an included skill collection needs for its relationships' data."""
+    return [
+        f"{prefix}versions",
+        f"{prefix}skills",
+        current_version_prefetch(prefix),
+        f"{prefix}created_by__teams",
+        f"{prefix}updated_by__teams",
+    ]
+
+
+def collections_with_current_version(queryset: QuerySet) -> QuerySet:
+    return queryset.prefetch_related(current_version_prefetch())
 
 
 def collection_by_identifier(queryset: QuerySet, identifier: str) -> SkillCollection | None:

@@ -30,7 +30,7 @@ def pointer_token(path: str) -> str:
     return path.replace("~", "~0").replace("/", "~1")
 
 
-class PayloadTooLarge(ValidationError):
+class TooLargeError(ValidationError):
     status_code = 413
 
 
@@ -38,7 +38,7 @@ def tree_validation_error(error: TreeError) -> ValidationError:
     """A refused tree as a 422 (or 413) pointing at `/data/attributes/files[/<path>]`."""
     detail = ErrorDetail(error.detail, error.code)
     payload = {"files": {pointer_token(error.path): [detail]} if error.path else [detail]}
-    return PayloadTooLarge(payload) if error.status == 413 else UnprocessableEntity(payload)
+    return TooLargeError(payload) if error.status == 413 else UnprocessableEntity(payload)
 
 
 def encode_file(content: bytes) -> str | dict:
@@ -67,7 +67,7 @@ class FilesField(serializers.Field):
         kwargs.setdefault("source", "*")
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data) -> list[tuple[str, bytes]]:
+    def to_internal_value(self, data) -> dict[str, list[tuple[str, bytes]]]:
         if not isinstance(data, dict) or not data:
             raise ValidationError("'files' must be a non-empty object of path -> content.")
         entries = []
@@ -76,7 +76,8 @@ class FilesField(serializers.Field):
                 entries.append((path, decode_file(value)))
             except ValueError as error:
                 raise ValidationError({pointer_token(path): [str(error)]}) from None
-        return entries
+        # With source="*" the result is merged into the validated data.
+        return {"files": entries}
 
     def to_representation(self, version):
         return {
@@ -97,6 +98,7 @@ class SkillCollectionSerializer(ResourceSerializer):
     versions = to_many("skill_collections")
     current_version = ComputedToOne(
         read_only=True,
+        model=SkillCollectionVersion,
         self_link_view_name="skill_collections-relationships",
         related_link_view_name="skill_collections-related",
     )
@@ -113,6 +115,7 @@ class SkillCollectionSerializer(ResourceSerializer):
     class Meta:
         model = SkillCollection
         resource_name = "skill_collections"
+        validators = []  # uniqueness is checked (and labels moved) by hand
         fields = (
             "name",
             "root_path",
@@ -184,6 +187,7 @@ class SkillCollectionVersionSerializer(ResourceSerializer):
     class Meta:
         model = SkillCollectionVersion
         resource_name = "skill_collection_versions"
+        validators = []  # uniqueness is checked (and labels moved) by hand
         fields = (
             "number",
             "root_path_at_version",
@@ -211,9 +215,13 @@ class SkillCollectionVersionSerializer(ResourceSerializer):
     def get_fields(self):
         fields = super().get_fields()
         view = self.context.get("view")
-        writing = self.context["request"].method in ("POST", "PATCH")
-        if not writing and getattr(view, "action", None) != "retrieve":
-            fields.pop("files", None)
+        writing = getattr(self.context.get("request"), "method", "GET") in ("POST", "PATCH")
+        if getattr(view, "action", None) != "retrieve" and "files" in fields:
+            # Only a single-version GET reads the contents back; writes only take them in.
+            if writing:
+                fields["files"].write_only = True
+            else:
+                fields.pop("files")
         return fields
 
     def validate_release_label(self, value: str | None) -> str | None:
@@ -258,6 +266,7 @@ class SkillSerializer(ResourceSerializer):
     class Meta:
         model = Skill
         resource_name = "skills"
+        validators = []  # uniqueness is checked (and labels moved) by hand
         fields = (
             "name",
             "description",
@@ -317,6 +326,7 @@ class SkillPluginSerializer(UniqueNameMixin, ResourceSerializer):
     class Meta:
         model = SkillPlugin
         resource_name = "skill_plugins"
+        validators = []  # uniqueness is checked (and labels moved) by hand
         fields = (
             "name",
             "version",
@@ -364,6 +374,7 @@ class SkillMarketplaceSerializer(UniqueNameMixin, ResourceSerializer):
     class Meta:
         model = SkillMarketplace
         resource_name = "skill_marketplaces"
+        validators = []  # uniqueness is checked (and labels moved) by hand
         fields = (
             "name",
             "owner",

@@ -2,6 +2,7 @@
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any, BinaryIO
 
 from django.db import transaction
@@ -74,14 +75,16 @@ def tree_digest(files: Iterable[tuple[str, str]]) -> str:
 def _store_blobs(tree: Mapping[str, bytes]) -> dict[str, Blob]:
     """Write each distinct content once; return path -> Blob."""
     hashes = {path: blobs.content_hash(content) for path, content in tree.items()}
-    existing = Blob.objects.in_bulk(set(hashes.values()))
+    known = Blob.objects.in_bulk(set(hashes.values()))
+    new: dict[str, Blob] = {}
     for path, sha256 in hashes.items():
-        if sha256 in existing:
-            continue
-        name = blobs.save_content(sha256, tree[path])
-        existing[sha256] = Blob(sha256=sha256, size=len(tree[path]), storage_name=name)
-        Blob.objects.bulk_create([existing[sha256]], ignore_conflicts=True)
-    return {path: existing[sha256] for path, sha256 in hashes.items()}
+        if sha256 not in known and sha256 not in new:
+            name = blobs.save_content(sha256, tree[path])
+            new[sha256] = Blob(sha256=sha256, size=len(tree[path]), storage_name=name)
+    # A concurrent upload of the same content may have inserted some rows meanwhile.
+    Blob.objects.bulk_create(new.values(), ignore_conflicts=True, batch_size=1000)
+    known.update(new)
+    return {path: known[sha256] for path, sha256 in hashes.items()}
 
 
 def _index_skills(version: SkillCollectionVersion, manifests) -> None:
@@ -213,14 +216,11 @@ def version_contents(version: SkillCollectionVersion) -> dict[str, bytes]:
 
 
 def version_zip_sources(version: SkillCollectionVersion) -> list[ZipSource]:
-    """What `archives.stream_zip` needs to stream a version without loading it."""
+    """What `archives.stream_zip` needs to stream a version without loading its content."""
+    rows = version.files.order_by("path").values_list("path", "blob__storage_name", "blob__size")
     return [
-        ZipSource(
-            path=item.path,
-            size=item.blob.size,
-            open_chunks=lambda name=item.blob.storage_name: blobs.content_chunks(name),
-        )
-        for item in version_files(version)
+        ZipSource(path=path, size=size, open_chunks=partial(blobs.content_chunks, name))
+        for path, name, size in rows
     ]
 
 

@@ -16,6 +16,14 @@ urlpatterns = [
     *resource_urls("skill_collections", views.SkillCollectionViewSet, detail_pattern=r".+"),
     *resource_urls("skill_collection_versions", views.SkillCollectionVersionViewSet),
     *resource_urls("skills", views.SkillViewSet),
-    *resource_urls("skill_plugins", views.SkillPluginViewSet),
-    *resource_urls("skill_marketplaces", views.SkillMarketplaceViewSet),
+    *resource_urls(
+        "skill_plugins",
+        views.SkillPluginViewSet,
+        relationship_view_class=views.SkillPluginRelationshipView,
+    ),
+    *resource_urls(
+        "skill_marketplaces",
+        views.SkillMarketplaceViewSet,
+        relationship_view_class=views.SkillMarketplaceRelationshipView,
+    ),
 ]

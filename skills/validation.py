@@ -15,6 +15,7 @@ from typing import Any
 import frontmatter
 import yaml
 from django.conf import settings
+from frontmatter.default_handlers import YAMLHandler
 
 SKILL_FILE = "SKILL.md"
 MIB = 1024 * 1024
@@ -28,9 +29,29 @@ DEFAULT_LIMITS = {
     "COMPRESSION_RATIO_MIN_SIZE": 1 * MIB,
     "MAX_PATH_LENGTH": 1024,
 }
+# The frontmatter is a few fields; parsing megabytes of YAML is only a way to burn CPU.
+MAX_FRONTMATTER = 64 * 1024
 SKILL_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without aliases, so a few bytes cannot expand into a 'billion laughs'."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases are not allowed", mark)
+        return super().compose_node(parent, index)
+
+
+class _SkillFrontmatter(YAMLHandler):
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return yaml.load(fm, Loader=_NoAliasLoader)
+
+
+FRONTMATTER = _SkillFrontmatter()
 
 
 @dataclass(frozen=True)
@@ -88,12 +109,22 @@ class TreeBudget:
     def __init__(self, limits: Limits | None = None):
         self.limits = limits or get_limits()
         self.paths: set[str] = set()
+        self.folders: set[str] = set()
         self.total_size = 0
 
     def add_path(self, raw: str) -> str:
         path = normalise_path(raw)
         if path in self.paths:
             raise TreeError(raw, f"'{path}' appears more than once.", "duplicate_path")
+        parents, folder = set(), posixpath.dirname(path)
+        while folder:
+            parents.add(folder)
+            folder = posixpath.dirname(folder)
+        if path in self.folders or parents & self.paths:
+            raise TreeError(
+                raw, f"'{path}' is both a file and a folder in this tree.", "path_conflict"
+            )
+        self.folders |= parents
         if len(self.paths) >= self.limits.max_files:
             raise TreeError(
                 None, f"A version holds at most {self.limits.max_files} files.", "too_many_files"
@@ -176,10 +207,21 @@ def parse_skill_md(path: str, content: bytes, root_name: str = "") -> SkillManif
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         raise TreeError(path, "SKILL.md must be UTF-8 text.", "invalid_skill") from None
-    if not frontmatter.checks(text):
+    text = text.removeprefix("\ufeff")
+    if not frontmatter.checks(text, FRONTMATTER):
         raise TreeError(path, "SKILL.md must start with YAML frontmatter.", "invalid_skill")
     try:
-        meta = frontmatter.loads(text).metadata
+        block, _ = FRONTMATTER.split(text)
+    except ValueError:
+        raise TreeError(path, "SKILL.md frontmatter is not closed.", "invalid_skill") from None
+    if len(block) > MAX_FRONTMATTER:
+        raise TreeError(
+            path,
+            f"SKILL.md frontmatter may be at most {MAX_FRONTMATTER} characters.",
+            "invalid_skill",
+        )
+    try:
+        meta = FRONTMATTER.load(block)
     except (yaml.YAMLError, ValueError, TypeError) as error:
         raise TreeError(
             path, f"SKILL.md frontmatter is not valid YAML: {error}", "invalid_skill"

@@ -2,6 +2,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, generics, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from api.exceptions import InvalidQueryParameter
 from api.views import ReadOnlyResourceViewSet, ResourceViewSet, TenantScopedMixin
@@ -14,7 +15,9 @@ from skills.models import (
     SkillMarketplace,
     SkillPlugin,
 )
-from skills.parsers import ZipUploadParser
+from skills.negotiation import ArchiveAwareNegotiation
+from skills.parsers import LargeJsonApiParser, ZipUploadParser
+from skills.relationships import ToManyRelationshipView
 from skills.validation import TreeError
 
 COMMON_SORT = ("id", "created_at", "updated_at")
@@ -38,6 +41,12 @@ class SkillCollectionViewSet(ResourceViewSet):
     filterset_class = filters.SkillCollectionFilterSet
     ordering_fields = (*COMMON_SORT, "name", "root_path", "provider", "folder_id")
     extra_query_params = PIN_PARAMS
+    content_negotiation_class = ArchiveAwareNegotiation
+    prefetch_for_includes = {
+        "versions": ["versions__skills"],
+        "created_by": ["created_by__teams"],
+        "updated_by": ["updated_by__teams"],
+    }
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -46,6 +55,14 @@ class SkillCollectionViewSet(ResourceViewSet):
         ):
             queryset = queryset.alive()
         return queryset
+
+    def list(self, request, *args, **kwargs):
+        for parameter in PIN_PARAMS:
+            if parameter in request.query_params:
+                raise InvalidQueryParameter(
+                    parameter, f"'{parameter}' applies to a single skill collection."
+                )
+        return super().list(request, *args, **kwargs)
 
     def get_object(self):
         if "related_field" in self.kwargs:
@@ -80,8 +97,14 @@ class SkillCollectionVersionViewSet(ResourceViewSet):
         "skill_collection", "created_by"
     ).prefetch_related("skills")
     serializer_class = serializers.SkillCollectionVersionSerializer
+    prefetch_for_includes = {
+        "skill_collection": selectors.included_collection_prefetches("skill_collection__"),
+        "created_by": ["created_by__teams"],
+        "skills": [],
+    }
     filterset_class = filters.SkillCollectionVersionFilterSet
     ordering_fields = (*COMMON_SORT, "number", "release_label", "archived")
+    parser_classes = [LargeJsonApiParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
 
@@ -119,12 +142,20 @@ class SkillCollectionVersionUploadView(TenantScopedMixin, generics.GenericAPIVie
         finally:
             archive.close()
         data = self.get_serializer(version).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        return Response(
+            data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": data[api_settings.URL_FIELD_NAME]},
+        )
 
 
 class SkillViewSet(ReadOnlyResourceViewSet):
     queryset = Skill.objects.select_related("skill_collection", "skill_collection_version")
     serializer_class = serializers.SkillSerializer
+    prefetch_for_includes = {
+        "skill_collection": selectors.included_collection_prefetches("skill_collection__"),
+        "skill_collection_version": ["skill_collection_version__skills"],
+    }
     filterset_class = filters.SkillFilterSet
     ordering_fields = (*COMMON_SORT, "name", "path")
 
@@ -145,11 +176,25 @@ class SkillMarketplaceViewSet(ResourceViewSet):
     ordering_fields = (*COMMON_SORT, "name", "version")
 
 
+class SkillPluginRelationshipView(ToManyRelationshipView):
+    writable = {"skills": lambda plugin, skills: services.update_plugin(plugin, skills=skills)}
+
+
+class SkillMarketplaceRelationshipView(ToManyRelationshipView):
+    writable = {
+        "skill_plugins": lambda marketplace, plugins: services.update_marketplace(
+            marketplace, skill_plugins=plugins
+        )
+    }
+
+
 class PublicSkillCollectionView(TenantScopedMixin, generics.GenericAPIView):
     """PromptLayer-compatible `GET /api/public/v2/skill-collections/<identifier>`."""
 
     queryset = SkillCollection.objects.select_related("created_by", "updated_by")
     renderer_classes = [JSONRenderer]
+    content_negotiation_class = ArchiveAwareNegotiation
+    schema = None  # not JSON:API; documented in the README
 
     def get(self, request, identifier):
         wants_zip = _wants_zip(request)
