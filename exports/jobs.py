@@ -62,9 +62,22 @@ class LeasedJob(models.Model):
     class Meta:
         abstract = True
 
+    # status -> the event recorded when the job enters it (a topic declared with `track`).
+    STATUS_EVENTS: dict[str, str] = {}
+
     def fail_fields(self, errors: dict[str, str]) -> dict[str, Any]:
         """The fields to write when the job fails with `errors` ({"ExceptionName": "message"})."""
         raise NotImplementedError
+
+    def record_status(self, old: str, new: str) -> None:
+        """Record a status change made with `update()` as an event (call it in the change's
+        transaction, so both commit or neither does)."""
+        name = self.STATUS_EVENTS.get(new)
+        if name:
+            from events.services import record_event
+
+            self.status = new
+            record_event(self, name, changes={"status": [str(old), str(new)]})
 
     @classmethod
     def enqueue_run(cls, pk) -> None:
@@ -87,48 +100,45 @@ def claim(model: type[J], pk, owner: str) -> J | None:
         "status": model.RUNNING,
         "lease_owner": owner,
         "lease_expires_at": now + timedelta(seconds=lease_seconds()),
+        "attempts": F("attempts") + 1,
+        "updated_at": now,
     }
-    if connection.features.has_select_for_update_skip_locked:
-        with transaction.atomic():
-            job = (
-                model._default_manager.select_for_update(skip_locked=True)
-                .filter(_claimable(model, now), pk=pk)
-                .first()
-            )
-            if job is None:
+    jobs = model._default_manager.filter(pk=pk)
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            job = jobs.select_for_update(skip_locked=True).filter(_claimable(model, now)).first()
+            if job is None or not jobs.filter(status=job.status).update(**fields):
                 return None
-            for name, value in fields.items():
-                setattr(job, name, value)
-            job.attempts += 1
-            job.started_at = job.started_at or now
-            job.save(update_fields=[*fields, "attempts", "started_at", "updated_at"])
-            return job
-    claimed = (
-        model._default_manager.filter(_claimable(model, now), pk=pk).update(
-            **fields, attempts=F("attempts") + 1, updated_at=now
-        )
-        == 1
-    )
-    if not claimed:
-        return None
-    job = model._default_manager.get(pk=pk)
-    if job.started_at is None:
-        model._default_manager.filter(pk=pk).update(started_at=now)
-        job.started_at = now
+            previous = job.status
+        else:
+            # A conditional UPDATE is the claim; trying pending first tells what it was.
+            if jobs.filter(status=model.PENDING).update(**fields):
+                previous = model.PENDING
+            elif jobs.filter(status=model.RUNNING, lease_expires_at__lt=now).update(**fields):
+                previous = model.RUNNING
+            else:
+                return None
+        jobs.filter(started_at__isnull=True).update(started_at=now)
+        job = jobs.get()
+        if previous != model.RUNNING:
+            job.record_status(previous, model.RUNNING)
     return job
 
 
 def finish(job: LeasedJob, **fields: Any) -> bool:
     """Write the job's final fields, only while we still hold its lease. True when written."""
     fields.setdefault("updated_at", timezone.now())
-    written = (
-        type(job)
-        ._default_manager.filter(pk=job.pk, lease_owner=job.lease_owner, status=job.RUNNING)
-        .update(**fields, lease_owner="", lease_expires_at=None)
-    )
-    if written:
-        for name, value in fields.items():
-            setattr(job, name, value)
+    with transaction.atomic():
+        written = (
+            type(job)
+            ._default_manager.filter(pk=job.pk, lease_owner=job.lease_owner, status=job.RUNNING)
+            .update(**fields, lease_owner="", lease_expires_at=None)
+        )
+        if written:
+            for name, value in fields.items():
+                setattr(job, name, value)
+            if fields.get("status", job.RUNNING) != job.RUNNING:
+                job.record_status(job.RUNNING, fields["status"])
     return bool(written)
 
 
@@ -270,10 +280,9 @@ def sweep_leases(model: type[LeasedJob], *, requeue: bool = True) -> dict[str, i
                 counts["requeued"] += 1
             continue
         job = model._default_manager.get(pk=pk)
-        if base.update(
-            **job.fail_fields({"WorkerLost": _lost_message(attempts)}),
-            lease_owner="",
-            lease_expires_at=None,
-        ):
-            counts["failed"] += 1
+        failure = job.fail_fields({"WorkerLost": _lost_message(attempts)})
+        with transaction.atomic():
+            if base.update(**failure, lease_owner="", lease_expires_at=None):
+                job.record_status(model.RUNNING, failure["status"])
+                counts["failed"] += 1
     return counts

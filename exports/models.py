@@ -23,6 +23,11 @@ class Export(LeasedJob, TenantModel):
     PENDING = Status.PENDING
     RUNNING = Status.IN_PROGRESS
     FAILED = Status.INTERRUPTED
+    STATUS_EVENTS = {
+        Status.IN_PROGRESS: "start",
+        Status.COMPLETED: "completed",
+        Status.INTERRUPTED: "interrupt",
+    }
 
     resource_type = models.CharField(max_length=100)
     format = models.CharField(max_length=4, choices=Format.choices, default=Format.JSON)
@@ -91,6 +96,11 @@ class SkillExport(LeasedJob, TenantModel):
     PENDING = Status.PENDING
     RUNNING = Status.IN_PROGRESS
     FAILED = Status.FAILED
+    STATUS_EVENTS = {
+        Status.IN_PROGRESS: "start",
+        Status.COMPLETED: "completed",
+        Status.FAILED: "failed",
+    }
 
     # The relationship that each target needs, and nothing else.
     TARGET_RELATIONSHIPS = {

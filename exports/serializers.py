@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from api.serializers import ResourceSerializer, to_one
+from events.serializers import audited
 from exports import registry, services
 from exports.models import Export, SkillExport
 from exports.signing import signed_url
@@ -20,6 +21,7 @@ READ_ONLY = (
 )
 
 
+@audited
 class ExportSerializer(ResourceSerializer):
     resource_type = serializers.CharField()
     includes = serializers.ListField(child=serializers.CharField(), required=False)
@@ -27,9 +29,6 @@ class ExportSerializer(ResourceSerializer):
     filters = serializers.DictField(required=False)
     metadata = serializers.DictField(required=False)
     attachment_url = serializers.SerializerMethodField()
-
-    # Relationships `events`, `versions` and `event_stores` are added here (with
-    # `to_many("exports")`) when those types exist.
 
     class Meta:
         model = Export
@@ -80,6 +79,7 @@ class ExportSerializer(ResourceSerializer):
         return attrs
 
 
+@audited
 class SkillExportSerializer(ResourceSerializer):
     target = serializers.ChoiceField(choices=SkillExport.Target.choices)
     skill = to_one("skill_exports", read_only=False, required=False, queryset=Skill.objects)

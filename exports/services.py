@@ -196,16 +196,14 @@ def retry_export(export: Export) -> bool:
 
 def interrupt_export(export: Export, reason: str = "Interrupted by an administrator.") -> bool:
     """Stop a pending or running export; its worker notices at its next heartbeat."""
-    return bool(
-        Export.objects.filter(
+    failure = export.fail_fields({"Interrupted": reason})
+    with transaction.atomic():
+        interrupted = Export.objects.filter(
             pk=export.pk, status__in=[Export.Status.PENDING, Export.Status.IN_PROGRESS]
-        ).update(
-            **export.fail_fields({"Interrupted": reason}),
-            lease_owner="",
-            lease_expires_at=None,
-            updated_at=timezone.now(),
-        )
-    )
+        ).update(**failure, lease_owner="", lease_expires_at=None, updated_at=timezone.now())
+        if interrupted:
+            export.record_status(export.status, failure["status"])
+    return bool(interrupted)
 
 
 def cleanup_expired_files() -> int:

@@ -5,3 +5,22 @@ class SkillsConfig(AppConfig):
     name = "skills"
     verbose_name = "Skills registry"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from events.registry import track
+        from skills.models import (
+            SkillCollection,
+            SkillCollectionVersion,
+            SkillMarketplace,
+            SkillPlugin,
+        )
+
+        track(SkillCollection, type_name="skill_collections")
+        # A version's file list can hold 10,000 paths: its digest stands for it in the trail.
+        track(
+            SkillCollectionVersion,
+            type_name="skill_collection_versions",
+            exclude=("updated_at", "file_paths"),
+        )
+        track(SkillPlugin, type_name="skill_plugins")
+        track(SkillMarketplace, type_name="skill_marketplaces")

@@ -8,6 +8,7 @@ from rest_framework_json_api import relations
 
 from api.exceptions import UnprocessableEntity
 from api.serializers import ResourceSerializer, to_many, to_one
+from events.serializers import audited
 from skills import services
 from skills.models import (
     Skill,
@@ -92,6 +93,7 @@ class ComputedToOne(relations.ResourceRelatedField):
         return False
 
 
+@audited
 class SkillCollectionSerializer(ResourceSerializer):
     created_by = to_one("skill_collections")
     updated_by = to_one("skill_collections")
@@ -166,6 +168,7 @@ class SkillCollectionSerializer(ResourceSerializer):
         )
 
 
+@audited
 class SkillCollectionVersionSerializer(ResourceSerializer):
     MUTABLE = ("release_label", "archived")
 
@@ -317,6 +320,7 @@ class UniqueNameMixin:
         return value
 
 
+@audited
 class SkillPluginSerializer(UniqueNameMixin, ResourceSerializer):
     skills = to_many("skill_plugins", read_only=False, queryset=Skill.objects, required=False)
     created_by = to_one("skill_plugins")
@@ -360,6 +364,7 @@ class SkillPluginSerializer(UniqueNameMixin, ResourceSerializer):
         return services.update_plugin(instance, **validated_data)
 
 
+@audited
 class SkillMarketplaceSerializer(UniqueNameMixin, ResourceSerializer):
     skill_plugins = to_many(
         "skill_marketplaces", read_only=False, queryset=SkillPlugin.objects, required=False

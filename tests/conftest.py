@@ -1,4 +1,5 @@
 import pytest
+from django_tasks_db.management.commands.db_worker import Worker
 from rest_framework.test import APIClient
 
 from tests.factories import ApiKeyFactory
@@ -60,3 +61,35 @@ def other_client(other_api_key):
 @pytest.fixture
 def anonymous_client(db):
     return JsonApiClient()
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Each test stores its files in its own directory (shared with worker processes)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def run_worker():
+    """Run every queued task with the real django-tasks-db worker, in this process."""
+
+    def run() -> None:
+        Worker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="test-worker",
+            excluded_queue_names=[],
+        ).run()
+
+    return run

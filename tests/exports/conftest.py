@@ -10,41 +10,8 @@ import orjson
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
-from django_tasks_db.management.commands.db_worker import Worker
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Each test stores its files in its own directory (shared with worker processes)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-    return tmp_path / "media"
-
-
-@pytest.fixture
-def run_worker():
-    """Run every queued task with the real django-tasks-db worker, in this process."""
-
-    def run() -> None:
-        Worker(
-            queue_names=["default"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="test-worker",
-            excluded_queue_names=[],
-        ).run()
-
-    return run
 
 
 def read_export_file(client, export_json: dict):

@@ -3,6 +3,7 @@ from django.contrib.auth.models import User
 
 from exports.models import Export
 from tests.exports.factories import ExportFactory
+from tests.exports.test_registry import EXPORTABLE_TYPES
 
 pytestmark = pytest.mark.django_db
 
@@ -62,9 +63,4 @@ def test_openapi_documents_exports(client):
     schema = response.json()
     assert "/api/exports" in schema["paths"]
     attributes = schema["components"]["schemas"]["Export"]["properties"]["attributes"]
-    assert attributes["properties"]["resource_type"]["enum"] == [
-        "exports",
-        "members",
-        "organizations",
-        "teams",
-    ]
+    assert attributes["properties"]["resource_type"]["enum"] == EXPORTABLE_TYPES

@@ -6,9 +6,25 @@ from exports import registry
 from exports.filters import ExportFilterSet
 from organizations.views import MemberViewSet, TeamViewSet
 
+# The contract's list (API.md section 4), plus organizations, members, teams and versions.
+EXPORTABLE_TYPES = [
+    "events",
+    "exports",
+    "members",
+    "organizations",
+    "skill_collection_versions",
+    "skill_collections",
+    "skill_exports",
+    "skill_marketplaces",
+    "skill_plugins",
+    "skills",
+    "teams",
+    "versions",
+]
+
 
 def test_declared_types():
-    assert registry.exportable_types() == ["exports", "members", "organizations", "teams"]
+    assert registry.exportable_types() == EXPORTABLE_TYPES
 
 
 def test_a_viewset_declaration_derives_attributes_relationships_and_filters():

@@ -32,12 +32,12 @@ def small_limits(settings):
     }
 
 
-def assert_nothing_stored(blob_storage):
+def assert_nothing_stored(media_root):
     assert not SkillCollectionVersion.objects.exists()
     assert not VersionFile.objects.exists()
     assert not Blob.objects.exists()
     assert not Skill.objects.exists()
-    assert not blob_storage.exists() or not any(p.is_file() for p in blob_storage.rglob("*"))
+    assert not media_root.exists() or not any(p.is_file() for p in media_root.rglob("*"))
 
 
 def post_json(client, collection, files):
@@ -84,54 +84,54 @@ def only_error(response, status=422):
         ("a/\x00b.md", "/data/attributes/files/a~1\x00b.md", "invalid_path"),
     ],
 )
-def test_unsafe_json_paths(client, collection, blob_storage, path, pointer, code):
+def test_unsafe_json_paths(client, collection, media_root, path, pointer, code):
     error = only_error(post_json(client, collection, {"ok.md": "x", path: "evil"}))
     assert error["source"]["pointer"] == pointer
     assert error["code"] == code
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
-def test_duplicate_paths_after_normalisation(client, collection, blob_storage):
+def test_duplicate_paths_after_normalisation(client, collection, media_root):
     error = only_error(post_json(client, collection, {"docs/a.md": "1", "./docs//a.md": "2"}))
     assert error["code"] == "duplicate_path"
     assert error["source"]["pointer"] == "/data/attributes/files/.~1docs~1~1a.md"
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
 @pytest.mark.parametrize(
     "files",
     [{"docs": "a file", "docs/a.md": "in a folder"}, {"docs/a.md": "1", "docs/a.md/b": "2"}],
 )
-def test_file_and_folder_with_one_name(client, collection, blob_storage, files):
+def test_file_and_folder_with_one_name(client, collection, media_root, files):
     error = only_error(post_json(client, collection, files))
     assert error["code"] == "path_conflict"
     assert error["source"]["pointer"].startswith(FILES_POINTER + "/")
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
 @pytest.mark.usefixtures("small_limits")
-def test_file_too_large_json(client, collection, blob_storage):
+def test_file_too_large_json(client, collection, media_root):
     error = only_error(post_json(client, collection, {"big.txt": "x" * 1001}))
     assert (error["code"], error["source"]["pointer"]) == (
         "file_too_large",
         "/data/attributes/files/big.txt",
     )
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
 @pytest.mark.usefixtures("small_limits")
-def test_version_too_large_json(client, collection, blob_storage):
+def test_version_too_large_json(client, collection, media_root):
     files = {f"f{i}.txt": "x" * 900 for i in range(3)}
     error = only_error(post_json(client, collection, files))
     assert (error["code"], error["source"]["pointer"]) == ("version_too_large", FILES_POINTER)
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
 @pytest.mark.usefixtures("small_limits")
-def test_too_many_files_json(client, collection, blob_storage):
+def test_too_many_files_json(client, collection, media_root):
     error = only_error(post_json(client, collection, {f"f{i}.txt": "x" for i in range(6)}))
     assert (error["code"], error["source"]["pointer"]) == ("too_many_files", FILES_POINTER)
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
 @pytest.mark.parametrize(
@@ -161,11 +161,11 @@ def test_too_many_files_json(client, collection, blob_storage):
         ("pdf", "---\nname: pdf\ndescription: d\nlicense: [1]\n---\n"),
     ],
 )
-def test_invalid_skill_md(client, collection, blob_storage, folder, content):
+def test_invalid_skill_md(client, collection, media_root, folder, content):
     error = only_error(post_json(client, collection, {f"{folder}/SKILL.md": content}))
     assert error["code"] == "invalid_skill"
     assert error["source"]["pointer"] == f"/data/attributes/files/{folder}~1SKILL.md"
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
 def test_valid_skill_md_with_optional_fields(client, collection):
@@ -201,15 +201,15 @@ def zip_with(*infos: tuple[zipfile.ZipInfo, bytes]) -> bytes:
         ("a\\evil.md", "invalid_path"),
     ],
 )
-def test_zip_slip_entries(client, collection, blob_storage, name, code):
+def test_zip_slip_entries(client, collection, media_root, name, code):
     payload = zip_with((zipfile.ZipInfo("ok.md"), b"ok"), (zipfile.ZipInfo(name), b"evil"))
     error = only_error(post_zip(client, collection, payload))
     assert error["code"] == code
     assert error["source"]["pointer"].startswith(FILES_POINTER + "/")
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
-def test_symlink_entry(client, collection, blob_storage):
+def test_symlink_entry(client, collection, media_root):
     link = zipfile.ZipInfo("docs/link")
     link.create_system = 3
     link.external_attr = (stat.S_IFLNK | 0o777) << 16
@@ -218,32 +218,32 @@ def test_symlink_entry(client, collection, blob_storage):
         "symlink",
         "/data/attributes/files/docs~1link",
     )
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
-def test_duplicate_zip_entries(client, collection, blob_storage):
+def test_duplicate_zip_entries(client, collection, media_root):
     payload = zip_with((zipfile.ZipInfo("a/b.md"), b"1"), (zipfile.ZipInfo("a//b.md"), b"2"))
     assert only_error(post_zip(client, collection, payload))["code"] == "duplicate_path"
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
-def test_non_utf8_entry_name(client, collection, blob_storage):
+def test_non_utf8_entry_name(client, collection, media_root):
     payload = make_zip({"ok.md": "ok", "XX.txt": "x"}).replace(b"XX.txt", b"\xff\xfe.txt")
     error = only_error(post_zip(client, collection, payload))
     assert error["code"] == "invalid_path"
     assert error["source"]["pointer"].startswith(FILES_POINTER + "/")
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
 @pytest.mark.usefixtures("small_limits")
-def test_compression_ratio_bomb(client, collection, blob_storage):
+def test_compression_ratio_bomb(client, collection, media_root):
     payload = make_zip({"bomb.txt": b"\0" * 900})
     error = only_error(post_zip(client, collection, payload))
     assert (error["code"], error["source"]["pointer"]) == (
         "zip_bomb",
         "/data/attributes/files/bomb.txt",
     )
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
 def _lie_about_size(payload: bytes, declared: int) -> bytes:
@@ -256,75 +256,75 @@ def _lie_about_size(payload: bytes, declared: int) -> bytes:
     return bytes(data)
 
 
-def test_declared_size_smaller_than_actual(client, collection, blob_storage):
+def test_declared_size_smaller_than_actual(client, collection, media_root):
     payload = _lie_about_size(make_zip({"big.txt": b"abc" * 10_000}), 10)
     error = only_error(post_zip(client, collection, payload))
     assert error["code"] in ("zip_bomb", "invalid_zip")
     assert error["source"]["pointer"] == "/data/attributes/files/big.txt"
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
-def test_declared_size_larger_than_actual(client, collection, blob_storage):
+def test_declared_size_larger_than_actual(client, collection, media_root):
     payload = _lie_about_size(make_zip({"small.txt": b"abc"}), 500)
     error = only_error(post_zip(client, collection, payload))
     assert error["code"] in ("zip_bomb", "invalid_zip")
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
 @pytest.mark.usefixtures("small_limits")
-def test_too_many_zip_entries(client, collection, blob_storage):
+def test_too_many_zip_entries(client, collection, media_root):
     payload = make_zip({f"f{i}.txt": "x" for i in range(6)})
     assert only_error(post_zip(client, collection, payload))["code"] == "too_many_files"
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
 @pytest.mark.usefixtures("small_limits")
-def test_huge_central_directory_is_refused_before_parsing(client, collection, blob_storage):
+def test_huge_central_directory_is_refused_before_parsing(client, collection, media_root):
     payload = make_zip({f"d{i}/": "" for i in range(11)} | {"a.txt": "x"})
     assert only_error(post_zip(client, collection, payload))["code"] == "too_many_files"
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
 @pytest.mark.usefixtures("small_limits")
-def test_zip_file_too_large(client, collection, blob_storage):
+def test_zip_file_too_large(client, collection, media_root):
     payload = make_zip({"big.bin": bytes(range(256)) * 4})
     error = only_error(post_zip(client, collection, payload))
     assert (error["code"], error["source"]["pointer"]) == (
         "file_too_large",
         "/data/attributes/files/big.bin",
     )
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
 @pytest.mark.usefixtures("small_limits")
-def test_zip_version_too_large(client, collection, blob_storage):
+def test_zip_version_too_large(client, collection, media_root):
     payload = make_zip({f"f{i}.bin": bytes(range(256)) * 3 for i in range(3)})
     assert only_error(post_zip(client, collection, payload))["code"] == "version_too_large"
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
 @pytest.mark.usefixtures("small_limits")
-def test_upload_body_too_large_is_413(client, collection, blob_storage):
+def test_upload_body_too_large_is_413(client, collection, media_root):
     payload = zip_with((zipfile.ZipInfo("noise.bin"), bytes(range(256)) * 100))
     error = only_error(post_zip(client, collection, payload), status=413)
     assert error["source"]["pointer"] == FILES_POINTER
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
-def test_not_a_zip(client, collection, blob_storage):
+def test_not_a_zip(client, collection, media_root):
     error = only_error(post_zip(client, collection, b"definitely not a zip"))
     assert (error["code"], error["source"]["pointer"]) == ("invalid_zip", FILES_POINTER)
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
-def test_invalid_skill_in_zip(client, collection, blob_storage):
+def test_invalid_skill_in_zip(client, collection, media_root):
     payload = make_zip({"pdf/SKILL.md": "---\nname: nope\ndescription: d\n---\n"})
     error = only_error(post_zip(client, collection, payload))
     assert (error["code"], error["source"]["pointer"]) == (
         "invalid_skill",
         "/data/attributes/files/pdf~1SKILL.md",
     )
-    assert_nothing_stored(blob_storage)
+    assert_nothing_stored(media_root)
 
 
 def test_skill_md_with_byte_order_mark(client, collection):

@@ -68,7 +68,7 @@ def test_numbers_increase_per_collection(client, collection, organization):
     assert response.json()["data"]["attributes"]["number"] == 2
 
 
-def test_identical_content_is_stored_once(client, collection, blob_storage):
+def test_identical_content_is_stored_once(client, collection, media_root):
     files = skill_files("pdf-tools")
     files["copy.md"] = files["README.md"]
     for _ in range(2):
@@ -77,7 +77,7 @@ def test_identical_content_is_stored_once(client, collection, blob_storage):
         )
         assert response.status_code == 201
     assert Blob.objects.count() == 3
-    stored = [path for path in blob_storage.rglob("*") if path.is_file()]
+    stored = [path for path in media_root.rglob("*") if path.is_file()]
     assert len(stored) == 3
 
 
