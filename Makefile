@@ -20,7 +20,9 @@ serve: install
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py demo --port $(PORT)
 	$(BIN)/python manage.py db_worker --no-startup-delay & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py sweep_exports --loop --interval 60 > /dev/null & exports=$$!; \
+	$(BIN)/python manage.py deliver_webhooks --enqueue --loop --interval 30 > /dev/null & hooks=$$!; \
+	trap 'kill $$worker $$exports $$hooks 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $(WEB_CONCURRENCY) \
 		--access-logfile - --graceful-timeout 5
 

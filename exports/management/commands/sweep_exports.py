@@ -1,14 +1,26 @@
+import time
+
 from django.core.management.base import BaseCommand
 
-from exports import services
+from exports import services, skill_exports
 
 
 class Command(BaseCommand):
     help = (
-        "Requeue (or mark interrupted) exports whose worker stopped renewing its lease, and "
-        "delete export files older than the retention time. Run it from cron."
+        "Requeue (or mark interrupted/failed) exports and skill exports whose worker stopped "
+        "renewing its lease, and delete export files older than the retention time. Run it "
+        "from cron, or with --loop next to `db_worker`."
     )
 
-    def handle(self, *args, **options) -> None:
-        counts = services.sweep()
-        self.stdout.write(" ".join(f"{name}={value}" for name, value in counts.items()))
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--loop", action="store_true", help="Sweep until interrupted.")
+        parser.add_argument("--interval", type=float, default=60.0, help="Seconds between sweeps.")
+
+    def handle(self, *args, loop: bool, interval: float, **options) -> None:
+        while True:
+            counts = services.sweep()
+            counts.update({f"skill_exports_{k}": v for k, v in skill_exports.sweep().items()})
+            self.stdout.write(" ".join(f"{name}={value}" for name, value in counts.items()))
+            if not loop:
+                return
+            time.sleep(interval)
