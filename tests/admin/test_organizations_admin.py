@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.contrib.auth.models import User
 
 from organizations.models import ApiKey, hash_key
 from tests.factories import ApiKeyFactory, MemberFactory
@@ -11,19 +10,9 @@ from tests.factories import ApiKeyFactory, MemberFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff_client(client):
-    from django.test import Client
-
-    User.objects.create_superuser("staff", "staff@example.com", "pw")
-    browser = Client()
-    browser.login(username="staff", password="pw")
-    return browser
-
-
-def test_admin_creates_key_and_shows_it_once(staff_client):
+def test_admin_creates_key_and_shows_it_once(admin_client):
     member = MemberFactory()
-    response = staff_client.post(
+    response = admin_client.post(
         "/admin/organizations/apikey/add/",
         {"member": member.pk, "name": "ci", "mode": "live", "rate_limit": ""},
         follow=True,
@@ -32,13 +21,13 @@ def test_admin_creates_key_and_shows_it_once(staff_client):
     raw_key = re.search(r"sk_live_[A-Za-z0-9_\-]+", response.content.decode()).group(0)
     key = ApiKey.objects.get(key_hash=hash_key(raw_key))
     assert key.member == member and key.mode == "live" and key.name == "ci"
-    change_page = staff_client.get(f"/admin/organizations/apikey/{key.pk}/change/")
+    change_page = admin_client.get(f"/admin/organizations/apikey/{key.pk}/change/")
     assert raw_key not in change_page.content.decode()
 
 
-def test_admin_revoke_action(staff_client):
+def test_admin_revoke_action(admin_client):
     key = ApiKeyFactory()
-    response = staff_client.post(
+    response = admin_client.post(
         "/admin/organizations/apikey/",
         {"action": "revoke_keys", "_selected_action": [key.pk]},
         follow=True,
@@ -49,7 +38,7 @@ def test_admin_revoke_action(staff_client):
 
 
 @pytest.mark.parametrize("url", ["organization", "member", "team", "apikey"])
-def test_admin_lists_and_search(staff_client, url):
+def test_admin_lists_and_search(admin_client, url):
     ApiKeyFactory()
-    response = staff_client.get(f"/admin/organizations/{url}/?q=a")
+    response = admin_client.get(f"/admin/organizations/{url}/?q=a")
     assert response.status_code == 200

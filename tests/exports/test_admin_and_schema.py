@@ -1,21 +1,10 @@
 import pytest
-from django.contrib.auth.models import User
 
 from exports.models import Export
 from tests.exports.factories import ExportFactory
 from tests.exports.test_registry import EXPORTABLE_TYPES
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):
-    from django.test import Client
-
-    User.objects.create_superuser("admin", "admin@example.com", "password")
-    browser = Client()
-    browser.login(username="admin", password="password")
-    return browser
 
 
 def test_admin_lists_exports_by_status(admin_client):

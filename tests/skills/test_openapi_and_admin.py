@@ -1,6 +1,4 @@
 import pytest
-from django.contrib.auth.models import User
-from django.test import Client
 
 from skills.models import SkillCollectionVersion
 from tests.skills.factories import SkillCollectionFactory, create_version
@@ -20,14 +18,6 @@ def test_openapi_documents_the_skills_registry(client):
         "/api/skill_marketplaces",
     ):
         assert f"{path}:" in schema or f'"{path}"' in schema
-
-
-@pytest.fixture
-def admin_client(db):
-    user = User.objects.create_superuser("admin", "admin@example.com", "password")
-    browser = Client()
-    browser.force_login(user)
-    return browser
 
 
 def test_admin_pages_and_archive_action(admin_client, organization):
