@@ -1,7 +1,11 @@
-"""`make bench`: runs every benchmark module and prints its figures."""
+"""`make bench`: runs each benchmark module in its own process and prints its figures.
 
-import importlib
+Each benchmark configures Django for itself (its own database and storage), so they cannot share
+one interpreter.
+"""
+
 import pkgutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -9,14 +13,19 @@ from pathlib import Path
 def main() -> int:
     package = Path(__file__).parent
     names = sorted(
-        m.name for m in pkgutil.iter_modules([str(package)]) if m.name.startswith("bench_")
+        module.name
+        for module in pkgutil.iter_modules([str(package)])
+        if module.name.startswith("bench_")
     )
-    if not names:
-        print("No benchmarks yet.")
+    failed = []
     for name in names:
-        print(f"== {name}")
-        importlib.import_module(f"benchmarks.{name}").run()
-    return 0
+        print(f"== {name}", flush=True)
+        code = f"import benchmarks.{name} as bench; bench.run()"
+        if subprocess.run([sys.executable, "-c", code], cwd=package.parent).returncode:
+            failed.append(name)
+    if failed:
+        print(f"failed: {', '.join(failed)}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
