@@ -1,6 +1,6 @@
 from rest_framework_json_api.renderers import JSONRenderer
 
-from api.serializers import PrefetchedManyRelatedField
+from api.serializers import LinksOnlyRelatedField, PrefetchedManyRelatedField
 
 
 class JsonApiRenderer(JSONRenderer):
@@ -16,7 +16,20 @@ class JsonApiRenderer(JSONRenderer):
 
     @classmethod
     def extract_relationships(cls, fields, resource, resource_instance):
-        relationships = super().extract_relationships(fields, resource, resource_instance)
+        links_only = {
+            name: getattr(field, "child_relation", field)
+            for name, field in fields.items()
+            if isinstance(getattr(field, "child_relation", field), LinksOnlyRelatedField)
+        }
+        others = {name: field for name, field in fields.items() if name not in links_only}
+        relationships = super().extract_relationships(others, resource, resource_instance)
+        if resource_instance is None:
+            return relationships
+        # Links need only the id: the library would build each relation's queryset first.
+        for name, relation in links_only.items():
+            relationships[name] = {
+                "links": relation.get_links(resource_instance, relation.related_link_lookup_field)
+            }
         for name, field in fields.items():
             if isinstance(field, PrefetchedManyRelatedField) and name not in resource:
                 # Not prefetched: links only, rather than a misleading `data: null`.

@@ -71,6 +71,29 @@ class ToOneRelatedField(RelationshipLinksMixin, relations.ResourceRelatedField):
     pass
 
 
+class LinksOnlyRelatedField(RelationshipLinksMixin, relations.HyperlinkedRelatedField):
+    """A relationship rendered with links only: no linkage, no query (e.g. the audit trail).
+
+    It names its related model, since no model field describes such relationships.
+    """
+
+    def __init__(self, *args, model=None, **kwargs):
+        self.model = model
+        super().__init__(*args, **kwargs)
+
+
+def links_only(type_name: str, model, **kwargs) -> LinksOnlyRelatedField:
+    """A to-many relationship rendered with `links.self`/`links.related` only."""
+    return LinksOnlyRelatedField(
+        many=True,
+        model=model,
+        read_only=True,
+        self_link_view_name=f"{type_name}-relationships",
+        related_link_view_name=f"{type_name}-related",
+        **kwargs,
+    )
+
+
 class PrefetchedManyRelatedField(ManyRelatedField):
     """Renders linkage `data` only when it is cheap: prefetched, or the answer's one resource."""
 

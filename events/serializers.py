@@ -9,31 +9,10 @@ from rest_framework_json_api import relations
 from rest_framework_json_api.serializers import LazySerializersDict
 
 from api.filters import _include_paths
-from api.serializers import ResourceSerializer, resource_serializer, to_one
+from api.serializers import ResourceSerializer, links_only, resource_serializer, to_one
 from events.models import Event, EventCallback, EventStore, Version, Webhook
 from events.registry import AuditQuerySetDescriptor, is_topic, known_topics
 from events.security import UnsafeCallbackUrl, check_callback_url
-
-
-class LinksOnlyRelatedField(relations.HyperlinkedRelatedField):
-    """Names its related model, since no model field describes these relationships."""
-
-    def __init__(self, *args, model=None, **kwargs):
-        self.model = model
-        super().__init__(*args, **kwargs)
-
-
-def links_only(type_name: str, model, **kwargs) -> relations.HyperlinkedRelatedField:
-    """A to-many relationship rendered with `links.self`/`links.related` only (no query)."""
-    return LinksOnlyRelatedField(
-        many=True,
-        model=model,
-        read_only=True,
-        self_link_view_name=f"{type_name}-relationships",
-        related_link_view_name=f"{type_name}-related",
-        **kwargs,
-    )
-
 
 AUDIT_RELATIONSHIPS = {
     "events": (Event, "events.serializers.EventSerializer"),
