@@ -58,10 +58,8 @@ def _skill_files(skills: Iterable[Skill]) -> dict[str, list[VersionFile]]:
 def _skill_sources(skill: Skill, files: list[VersionFile], folder: str) -> list[ZipSource]:
     prefix = f"{skill.path}/" if skill.path else ""
     return [
-        ZipSource(
-            path=f"{folder}/{item.path[len(prefix) :]}",
-            size=item.blob.size,
-            open_chunks=lambda name=item.blob.storage_name: blobs.content_chunks(name),
+        blobs.zip_source(
+            f"{folder}/{item.path[len(prefix) :]}", item.blob.storage_name, item.blob.size
         )
         for item in files
     ]

@@ -13,7 +13,7 @@ from files.selectors import link_is_live
 
 
 class SkillExportViewSet(ResourceViewSet):
-    queryset = SkillExport.objects.select_related("file", "file_link")
+    queryset = SkillExport.objects.select_related("file", "file_link__file")
     serializer_class = SkillExportSerializer
     filterset_class = SkillExportFilterSet
     ordering_fields = ("created_at",)

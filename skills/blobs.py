@@ -2,11 +2,12 @@
 
 import hashlib
 from collections.abc import Iterator
+from functools import partial
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from skills.archives import CHUNK_SIZE, file_chunks
+from skills.archives import CHUNK_SIZE, ZipSource, file_chunks
 
 PREFIX = "skill-blobs"
 
@@ -39,3 +40,8 @@ def read_content(name: str) -> bytes:
 def content_chunks(name: str, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
     """The stored content in chunks, opened lazily (for streamed archives)."""
     return file_chunks(lambda: default_storage.open(name, "rb"), chunk_size)
+
+
+def zip_source(path: str, storage_name: str, size: int) -> ZipSource:
+    """A stored blob as an archive entry at `path`, read lazily when the archive reaches it."""
+    return ZipSource(path=path, size=size, open_chunks=partial(content_chunks, storage_name))

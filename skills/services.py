@@ -2,7 +2,6 @@
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from functools import partial
 from typing import Any, BinaryIO
 
 from django.db import transaction
@@ -218,10 +217,7 @@ def version_contents(version: SkillCollectionVersion) -> dict[str, bytes]:
 def version_zip_sources(version: SkillCollectionVersion) -> list[ZipSource]:
     """What `archives.stream_zip` needs to stream a version without loading its content."""
     rows = version.files.order_by("path").values_list("path", "blob__storage_name", "blob__size")
-    return [
-        ZipSource(path=path, size=size, open_chunks=partial(blobs.content_chunks, name))
-        for path, name, size in rows
-    ]
+    return [blobs.zip_source(path, name, size) for path, name, size in rows]
 
 
 # -- plugins and marketplaces ------------------------------------------------------------------

@@ -3,6 +3,7 @@
 import pytest
 
 from exports.models import SkillExport
+from files import services as file_services
 from skills import services
 from tests.skill_exports.factories import collection_with_skills, plugin_with_skills
 from tests.skill_exports.helpers import create_skill_export
@@ -117,9 +118,24 @@ def test_list_filters_sort_and_tenancy(client, other_client, organization, plugi
     assert other_client.get(f"/api/skill_exports/{skill_export['id']}").status_code == 404
 
 
-def test_list_query_count_is_constant(client, plugin, django_assert_max_num_queries):
+def test_list_query_count_is_constant(
+    client, organization, plugin, tmp_path, django_assert_max_num_queries
+):
+    source = tmp_path / "bundle.zip"
+    source.write_bytes(b"zip")
     for _ in range(5):
-        create_skill_export(client, "plugin", "skill_plugin", "skill_plugins", plugin.pk)
+        created = create_skill_export(client, "plugin", "skill_plugin", "skill_plugins", plugin.pk)
+        # Completed exports carry a file and a link, whose URL needs the file too.
+        file = file_services.store_file(
+            organization=organization,
+            source=source,
+            file_name="kit.zip",
+            file_type="application/zip",
+            purpose="skill_export",
+        )
+        SkillExport.objects.filter(pk=created["id"]).update(
+            file=file, file_link=file_services.create_link(file)
+        )
     with django_assert_max_num_queries(10):
         response = client.get("/api/skill_exports?include=file,file_link,skill_plugin")
     assert len(response.json()["data"]) == 5
