@@ -6,8 +6,9 @@ import json
 import pytest
 
 from skills import services
-from tests.skill_exports.factories import collection_with_skills, plugin_with_skills, skill_md
+from tests.skill_exports.factories import collection_with_skills, plugin_with_skills
 from tests.skill_exports.helpers import completed_export, download, included, zip_entries
+from tests.skills.factories import create_version, skill_md
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,8 +18,8 @@ def test_skill_zip_holds_the_skill_folder(client, organization, run_worker):
     body = completed_export(client, run_worker, "skill", "skill", "skills", skill.pk)
     data = download(included(body, "file_links")["attributes"]["url"])
     entries = zip_entries(data)
-    assert sorted(entries) == ["pdf-tools/SKILL.md", "pdf-tools/scripts/run.sh"]
-    assert entries["pdf-tools/SKILL.md"] == skill_md("pdf-tools")
+    assert sorted(entries) == ["pdf-tools/SKILL.md", "pdf-tools/scripts/run.py"]
+    assert entries["pdf-tools/SKILL.md"] == skill_md("pdf-tools").encode()
     file = included(body, "files")["attributes"]
     assert file["file_name"] == "pdf-tools.zip"
     assert file["file_type"] == "application/zip"
@@ -47,9 +48,9 @@ def test_plugin_zip_is_a_claude_code_plugin(client, organization, run_worker):
     assert sorted(entries) == [
         ".claude-plugin/plugin.json",
         "skills/security/SKILL.md",
-        "skills/security/scripts/run.sh",
+        "skills/security/scripts/run.py",
         "skills/style/SKILL.md",
-        "skills/style/scripts/run.sh",
+        "skills/style/scripts/run.py",
     ]
     manifest = json.loads(entries[".claude-plugin/plugin.json"])
     assert list(manifest) == [
@@ -72,12 +73,14 @@ def test_plugin_zip_is_a_claude_code_plugin(client, organization, run_worker):
         "license": "MIT",
         "keywords": ["review", "lint"],
     }
-    assert entries["skills/style/SKILL.md"] == skill_md("style")
+    assert entries["skills/style/SKILL.md"] == skill_md("style").encode()
 
 
 def test_marketplace_zip_lists_and_holds_every_plugin(client, organization, run_worker):
     first = plugin_with_skills(organization, "alpha", ["one"], description="A", version="1.0.0")
-    second = plugin_with_skills(organization, "beta", ["two", "three"], version="2.0.0")
+    second = plugin_with_skills(
+        organization, "beta", ["two", "three"], version="2.0.0", description=""
+    )
     marketplace = services.create_marketplace(
         organization=organization,
         actor=None,
@@ -109,8 +112,8 @@ def test_marketplace_zip_lists_and_holds_every_plugin(client, organization, run_
         "plugins/alpha/.claude-plugin/plugin.json",
         "plugins/beta/.claude-plugin/plugin.json",
     ]
-    assert entries["plugins/beta/skills/three/SKILL.md"] == skill_md("three")
-    assert "plugins/alpha/skills/one/scripts/run.sh" in entries
+    assert entries["plugins/beta/skills/three/SKILL.md"] == skill_md("three").encode()
+    assert "plugins/alpha/skills/one/scripts/run.py" in entries
     assert len(entries) == 1 + 2 + 2 * 3  # marketplace.json, 2 plugin.json, 3 skills x 2 files
 
 
@@ -130,15 +133,13 @@ def test_identical_content_gives_byte_identical_zips(client, organization, run_w
 
 def test_skill_export_uses_the_latest_version(client, organization, run_worker):
     skill = collection_with_skills(organization, ["evolving"])[0]
-    services.create_version(
-        skill.skill_collection,
-        actor=None,
-        files={"evolving/SKILL.md": skill_md("evolving", "Second take.")},
+    create_version(
+        skill.skill_collection, {"evolving/SKILL.md": skill_md("evolving", "Second take.")}
     )
     skill.refresh_from_db()
     body = completed_export(client, run_worker, "skill", "skill", "skills", skill.pk)
     entries = zip_entries(download(included(body, "file_links")["attributes"]["url"]))
-    assert entries == {"evolving/SKILL.md": skill_md("evolving", "Second take.")}
+    assert entries == {"evolving/SKILL.md": skill_md("evolving", "Second take.").encode()}
 
 
 def test_lifecycle_timestamps_and_failure(client, organization, run_worker):
