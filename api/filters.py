@@ -253,13 +253,14 @@ STANDARD_PARAMETER = re.compile(
 )
 
 
-def _include_paths(serializer_class, depth: int = 3, prefix: str = "") -> set[str]:
+def include_paths(serializer_class, depth: int = 3, prefix: str = "") -> set[str]:
+    """Every include path a serializer accepts (three levels deep)."""
     paths = set()
     if depth == 0:
         return paths
     for name, included in getattr(serializer_class, "included_serializers", {}).items():
         paths.add(prefix + name)
-        paths |= _include_paths(included, depth - 1, f"{prefix}{name}.")
+        paths |= include_paths(included, depth - 1, f"{prefix}{name}.")
     return paths
 
 
@@ -281,7 +282,7 @@ class QueryParameterValidationFilter(drf_filters.BaseFilterBackend):
             serializer_class = view.get_serializer_class()
         include = request.query_params.get("include")
         if include:
-            known = _include_paths(serializer_class)
+            known = include_paths(serializer_class)
             for path in include.split(","):
                 if path not in known:
                     raise InvalidQueryParameter(

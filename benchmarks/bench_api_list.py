@@ -8,9 +8,8 @@ import json
 import os
 import statistics
 import time
-from pathlib import Path
 
-from benchmarks.django_setup import setup
+from benchmarks.common import save_results, setup
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 ROWS = 1000
@@ -70,9 +69,7 @@ def run() -> dict:
         "overhead_ratio": round(api_median / floor_median, 2),
     }
     print(json.dumps(figures, indent=2))
-    results = Path(__file__).parent / "results"
-    results.mkdir(exist_ok=True)
-    (results / "api_list.json").write_text(json.dumps(figures, indent=2) + "\n")
+    save_results("api_list", figures)
     return figures
 
 

@@ -12,7 +12,6 @@ The latest figures are kept in benchmarks/results/exports.json.
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import resource
 import subprocess
@@ -21,8 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import save_results
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results" / "exports.json"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/skp_bench"
 SMALL = 10_000
 COLUMNS = "id, name, email, image_url, member_type, created_at, updated_at"
@@ -195,8 +195,7 @@ def run() -> dict | None:
     print(f"  csv vs floor          {results['csv_vs_floor']}x  (goal >= 0.5x)")
     print(f"  json+include vs floor {results['json_include_vs_floor']}x  (goal >= 0.33x)")
     print(f"  peak memory N vs 10k  {results['peak_memory_n_vs_10k']}x  (goal <= 1.2x)")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    save_results("exports", results)
     return results
 
 

@@ -13,7 +13,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from benchmarks.django_setup import setup
+from benchmarks.common import save_results, setup
 
 PLUGINS, SKILLS_PER_PLUGIN, FILE_BYTES = 20, 10, 20_000
 
@@ -116,9 +116,7 @@ def run() -> dict:
         "small_export_seconds": round(small_time, 3),
     }
     print(json.dumps(figures, indent=2))
-    results = Path(__file__).parent / "results"
-    results.mkdir(exist_ok=True)
-    (results / "skill_exports.json").write_text(json.dumps(figures, indent=2) + "\n")
+    save_results("skill_exports", figures)
     return figures
 
 

@@ -27,6 +27,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from benchmarks.common import save_results
+
 MB = 1_000_000
 LARGE_MB = int(os.environ.get("BENCH_SKILLS_ZIP_MB", "100"))
 LARGE_FILES = int(os.environ.get("BENCH_SKILLS_ZIP_FILES", "2000"))
@@ -281,9 +283,7 @@ def run() -> dict:
         "memory_goal": "worker peak RSS does not grow with archive size",
     }
     print(json.dumps(figures, indent=2))
-    results_dir = Path(__file__).parent / "results"
-    results_dir.mkdir(exist_ok=True)
-    (results_dir / "skills_zip.json").write_text(json.dumps(figures, indent=2) + "\n")
+    save_results("skills_zip", figures)
     return figures
 
 

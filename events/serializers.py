@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework_json_api import relations
 from rest_framework_json_api.serializers import LazySerializersDict
 
-from api.filters import _include_paths
+from api.filters import include_paths
 from api.serializers import ResourceSerializer, links_only, resource_serializer, to_one
 from events.models import Event, EventCallback, EventStore, Version, Webhook
 from events.registry import AuditQuerySetDescriptor, is_topic, known_topics
@@ -199,7 +199,7 @@ class WebhookSerializer(ResourceSerializer):
         topic = attrs.get("topic", getattr(self.instance, "topic", None))
         includes = attrs.get("include_resources", getattr(self.instance, "include_resources", []))
         type_serializer = resource_serializer(topic.split(".", 1)[0]) if topic else None
-        known = _include_paths(type_serializer) if type_serializer else set()
+        known = include_paths(type_serializer) if type_serializer else set()
         unknown = [path for path in includes or () if path not in known]
         if unknown:
             raise serializers.ValidationError(
