@@ -140,7 +140,8 @@ def _from_serializer(model, serializer_class) -> tuple[dict[str, str], dict[str,
         serializer_field = declared.get(name)
         source = getattr(serializer_field, "source", None) or name
         if isinstance(serializer_field, (relations.RelatedField, relations.ManyRelatedField)):
-            # A relationship that is no model relation (the audit trail) is not includable.
+            # A relationship without a model relation (the audit trail, a computed
+            # current_version) needs an explicit declaration to be includable.
             with contextlib.suppress(FieldDoesNotExist):
                 relationships[name] = _relationship(
                     model, name, source, _resource_name(included.get(name))
