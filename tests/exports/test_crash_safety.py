@@ -54,6 +54,7 @@ def kill_mid_export(export: Export, media_root) -> None:
         assert running.lease_expires_at is not None
         os.kill(worker.pid, signal.SIGKILL)
     finally:
+        worker.kill()  # no-op after the SIGKILL; never leave a worker behind on failure
         worker.wait(10)
     progress = Export.objects.get(pk=export.pk).records_exported
     assert 0 < progress < 200  # killed mid-export, with a live progress figure

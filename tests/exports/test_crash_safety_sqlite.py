@@ -80,6 +80,7 @@ def test_killed_worker_export_is_completed_by_another_worker_on_sqlite(site):
         wait_for(lambda: row(tmp_path, export_id)["records_exported"] > 0)
         os.kill(first.pid, signal.SIGKILL)
     finally:
+        first.kill()  # no-op after the SIGKILL; never leave a worker behind on failure
         first.wait(10)
     stuck = row(tmp_path, export_id)
     assert stuck["status"] == "in_progress" and 0 < stuck["records_exported"] < 200
