@@ -1,17 +1,80 @@
-"""Building blocks shared by every model that belongs to an organization."""
+"""Building blocks shared by every model that belongs to an organization, and the tenancy gate.
+
+A *tenant* is an organization in one mode (`test` or `live`), the Stripe / Commerce Layer
+model: every data row belongs to exactly one mode and an API key sees only its own mode's rows.
+The organization's structure (the organization, members, teams, API keys) is account-level:
+shared by both modes, so a member can hold a test and a live key.
+
+Reads go through `for_tenant(tenant)` (the only narrowing method); rows are created with
+`**tenant.owner_fields()` (from the request's key, or from the parent row / job they derive
+from) and refuse to be saved without a valid mode.
+"""
 
 import uuid
+from dataclasses import dataclass
 
 from django.db import models
 
 
+class Mode(models.TextChoices):
+    TEST = "test"
+    LIVE = "live"
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """An organization in one mode: what an API key (or a background job) may touch."""
+
+    organization_id: uuid.UUID
+    mode: str
+
+    def owner_fields(self) -> dict:
+        """The fields a new row of this tenant is created with."""
+        return {"organization_id": self.organization_id, "mode": self.mode}
+
+    def owns(self, instance: models.Model) -> bool:
+        """Whether `instance` (a row of any tenant-aware model) is visible to this tenant."""
+        if isinstance(instance, TenantModel):
+            return instance.tenant == self
+        manager = type(instance)._default_manager
+        if not hasattr(manager, "for_tenant"):
+            return False
+        return manager.for_tenant(self).filter(pk=instance.pk).exists()
+
+
 class TenantQuerySet(models.QuerySet):
-    """The one place that knows how a queryset is narrowed to an organization."""
+    """The one place that knows how a queryset is narrowed to a tenant.
+
+    `organization_path` and `mode_path` say where the owner is; account-level models have no
+    `mode_path` (both modes see them).
+    """
 
     organization_path = "organization"
+    mode_path: str | None = "mode"
 
-    def for_organization(self, organization) -> "TenantQuerySet":
-        return self.filter(**{self.organization_path: organization.pk})
+    def for_tenant(self, tenant: Tenant) -> "TenantQuerySet":
+        conditions = {self.organization_path: tenant.organization_id}
+        if self.mode_path is not None:
+            conditions[self.mode_path] = tenant.mode
+        return self.filter(**conditions)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            _check_mode(obj)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class AccountQuerySet(TenantQuerySet):
+    """Account-level rows (members, teams, keys): shared by both modes of the organization."""
+
+    mode_path = None
+
+
+def _check_mode(instance: models.Model) -> None:
+    if isinstance(instance, TenantModel) and instance.mode not in Mode.values:
+        # Every create must say which mode it belongs to; there is deliberately no default.
+        raise ValueError(f"{type(instance).__name__} needs a mode ({', '.join(Mode.values)}).")
 
 
 class UUIDModel(models.Model):
@@ -23,14 +86,36 @@ class UUIDModel(models.Model):
         abstract = True
 
 
-class TenantModel(UUIDModel):
-    """A model owned by one organization; every API queryset goes through `for_organization`."""
+class OrganizationModel(UUIDModel):
+    """An account-level model owned by one organization, visible in both modes."""
 
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.CASCADE, related_name="+"
     )
 
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class TenantModel(UUIDModel):
+    """A data row owned by one organization in one mode; API querysets go through `for_tenant`."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    mode = models.CharField(max_length=4, choices=Mode.choices, db_index=True)
+
     objects = TenantQuerySet.as_manager()
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        _check_mode(self)
+        super().save(*args, **kwargs)
+
+    @property
+    def tenant(self) -> Tenant:
+        return Tenant(self.organization_id, self.mode)

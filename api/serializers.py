@@ -172,8 +172,12 @@ class ResourceSerializer(jsonapi.ModelSerializer):
         return selected + extra
 
     def get_mode(self, instance) -> str | None:
-        key = getattr(self.context.get("request"), "auth", None)
-        return getattr(key, "mode", None)
+        # The row's own mode; account-level rows (organizations, members, teams) are shared by
+        # both modes and are shown in the mode of the key that reads them.
+        mode = getattr(instance, "mode", None)
+        if mode is None:
+            mode = getattr(getattr(self.context.get("request"), "auth", None), "mode", None)
+        return mode
 
     def get_organization_id(self, instance) -> str:
         return str(getattr(instance, "organization_id", None) or instance.pk)
@@ -182,15 +186,15 @@ class ResourceSerializer(jsonapi.ModelSerializer):
         return getattr(self.context.get("request"), "request_id", None)
 
     def get_fields(self):
-        """Writable relationships only see the requesting organization's resources."""
+        """Writable relationships only see the requesting tenant's resources (else 'not found')."""
         fields = super().get_fields()
         key = getattr(self.context.get("request"), "auth", None)
-        organization = getattr(key, "organization", None)
-        if organization is None:
+        tenant = getattr(key, "tenant", None)
+        if tenant is None:
             return fields
         for field in fields.values():
             relation = getattr(field, "child_relation", field)
             queryset = getattr(relation, "queryset", None)
-            if queryset is not None and hasattr(queryset, "for_organization"):
-                relation.queryset = queryset.for_organization(organization)
+            if queryset is not None and hasattr(queryset, "for_tenant"):
+                relation.queryset = queryset.for_tenant(tenant)
         return fields

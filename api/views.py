@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.db.models import Manager, Model, QuerySet
 from django.urls import reverse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -20,14 +21,33 @@ def object_or_404(queryset, pk):
         raise exceptions.NotFound() from None
 
 
+def gate_related(tenant, related):
+    """A related queryset narrowed to the tenant, or a related object it owns (else 404).
+
+    Relations of a tenant's row stay in that tenant, but the audit trail of an account-level
+    resource (a team's events) holds rows of both modes, so related reads pass the gate too.
+    """
+    if isinstance(related, (QuerySet, Manager)):
+        queryset = related.all()
+        return queryset.for_tenant(tenant) if hasattr(queryset, "for_tenant") else queryset
+    if isinstance(related, Model) and not tenant.owns(related):
+        raise exceptions.NotFound()
+    return related
+
+
 class TenantScopedMixin:
     """The single tenancy gate: every queryset a view touches is narrowed here."""
+
+    @property
+    def tenant(self):
+        """The request's (organization, mode), from its API key."""
+        return self.request.auth.tenant
 
     def get_queryset(self):
         queryset = super().get_queryset()
         if getattr(self, "swagger_fake_view", False):  # schema generation has no tenant
             return queryset.none()
-        return queryset.for_organization(self.request.auth.organization)
+        return queryset.for_tenant(self.tenant)
 
 
 class ResourceViewSetMixin(TenantScopedMixin):
@@ -63,8 +83,8 @@ class ResourceViewSetMixin(TenantScopedMixin):
                 )
         QueryParameterValidationFilter().filter_queryset(request, None, self)
         instance = self.get_related_instance()
-        if hasattr(instance, "all"):
-            instance = instance.all()
+        if instance is not None:
+            instance = gate_related(self.tenant, instance)
         if instance is None:
             return Response(data=None)
         if isinstance(instance, Iterable):
@@ -113,6 +133,10 @@ class ResourceRelationshipView(TenantScopedMixin, jsonapi_views.RelationshipView
                 reverse(self.related_link_view_name, kwargs=kwargs)
             ),
         }
+
+    def get_related_instance(self):
+        related = super().get_related_instance()
+        return None if related is None else gate_related(self.tenant, related)
 
     def get_object(self):
         instance = object_or_404(self.get_queryset(), self.kwargs["pk"])

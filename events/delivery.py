@@ -70,9 +70,13 @@ def subject_document(event: Event, include: list[str]) -> dict:
         request = _InternalRequest(webhook_setting("PUBLIC_URL"), path, query)
         request.request_id = str(event.pk)
         request._force_auth_user = SimpleNamespace(is_authenticated=True, pk=None)
-        mode = (event.event_store.who or {}).get("mode")  # the key mode behind the change
+        # Rendered as a key of the event's own tenant would see it (and nothing of another).
         request._force_auth_token = SimpleNamespace(
-            organization=event.organization, mode=mode, pk=None, rate_limit=None
+            organization=event.organization,
+            mode=event.mode,
+            tenant=event.tenant,
+            pk=None,
+            rate_limit=None,
         )
         match = resolve(path)
         with transaction.atomic():  # a savepoint: an error answer must not doom the caller's

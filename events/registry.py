@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
+from api.models import Mode, Tenant, TenantModel
+
 CRUD_EVENTS = ("create", "update", "destroy")
 
 _topics: set[str] = set()
@@ -33,6 +35,14 @@ class Tracking:
             organization = self.organization(instance)
             return getattr(organization, "pk", organization)
         return instance.organization_id
+
+    def tenants(self, instance: models.Model) -> list[Tenant]:
+        """Whose audit trail a change of `instance` joins: its own tenant, or both modes of its
+        organization for an account-level row (teams, members), which both modes see."""
+        organization_id = self.organization_id(instance)
+        if isinstance(instance, TenantModel):
+            return [Tenant(organization_id, instance.mode)]
+        return [Tenant(organization_id, mode) for mode in Mode.values]
 
     def tracked_fields(self) -> list[models.Field]:
         return [

@@ -210,8 +210,7 @@ class WebhookSerializer(ResourceSerializer):
     def create(self, validated_data: dict) -> Webhook:
         from events.services import create_webhook
 
-        organization = self.context["request"].auth.organization
-        return create_webhook(organization=organization, **validated_data)
+        return create_webhook(tenant=self.context["request"].auth.tenant, **validated_data)
 
     def update(self, instance: Webhook, validated_data: dict) -> Webhook:
         from events.services import update_webhook

@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from api.models import Tenant
 from events.conf import webhook_setting
 from events.context import acting_as, current_who, describe
 from events.delivery import send, subject_document
@@ -28,7 +29,7 @@ from events.signals import jsonable
 
 def _record(
     *,
-    organization_id,
+    tenant: Tenant,
     resource_type: str,
     resource_id: str,
     event: str,
@@ -39,7 +40,7 @@ def _record(
     # No savepoint: if recording fails, the change it describes must not commit either.
     with transaction.atomic(savepoint=False):
         store = EventStore.objects.create(
-            organization_id=organization_id,
+            **tenant.owner_fields(),
             resource_type=resource_type,
             resource_id=resource_id,
             event=event,
@@ -48,7 +49,7 @@ def _record(
             who=who,
         )
         common = {
-            "organization_id": organization_id,
+            **tenant.owner_fields(),
             "event_store": store,
             "resource_type": resource_type,
             "resource_id": resource_id,
@@ -62,16 +63,25 @@ def _record(
 
 
 def record_change(tracking: Tracking, instance: models.Model, event: str, changes: dict) -> Event:
-    """Called by the tracked model's signals, inside the saving transaction."""
-    return _record(
-        organization_id=tracking.organization_id(instance),
-        resource_type=tracking.type_name,
-        resource_id=str(instance.pk),
-        event=event,
-        name=f"{tracking.type_name}.{event}",
-        changes=changes,
-        who=current_who(),
-    )
+    """Called by the tracked model's signals, inside the saving transaction.
+
+    An account-level row's change is recorded once per mode (see `Tracking.tenants`); the
+    first mode's event is returned.
+    """
+    who = current_who()
+    recorded = [
+        _record(
+            tenant=tenant,
+            resource_type=tracking.type_name,
+            resource_id=str(instance.pk),
+            event=event,
+            name=f"{tracking.type_name}.{event}",
+            changes=changes,
+            who=who,
+        )
+        for tenant in tracking.tenants(instance)
+    ]
+    return recorded[0]
 
 
 def record_event(
@@ -91,15 +101,20 @@ def record_event(
     if not is_topic(name) or not name.startswith(f"{tracking.type_name}."):
         raise ValueError(f"'{name}' is not a registered topic of '{tracking.type_name}'.")
     changes = {attr: [jsonable(old), jsonable(new)] for attr, (old, new) in (changes or {}).items()}
-    return _record(
-        organization_id=tracking.organization_id(instance),
-        resource_type=tracking.type_name,
-        resource_id=str(instance.pk),
-        event=name.split(".", 1)[1],
-        name=name,
-        changes=changes,
-        who=describe(who) if who is not None else current_who(),
-    )
+    who = describe(who) if who is not None else current_who()
+    recorded = [
+        _record(
+            tenant=tenant,
+            resource_type=tracking.type_name,
+            resource_id=str(instance.pk),
+            event=name.split(".", 1)[1],
+            name=name,
+            changes=changes,
+            who=who,
+        )
+        for tenant in tracking.tenants(instance)
+    ]
+    return recorded[0]
 
 
 # -- the outbox --------------------------------------------------------------------------------
@@ -122,11 +137,12 @@ def _enqueue_on_commit(delivery_ids: list, run_after=None) -> None:
 
 
 def _queue_deliveries(event: Event) -> None:
-    webhooks = Webhook.objects.filter(organization_id=event.organization_id, topic=event.name)
+    # Only the event's own tenant's webhooks: a test-mode event never reaches a live webhook.
+    webhooks = Webhook.objects.for_tenant(event.tenant).filter(topic=event.name)
     now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
-            organization_id=event.organization_id,
+            **event.tenant.owner_fields(),
             webhook_id=webhook_id,
             event=event,
             next_attempt_at=now,
@@ -140,14 +156,14 @@ def redeliver_event(event: Event) -> list[WebhookDelivery]:
     """Send `event` again to every webhook of its topic (admin action); returns the deliveries."""
     now = timezone.now()
     with transaction.atomic():
-        webhooks = Webhook.objects.filter(organization_id=event.organization_id, topic=event.name)
+        webhooks = Webhook.objects.for_tenant(event.tenant).filter(topic=event.name)
         deliveries = []
         for webhook in webhooks:
             delivery, _ = WebhookDelivery.objects.update_or_create(
                 webhook=webhook,
                 event=event,
                 defaults={
-                    "organization_id": event.organization_id,
+                    **event.tenant.owner_fields(),
                     "status": WebhookDelivery.Status.PENDING,
                     "next_attempt_at": now,
                     "leased_until": None,
@@ -271,7 +287,7 @@ def attempt_delivery(delivery_id, probe: bool = False) -> str:
     now = timezone.now()
     with transaction.atomic():
         EventCallback.objects.create(
-            organization_id=delivery.organization_id,
+            **delivery.tenant.owner_fields(),
             webhook=webhook,
             event=delivery.event,
             delivery=delivery,
@@ -311,9 +327,10 @@ def attempt_delivery(delivery_id, probe: bool = False) -> str:
 # -- webhooks ----------------------------------------------------------------------------------
 
 
-def create_webhook(*, organization, **attributes) -> Webhook:
+def create_webhook(*, tenant: Tenant, **attributes) -> Webhook:
+    """A webhook of one tenant: it hears that organization's events in that mode only."""
     attributes.pop("circuit_state", None)
-    return Webhook.objects.create(organization=organization, **attributes)
+    return Webhook.objects.create(**tenant.owner_fields(), **attributes)
 
 
 @transaction.atomic

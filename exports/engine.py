@@ -200,7 +200,7 @@ def _key_expressions(plan: Plan) -> list:
     return [_as_output(plan.exportable.model, key) for key in _keys(plan)]
 
 
-def _records(plan: Plan, rows: list[tuple], offset: int, organization) -> list[dict]:
+def _records(plan: Plan, rows: list[tuple], offset: int, tenant) -> list[dict]:
     """Build the records of `rows` (columns start at `offset`) and attach their children."""
     keys = _keys(plan)
     width = len(plan.columns)
@@ -211,7 +211,7 @@ def _records(plan: Plan, rows: list[tuple], offset: int, organization) -> list[d
         # zip stops at the last column
         records = [dict(zip(columns, row, strict=False)) for row in rows]
     for relationship, child in plan.children:
-        child_qs = child.exportable.queryset(organization)
+        child_qs = child.exportable.queryset(tenant)
         if relationship.parent_key:
             position = offset + width + keys.index(relationship.parent_key)
             wanted = {row[position] for row in rows if row[position] is not None}
@@ -224,7 +224,7 @@ def _records(plan: Plan, rows: list[tuple], offset: int, organization) -> list[d
             by_pk = dict(
                 zip(
                     (r[-1] for r in child_rows),
-                    _records(child, child_rows, 0, organization),
+                    _records(child, child_rows, 0, tenant),
                     strict=True,
                 )
             )
@@ -245,9 +245,7 @@ def _records(plan: Plan, rows: list[tuple], offset: int, organization) -> list[d
             )
             child_rows = list(found)
             grouped: dict[Any, list] = defaultdict(list)
-            for row, record in zip(
-                child_rows, _records(child, child_rows, 1, organization), strict=True
-            ):
+            for row, record in zip(child_rows, _records(child, child_rows, 1, tenant), strict=True):
                 grouped[row[0]].append(record)
             for record, parent in zip(records, parents, strict=True):
                 value = grouped.get(parent, [])
@@ -264,9 +262,9 @@ def stream_rows(plan: Plan, queryset: models.QuerySet, chunk_size: int) -> Itera
         yield chunk
 
 
-def build_records(plan: Plan, rows: list[tuple], organization) -> list[dict]:
+def build_records(plan: Plan, rows: list[tuple], tenant) -> list[dict]:
     """Rows of `stream_rows` as flat dicts, their includes fetched and nested by name."""
-    return _records(plan, rows, 0, organization)
+    return _records(plan, rows, 0, tenant)
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -358,10 +356,10 @@ class Writer:
     extension = ""
     content_type = "application/gzip"
 
-    def __init__(self, target: BinaryIO, plan: Plan, organization, compresslevel: int = 6):
+    def __init__(self, target: BinaryIO, plan: Plan, tenant, compresslevel: int = 6):
         self.gzip = GzipPipe(target, compresslevel)
         self.plan = plan
-        self.organization = organization
+        self.tenant = tenant
 
     def write(self, rows: list[tuple]) -> None:
         """Write one chunk of `stream_rows`."""
@@ -387,7 +385,7 @@ class JsonWriter(Writer):
     def write(self, rows: list[tuple]) -> None:
         if not rows:
             return
-        records = build_records(self.plan, rows, self.organization)
+        records = build_records(self.plan, rows, self.tenant)
         data = orjson.dumps(records, default=_json_default, option=JSON_OPTIONS)
         if not self.empty:
             self.gzip.write(b",")
@@ -454,7 +452,7 @@ class CsvWriter(Writer):
                     writerow(row)
         else:
             dotted = self.dotted
-            records = build_records(self.plan, rows, self.organization)
+            records = build_records(self.plan, rows, self.tenant)
             self.csv.writerows(
                 [_cell(_pluck(record, parts)) for parts in dotted] for record in records
             )

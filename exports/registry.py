@@ -66,8 +66,9 @@ class Exportable:
     ordering: tuple[str, ...] = ("created_at", "id")
     private: frozenset[str] = field(default_factory=frozenset)
 
-    def queryset(self, organization) -> models.QuerySet:
-        return self.model._default_manager.all().for_organization(organization)
+    def queryset(self, tenant) -> models.QuerySet:
+        """The rows of this type one tenant (organization and mode) may export."""
+        return self.model._default_manager.all().for_tenant(tenant)
 
     def dry_attributes(self) -> list[str]:
         """Attributes kept by `dry_data`: no timestamps, no organization data, no private ones."""

@@ -75,7 +75,7 @@ class ExportSerializer(ResourceSerializer):
 
     def validate(self, attrs):
         request = self.context["request"]
-        services.validate_spec(request.auth.organization, attrs)
+        services.validate_spec(request.auth.tenant, attrs)
         return attrs
 
 

@@ -16,6 +16,7 @@ from rest_framework.exceptions import Throttled
 
 from api.exceptions import UnprocessableEntity
 from api.filters import FilterError, apply_filters
+from api.models import Tenant
 from exports import engine, registry
 from exports.jobs import Heartbeat, LeaseLost, finish, job_setting, run_leased, sweep_leases
 from exports.models import Export
@@ -32,12 +33,12 @@ def max_records() -> int | None:
 
 def export_queryset(export: Export):
     declaration = registry.get(export.resource_type)
-    queryset = declaration.queryset(export.organization)
+    queryset = declaration.queryset(export.tenant)
     queryset = apply_filters(declaration.filterset, queryset, export.filters or {})
     return queryset.order_by(*declaration.ordering)
 
 
-def validate_spec(organization, data: dict[str, Any]) -> engine.Plan:
+def validate_spec(tenant: Tenant, data: dict[str, Any]) -> engine.Plan:
     """Check resource_type, includes, fields and filters; 422 naming the attribute."""
     try:
         plan = engine.build_plan(
@@ -51,7 +52,7 @@ def validate_spec(organization, data: dict[str, Any]) -> engine.Plan:
     declaration = plan.exportable
     try:
         queryset = apply_filters(
-            declaration.filterset, declaration.queryset(organization), data.get("filters") or {}
+            declaration.filterset, declaration.queryset(tenant), data.get("filters") or {}
         )
     except FilterError as error:
         raise UnprocessableEntity({"filters": [f"{error.key}: {error.message}"]}) from None
@@ -70,20 +71,23 @@ def validate_spec(organization, data: dict[str, Any]) -> engine.Plan:
     return plan
 
 
-def create_export(organization, member, data: dict[str, Any]) -> Export:
+def create_export(tenant: Tenant, member, data: dict[str, Any]) -> Export:
+    """A pending export of `tenant`; the concurrency quota counts that tenant's exports only."""
     limit = int(job_setting("EXPORT_MAX_CONCURRENT", 5))
     with transaction.atomic():
-        type(organization).objects.select_for_update().filter(pk=organization.pk).first()
-        running = Export.objects.for_organization(organization).filter(
+        # Serialise concurrent creates of one organization so the quota cannot be overshot.
+        organizations = Export._meta.get_field("organization").related_model.objects
+        organizations.select_for_update().filter(pk=tenant.organization_id).first()
+        running = Export.objects.for_tenant(tenant).filter(
             status__in=[Export.Status.PENDING, Export.Status.IN_PROGRESS]
         )
         if limit and running.count() >= limit:
             raise Throttled(
                 wait=30,
                 detail=f"At most {limit} exports may be pending or in progress at once "
-                "for an organization; wait for one to finish.",
+                "for an organization in one mode; wait for one to finish.",
             )
-        export = Export.objects.create(organization=organization, created_by=member, **data)
+        export = Export.objects.create(**tenant.owner_fields(), created_by=member, **data)
         Export.enqueue_run(export.pk)
     return export
 
@@ -122,7 +126,7 @@ def perform_export(export: Export, heartbeat: Heartbeat) -> None:
                     f"The filters select {total} records; an export may have at most {limit}."
                 )
             heartbeat.beat(0, force=True, records_total=total)
-            writer = writer_class(temp, plan, export.organization, compresslevel=level)
+            writer = writer_class(temp, plan, export.tenant, compresslevel=level)
             try:
                 for rows in engine.stream_rows(plan, queryset, chunk_size):
                     writer.write(rows)

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from api.models import Tenant
 from exports import bundles
 from exports.jobs import Heartbeat, finish, run_leased, sweep_leases
 from exports.models import SkillExport
@@ -19,11 +20,11 @@ BUNDLERS = {
 }
 
 
-def create_skill_export(*, organization, member, target: str, subject) -> SkillExport:
+def create_skill_export(*, tenant: Tenant, member, target: str, subject) -> SkillExport:
     relationship = SkillExport.TARGET_RELATIONSHIPS[target]
     with transaction.atomic():
         export = SkillExport.objects.create(
-            organization=organization, created_by=member, target=target, **{relationship: subject}
+            **tenant.owner_fields(), created_by=member, target=target, **{relationship: subject}
         )
         SkillExport.enqueue_run(export.pk)
     return export
@@ -37,7 +38,8 @@ def zip_name(export: SkillExport) -> str:
 
 def perform_skill_export(export: SkillExport, heartbeat: Heartbeat) -> None:
     subject = export.subject
-    if subject is None:
+    # The job packages its own tenant's data only, whatever its row points at.
+    if subject is None or not export.tenant.owns(subject):
         raise LookupError(f"The {export.target} to export no longer exists.")
     sources = BUNDLERS[export.target](subject)
     with tempfile.TemporaryDirectory() as directory:
@@ -46,7 +48,7 @@ def perform_skill_export(export: SkillExport, heartbeat: Heartbeat) -> None:
             bundles.write_zip(sources, handle)
         heartbeat.beat(force=True)
         stored = files.store_file(
-            organization=export.organization,
+            tenant=export.tenant,
             source=path,
             file_name=zip_name(export),
             file_type="application/zip",

@@ -23,7 +23,7 @@ class SkillExportViewSet(ResourceViewSet):
         data = serializer.validated_data
         target = data["target"]
         serializer.instance = skill_exports.create_skill_export(
-            organization=self.request.auth.organization,
+            tenant=self.tenant,
             member=self.request.user,
             target=target,
             subject=data[SkillExport.TARGET_RELATIONSHIPS[target]],
@@ -39,7 +39,7 @@ class ExportViewSet(ResourceViewSet):
 
     def perform_create(self, serializer):
         serializer.instance = services.create_export(
-            self.request.auth.organization, self.request.user, serializer.validated_data
+            self.tenant, self.request.user, serializer.validated_data
         )
 
     def perform_destroy(self, instance):

@@ -9,6 +9,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from api.models import Tenant
 from exports.signing import default_expires_in
 from files.models import File, FileLink
 
@@ -25,7 +26,7 @@ def _sha256(path: Path) -> str:
 
 def store_file(
     *,
-    organization,
+    tenant: Tenant,
     source: Path,
     file_name: str,
     file_type: str,
@@ -35,7 +36,7 @@ def store_file(
 ) -> File:
     """Copy a finished local file into storage and record it."""
     record = File(
-        organization=organization,
+        **tenant.owner_fields(),
         file_name=file_name,
         file_size=source.stat().st_size,
         file_type=file_type,
@@ -46,7 +47,7 @@ def store_file(
     )
     with source.open("rb") as handle:
         record.storage_name = default_storage.save(
-            f"files/{organization.pk}/{record.pk}/{file_name}", DjangoFile(handle)
+            f"files/{tenant.organization_id}/{record.pk}/{file_name}", DjangoFile(handle)
         )
     record.save()
     return record
@@ -55,7 +56,7 @@ def store_file(
 def create_link(file: File, *, expires_in: int | None = None, created_by=None) -> FileLink:
     seconds = expires_in if expires_in is not None else default_expires_in()
     return FileLink.objects.create(
-        organization_id=file.organization_id,
+        **file.tenant.owner_fields(),
         file=file,
         expires_at=timezone.now() + timedelta(seconds=seconds),
         created_by=created_by,

@@ -4,15 +4,12 @@ import secrets
 from django.db import models
 from django.utils import timezone
 
-from api.models import TenantModel, TenantQuerySet, UUIDModel
+from api.models import AccountQuerySet, Mode, OrganizationModel, Tenant, UUIDModel
+
+__all__ = ["ApiKey", "Member", "Mode", "Organization", "Team", "hash_key"]
 
 
-class Mode(models.TextChoices):
-    TEST = "test"
-    LIVE = "live"
-
-
-class OrganizationQuerySet(TenantQuerySet):
+class OrganizationQuerySet(AccountQuerySet):
     organization_path = "pk"
 
 
@@ -29,7 +26,7 @@ class Organization(UUIDModel):
         return self.slug
 
 
-class Team(TenantModel):
+class Team(OrganizationModel):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100)
@@ -44,7 +41,7 @@ class Team(TenantModel):
         return self.name
 
 
-class Member(TenantModel):
+class Member(OrganizationModel):
     class Type(models.TextChoices):
         USER = "user"
         SERVICE = "service"
@@ -76,12 +73,12 @@ def hash_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-class ApiKeyQuerySet(TenantQuerySet):
+class ApiKeyQuerySet(AccountQuerySet):
     def active(self) -> "ApiKeyQuerySet":
         return self.filter(revoked_at__isnull=True)
 
 
-class ApiKey(TenantModel):
+class ApiKey(OrganizationModel):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="api_keys"
     )
@@ -104,6 +101,11 @@ class ApiKey(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.mode})"
+
+    @property
+    def tenant(self) -> Tenant:
+        """What this key sees and writes: its organization's data in its own mode."""
+        return Tenant(self.organization_id, self.mode)
 
     @property
     def is_active(self) -> bool:

@@ -7,7 +7,10 @@ from api.models import TenantModel, TenantQuerySet
 
 
 class Blob(models.Model):
-    """File content stored once by its SHA-256, shared by every version that holds it."""
+    """File content stored once by its SHA-256, shared by every version that holds it.
+
+    Not organization-owned (content-addressed, deduplicated across tenants): it is reached only
+    through a version's files, which belong to one tenant."""
 
     sha256 = models.CharField(max_length=64, primary_key=True)
     size = models.PositiveBigIntegerField()
@@ -49,12 +52,12 @@ class SkillCollection(TenantModel):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "name"],
+                fields=["organization", "mode", "name"],
                 condition=Q(is_deleted=False),
                 name="skill_collection_name_unique",
             ),
             models.UniqueConstraint(
-                fields=["organization", "root_path"],
+                fields=["organization", "mode", "root_path"],
                 condition=Q(is_deleted=False),
                 name="skill_collection_root_path_unique",
             ),
@@ -129,6 +132,7 @@ class SkillCollectionVersion(TenantModel):
 
 class VersionFileQuerySet(TenantQuerySet):
     organization_path = "version__organization"
+    mode_path = "version__mode"
 
 
 class VersionFile(models.Model):
@@ -206,7 +210,7 @@ class SkillPlugin(TenantModel):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "name"], name="skill_plugin_name_unique"
+                fields=["organization", "mode", "name"], name="skill_plugin_name_unique"
             ),
         ]
 
@@ -231,7 +235,7 @@ class SkillMarketplace(TenantModel):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "name"], name="skill_marketplace_name_unique"
+                fields=["organization", "mode", "name"], name="skill_marketplace_name_unique"
             ),
         ]
 

@@ -10,14 +10,13 @@ from api.views import ResourceRelationshipView
 
 
 class TenantIdentifierSerializer(ResourceIdentifierObjectSerializer):
-    """Resource identifiers resolved within the requesting organization only."""
+    """Resource identifiers resolved within the requesting tenant (organization and mode) only."""
 
     def to_internal_value(self, data):
         if not isinstance(data, dict) or "id" not in data or "type" not in data:
             self.fail("incorrect_type", data_type=type(data).__name__)
         instance = super().to_internal_value({"type": data["type"], "id": data["id"]})
-        organization = self.context["request"].auth.organization
-        queryset = self.model_class.objects.for_organization(organization)
+        queryset = self.model_class.objects.for_tenant(self.context["request"].auth.tenant)
         if not queryset.filter(pk=instance.pk).exists():
             self.fail("does_not_exist", pk_value=data["id"])
         return instance

@@ -136,10 +136,8 @@ class SkillCollectionSerializer(ResourceSerializer):
         extra_kwargs = {"provider": {"required": False}}
 
     def _unique(self, field: str, value: str) -> str:
-        organization = self.context["request"].auth.organization
-        taken = (
-            SkillCollection.objects.for_organization(organization).alive().filter(**{field: value})
-        )
+        tenant = self.context["request"].auth.tenant
+        taken = SkillCollection.objects.for_tenant(tenant).alive().filter(**{field: value})
         if self.instance is not None:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
@@ -159,7 +157,7 @@ class SkillCollectionSerializer(ResourceSerializer):
     def create(self, validated_data):
         request = self.context["request"]
         return services.create_collection(
-            organization=request.auth.organization, actor=request.user, **validated_data
+            tenant=request.auth.tenant, actor=request.user, **validated_data
         )
 
     def update(self, instance, validated_data):
@@ -303,12 +301,12 @@ def _person(value, allowed: tuple[str, ...]) -> dict:
 class UniqueNameMixin:
     def _unique_name(self, value: str) -> str:
         value = _kebab_name(value)
-        organization = self.context["request"].auth.organization
-        taken = self.Meta.model.objects.for_organization(organization).filter(name=value)
+        tenant = self.context["request"].auth.tenant
+        taken = self.Meta.model.objects.for_tenant(tenant).filter(name=value)
         if self.instance is not None:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
-            raise ValidationError("This name is already taken in the organization.")
+            raise ValidationError("This name is already taken in the organization (this mode).")
         return value
 
     def validate_name(self, value: str) -> str:
@@ -357,7 +355,7 @@ class SkillPluginSerializer(UniqueNameMixin, ResourceSerializer):
     def create(self, validated_data):
         request = self.context["request"]
         return services.create_plugin(
-            organization=request.auth.organization, actor=request.user, **validated_data
+            tenant=request.auth.tenant, actor=request.user, **validated_data
         )
 
     def update(self, instance, validated_data):
@@ -397,7 +395,7 @@ class SkillMarketplaceSerializer(UniqueNameMixin, ResourceSerializer):
     def create(self, validated_data):
         request = self.context["request"]
         return services.create_marketplace(
-            organization=request.auth.organization, actor=request.user, **validated_data
+            tenant=request.auth.tenant, actor=request.user, **validated_data
         )
 
     def update(self, instance, validated_data):

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from api.models import Tenant
 from skills import blobs
 from skills.archives import ZipSource, read_zip
 from skills.models import (
@@ -29,7 +30,7 @@ UNSET: Any = object()
 
 def create_collection(
     *,
-    organization,
+    tenant: Tenant,
     actor,
     name: str,
     root_path: str,
@@ -37,7 +38,7 @@ def create_collection(
     folder_id: int | None = None,
 ) -> SkillCollection:
     return SkillCollection.objects.create(
-        organization=organization,
+        **tenant.owner_fields(),
         name=name,
         root_path=root_path,
         provider=provider,
@@ -95,7 +96,7 @@ def _index_skills(version: SkillCollectionVersion, manifests) -> None:
         skill = known.get(manifest.path)
         if skill is None:
             skill = Skill(
-                organization_id=version.organization_id,
+                **version.tenant.owner_fields(),
                 skill_collection=collection,
                 path=manifest.path,
             )
@@ -152,7 +153,7 @@ def _create_checked_version(collection, actor, tree, commit_message, release_lab
         if release_label:
             collection.versions.filter(release_label=release_label).update(release_label=None)
         version = SkillCollectionVersion.objects.create(
-            organization_id=collection.organization_id,
+            **collection.tenant.owner_fields(),
             skill_collection=collection,
             number=number,
             root_path_at_version=collection.root_path,
@@ -233,8 +234,8 @@ def _save_with_relations(instance, relations: Mapping[str, Iterable], actor=None
     return instance
 
 
-def create_plugin(*, organization, actor, skills: Iterable[Skill] = (), **attributes):
-    plugin = SkillPlugin(organization=organization, **attributes)
+def create_plugin(*, tenant: Tenant, actor, skills: Iterable[Skill] = (), **attributes):
+    plugin = SkillPlugin(**tenant.owner_fields(), **attributes)
     return _save_with_relations(plugin, {"skills": skills}, actor)
 
 
@@ -244,8 +245,10 @@ def update_plugin(plugin: SkillPlugin, *, skills: Any = UNSET, **attributes) -> 
     return _save_with_relations(plugin, {} if skills is UNSET else {"skills": skills})
 
 
-def create_marketplace(*, organization, actor, skill_plugins: Iterable[SkillPlugin] = (), **attrs):
-    marketplace = SkillMarketplace(organization=organization, **attrs)
+def create_marketplace(
+    *, tenant: Tenant, actor, skill_plugins: Iterable[SkillPlugin] = (), **attrs
+):
+    marketplace = SkillMarketplace(**tenant.owner_fields(), **attrs)
     return _save_with_relations(marketplace, {"skill_plugins": skill_plugins}, actor)
 
 

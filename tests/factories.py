@@ -1,6 +1,12 @@
 import factory
 
+from api.models import Tenant
 from organizations.models import ApiKey, Member, Mode, Organization, Team
+
+
+def tenant_of(organization, mode: str = Mode.TEST) -> Tenant:
+    """The (organization, mode) a service call writes for; test mode like the default key."""
+    return Tenant(organization.pk, mode)
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, tenant_of
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,7 @@ def test_apply_filters_serves_export_style_dicts(organization, people):
     from organizations.filters import MemberFilterSet
     from organizations.models import Member
 
-    queryset = Member.objects.for_organization(organization)
+    queryset = Member.objects.for_tenant(tenant_of(organization))
     found = apply_filters(MemberFilterSet, queryset, {"name_in": ["Ada", "Bob"]})
     assert {m.email for m in found} == {"ada@lab.test", "bob@lab.test"}
     with pytest.raises(FilterError) as error:

@@ -1,5 +1,6 @@
 import factory
 
+from api.models import Mode
 from events.models import Webhook
 from tests.factories import OrganizationFactory
 
@@ -9,6 +10,7 @@ class WebhookFactory(factory.django.DjangoModelFactory):
         model = Webhook
 
     organization = factory.SubFactory(OrganizationFactory)
+    mode = Mode.TEST
     name = factory.Sequence(lambda n: f"Hook {n}")
     topic = "teams.update"
     callback_url = "https://93.184.216.34/hooks"

@@ -11,8 +11,9 @@ pytestmark = pytest.mark.django_db
 
 def test_events_and_versions_are_read_only(admin_client, organization):
     team = TeamFactory(organization=organization)
-    event = Event.objects.get(resource_id=str(team.pk))
-    version = Version.objects.get(resource_id=str(team.pk))
+    # A team is account-level: its audit rows exist once per mode.
+    event = Event.objects.get(resource_id=str(team.pk), mode="test")
+    version = Version.objects.get(resource_id=str(team.pk), mode="test")
     assert admin_client.get("/admin/events/event/").status_code == 200
     assert admin_client.get("/admin/events/version/").status_code == 200
     page = admin_client.get(f"/admin/events/event/{event.pk}/change/")
@@ -42,7 +43,7 @@ def test_redeliver_action_queues_the_event_again(admin_client, organization):
     team.name = "changed"
     team.save()
     WebhookDelivery.objects.update(status="delivered")
-    event = Event.objects.get(name="teams.update")
+    event = Event.objects.get(name="teams.update", mode="test")
     response = admin_client.post(
         "/admin/events/event/", {"action": "redeliver", "_selected_action": [event.pk]}
     )

@@ -42,7 +42,7 @@ def test_create_update_destroy_are_events_and_versions(client, organization):
 def test_save_without_changes_records_nothing(organization):
     team = TeamFactory(organization=organization)
     team.save()
-    assert Event.objects.filter(resource_id=str(team.pk)).count() == 1
+    assert Event.objects.filter(resource_id=str(team.pk), mode="test").count() == 1
 
 
 def test_excluded_fields_are_not_audited(organization):
@@ -68,7 +68,7 @@ def test_event_store_is_behind_events_and_versions(client, organization):
     assert store["type"] == "event_stores"
     assert store["attributes"]["name"] == "teams.create"
     assert store["id"] == store_link["data"]["id"]
-    assert EventStore.objects.filter(resource_id=str(team.pk)).count() == 1
+    assert EventStore.objects.filter(resource_id=str(team.pk), mode="test").count() == 1
 
 
 def test_tracked_resource_has_events_versions_event_stores_relationships(client, organization):
@@ -124,7 +124,7 @@ def test_who_can_be_set_for_workers_and_scripts(organization):
     member = MemberFactory(organization=organization)
     with acting_as(member):
         team = TeamFactory(organization=organization)
-    version = Version.objects.get(resource_id=str(team.pk))
+    version = Version.objects.get(resource_id=str(team.pk), mode="test")
     assert version.who["id"] == str(member.pk)
 
 
@@ -157,7 +157,7 @@ def test_many_to_many_edits_are_audited(client, organization):
 def test_the_store_is_append_only(organization):
     team = TeamFactory(organization=organization)
     for model in (EventStore, Event, Version):
-        row = model.objects.get(resource_id=str(team.pk))
+        row = model.objects.get(resource_id=str(team.pk), mode="test")
         with pytest.raises(TypeError, match="append-only"):
             row.save()
         with pytest.raises(TypeError, match="append-only"):

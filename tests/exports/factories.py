@@ -1,5 +1,6 @@
 import factory
 
+from api.models import Mode
 from exports.models import Export
 from tests.factories import MemberFactory, OrganizationFactory
 
@@ -9,6 +10,7 @@ class ExportFactory(factory.django.DjangoModelFactory):
         model = Export
 
     organization = factory.SubFactory(OrganizationFactory)
+    mode = Mode.TEST
     created_by = factory.SubFactory(
         MemberFactory, organization=factory.SelfAttribute("..organization")
     )

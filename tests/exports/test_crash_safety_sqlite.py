@@ -22,7 +22,7 @@ from exports import services
 from tests.factories import ApiKeyFactory, MemberFactory
 key = ApiKeyFactory()
 MemberFactory.create_batch(199, organization=key.organization)
-export = services.create_export(key.organization, key.member, {
+export = services.create_export(key.tenant, key.member, {
     "resource_type": "members", "format": "json", "includes": ["teams"]})
 print(export.pk)
 """

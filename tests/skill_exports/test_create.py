@@ -5,6 +5,7 @@ import pytest
 from exports.models import SkillExport
 from files import services as file_services
 from skills import services
+from tests.factories import tenant_of
 from tests.skill_exports.factories import collection_with_skills, plugin_with_skills
 from tests.skill_exports.helpers import create_skill_export
 
@@ -86,7 +87,7 @@ def test_plugin_with_two_skills_of_one_name_is_refused(client, organization):
     first = collection_with_skills(organization, ["twin"], collection_name="one")
     second = collection_with_skills(organization, ["twin"], collection_name="two")
     plugin = services.create_plugin(
-        organization=organization, actor=None, skills=first + second, name="twins"
+        tenant=tenant_of(organization), actor=None, skills=first + second, name="twins"
     )
     response = post(client, {"target": "plugin"}, {"skill_plugin": ("skill_plugins", plugin.pk)})
     assert pointers(response) == {"/data/relationships/skill_plugin"}
@@ -127,7 +128,7 @@ def test_list_query_count_is_constant(
         created = create_skill_export(client, "plugin", "skill_plugin", "skill_plugins", plugin.pk)
         # Completed exports carry a file and a link, whose URL needs the file too.
         file = file_services.store_file(
-            organization=organization,
+            tenant=tenant_of(organization),
             source=source,
             file_name="kit.zip",
             file_type="application/zip",

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from skills import services
+from tests.factories import tenant_of
 from tests.skill_exports.factories import collection_with_skills, plugin_with_skills
 from tests.skill_exports.helpers import completed_export, download, included, zip_entries
 from tests.skills.factories import create_version, skill_md
@@ -82,7 +83,7 @@ def test_marketplace_zip_lists_and_holds_every_plugin(client, organization, run_
         organization, "beta", ["two", "three"], version="2.0.0", description=""
     )
     marketplace = services.create_marketplace(
-        organization=organization,
+        tenant=tenant_of(organization),
         actor=None,
         skill_plugins=[second, first],
         name="team-market",

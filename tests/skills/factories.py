@@ -3,6 +3,7 @@ import zipfile
 
 import factory
 
+from api.models import Mode
 from skills import services
 from skills.models import SkillCollection, SkillMarketplace, SkillPlugin
 from tests.factories import MemberFactory, OrganizationFactory
@@ -33,6 +34,7 @@ class SkillCollectionFactory(factory.django.DjangoModelFactory):
         model = SkillCollection
 
     organization = factory.SubFactory(OrganizationFactory)
+    mode = Mode.TEST
     created_by = factory.SubFactory(
         MemberFactory, organization=factory.SelfAttribute("..organization")
     )
@@ -57,6 +59,7 @@ class SkillPluginFactory(factory.django.DjangoModelFactory):
         model = SkillPlugin
 
     organization = factory.SubFactory(OrganizationFactory)
+    mode = Mode.TEST
     name = factory.Sequence(lambda n: f"plugin-{n}")
     version = "1.0.0"
     description = "A plugin."
@@ -67,5 +70,6 @@ class SkillMarketplaceFactory(factory.django.DjangoModelFactory):
         model = SkillMarketplace
 
     organization = factory.SubFactory(OrganizationFactory)
+    mode = Mode.TEST
     name = factory.Sequence(lambda n: f"market-{n}")
     owner = factory.LazyFunction(lambda: {"name": "Acme", "email": "ops@example.com"})
