@@ -38,7 +38,10 @@ def run() -> None:
         receiver = Receiver().start()
         try:
             Webhook.objects.create(
-                organization=organization, topic="teams.update", callback_url=receiver.url
+                organization=organization,
+                mode="test",
+                topic="teams.update",
+                callback_url=receiver.url,
             )
             for team in teams[:200]:
                 team.name = f"{team.name}?"

@@ -98,12 +98,14 @@ def _export(organization, member, media: str, **attributes) -> dict:
     """Create an export, run it in a real `db_worker` process; its time, peak memory, count."""
     from django_tasks_db.models import DBTaskResult
 
+    from api.models import Mode, Tenant
     from exports import services
     from exports.models import Export
 
     DBTaskResult.objects.all().delete()
     Export.objects.filter(organization=organization).delete()
-    export = services.create_export(organization, member, attributes)
+    tenant = Tenant(organization.pk, Mode.TEST)
+    export = services.create_export(tenant, member, attributes)
     code = (
         "import django; django.setup(); "
         "from django.core.management import call_command; "

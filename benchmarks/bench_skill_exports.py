@@ -18,7 +18,7 @@ from benchmarks.common import save_results, setup
 PLUGINS, SKILLS_PER_PLUGIN, FILE_BYTES = 20, 10, 20_000
 
 
-def _registry(organization, plugins: int, prefix: str):
+def _registry(tenant, plugins: int, prefix: str):
     import os
 
     from skills import services
@@ -26,7 +26,7 @@ def _registry(organization, plugins: int, prefix: str):
     marketplace_plugins = []
     for p in range(plugins):
         collection = services.create_collection(
-            organization=organization,
+            tenant=tenant,
             actor=None,
             name=f"{prefix}c{p}",
             root_path=f".claude/{prefix}c{p}",
@@ -42,7 +42,7 @@ def _registry(organization, plugins: int, prefix: str):
         version = services.create_version(collection, actor=None, files=files)
         marketplace_plugins.append(
             services.create_plugin(
-                organization=organization,
+                tenant=tenant,
                 actor=None,
                 name=f"{prefix}plugin-{p}",
                 skills=version.skills.all(),
@@ -50,7 +50,7 @@ def _registry(organization, plugins: int, prefix: str):
             )
         )
     return services.create_marketplace(
-        organization=organization,
+        tenant=tenant,
         actor=None,
         skill_plugins=marketplace_plugins,
         name=f"{prefix}market",
@@ -58,12 +58,12 @@ def _registry(organization, plugins: int, prefix: str):
     )
 
 
-def _export(organization, marketplace) -> tuple[float, int, int]:
+def _export(tenant, marketplace) -> tuple[float, int, int]:
     from exports import skill_exports
     from exports.models import SkillExport
 
     export = skill_exports.create_skill_export(
-        organization=organization, member=None, target="marketplace", subject=marketplace
+        tenant=tenant, member=None, target="marketplace", subject=marketplace
     )
     tracemalloc.start()
     started = time.perf_counter()
@@ -98,11 +98,11 @@ def run() -> dict:
     from organizations.services import create_api_key
 
     key, _ = create_api_key(organization_slug="bench-skill-exports")
-    organization = key.organization
-    small = _registry(organization, PLUGINS // 4, "s")
-    full = _registry(organization, PLUGINS, "f")
-    small_time, small_peak, _ = _export(organization, small)
-    full_time, full_peak, full_size = _export(organization, full)
+    tenant = key.tenant
+    small = _registry(tenant, PLUGINS // 4, "s")
+    full = _registry(tenant, PLUGINS, "f")
+    small_time, small_peak, _ = _export(tenant, small)
+    full_time, full_peak, full_size = _export(tenant, full)
     cli = _zip_cli(full)
     figures = {
         "marketplace": f"{PLUGINS} plugins x {SKILLS_PER_PLUGIN} skills x 3 files",

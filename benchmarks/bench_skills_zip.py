@@ -48,7 +48,7 @@ for root in ROOTS:
         for path in sorted(root.rglob("*")) if path.is_file()
     }
     collection = services.create_collection(
-        organization=key.organization, actor=key.member, name=root.name, root_path=root.name
+        tenant=key.tenant, actor=key.member, name=root.name, root_path=root.name
     )
     services.create_version(collection, actor=key.member, files=files)
     ids[root.name] = str(collection.pk)
