@@ -146,15 +146,11 @@ def test_public_and_upload_endpoints_stay_in_the_mode(client, live_client):
     assert live_client.get("/api/public/v2/skill-collections/live-skills").status_code == 200
 
 
-def test_exports_hold_only_their_modes_records(
-    client, live_client, run_worker, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)  # the worker's heartbeat has its own connection
+def test_exports_hold_only_their_modes_records(client, live_client, run_worker):
     live_collection(live_client)
     post(client, "skill_collections", {"name": "mine", "root_path": "mine"})
-    with django_capture_on_commit_callbacks(execute=True):
-        export = post(
-            client, "exports", {"resource_type": "skill_collections", "includes": ["skills"]}
-        )
+    export = post(client, "exports", {"resource_type": "skill_collections", "includes": ["skills"]})
     run_worker()
     body = client.get(f"/api/exports/{export['id']}").json()["data"]
     assert body["attributes"]["status"] == "completed"
