@@ -5,6 +5,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from config import secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -17,12 +19,17 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-development-key-change-me")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 VAR_DIR = Path(os.environ.get("SKILLPORT_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# Security (README "Security"): the signing key is SECRET_KEY from the environment, else a
+# random key made on first start and kept in $SKILLPORT_VAR_DIR/secret_key (mode 0600) for every
+# process of this install. Older keys in SECRET_KEY_FALLBACKS still verify links and sessions.
+SECRET_KEY = os.environ.get("SECRET_KEY") or secret_key.read_or_create(VAR_DIR)
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
