@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "events.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "organizations.middleware.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -151,6 +152,14 @@ CACHES = {
         "LOCATION": "skillport",
     }
 }
+# Rate-limit counts live in the database (organizations/ratelimit.py), or in Redis when given.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES["ratelimit"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("SKILLPORT_REDIS_KEY_PREFIX", "skillport"),
+    }
 
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
@@ -197,6 +206,8 @@ SPECTACULAR_SETTINGS = {
 SKILLPORT = {
     # Requests a minute per API key when the key sets no limit of its own; 0 means unlimited.
     "DEFAULT_RATE_LIMIT": int(os.environ.get("SKILLPORT_DEFAULT_RATE_LIMIT", "0")),
+    # Cache alias that counts requests (Redis); None counts in the database.
+    "RATE_LIMIT_CACHE": "ratelimit" if REDIS_URL else None,
     # Background jobs (exports/jobs.py): a worker renews its lease while it runs; a job whose
     # lease expired is requeued, then interrupted after JOB_MAX_ATTEMPTS.
     "JOB_LEASE_SECONDS": float(os.environ.get("SKILLPORT_JOB_LEASE_SECONDS", "60")),

@@ -1,0 +1,1 @@
+"""gunicorn settings for `make serve` (and the tests that serve the app)."""
