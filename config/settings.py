@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "api.middleware.RequestIdMiddleware",
+    "api.middleware.UriLengthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -208,6 +209,8 @@ SKILLPORT = {
     "DEFAULT_RATE_LIMIT": int(os.environ.get("SKILLPORT_DEFAULT_RATE_LIMIT", "0")),
     # Cache alias that counts requests (Redis); None counts in the database.
     "RATE_LIMIT_CACHE": "ratelimit" if REDIS_URL else None,
+    # Longest URI (path and query) answered; longer is a JSON:API 414 (config/gunicorn.py).
+    "MAX_URI_LENGTH": int(os.environ.get("SKILLPORT_MAX_URI_LENGTH", "4096")),
     # Background jobs (exports/jobs.py): a worker renews its lease while it runs; a job whose
     # lease expired is requeued, then interrupted after JOB_MAX_ATTEMPTS.
     "JOB_LEASE_SECONDS": float(os.environ.get("SKILLPORT_JOB_LEASE_SECONDS", "60")),

@@ -31,15 +31,20 @@ def reachable(host: str, port: int) -> bool:
 
 def sqlite_install(tmp_path: Path, **env: str) -> dict[str, str]:
     """The environment of a fresh install on a file SQLite database, migrated."""
-    environ = {
+    environ = install_env(tmp_path, **env)
+    manage(environ, "migrate", "--noinput", "-v0")
+    return environ
+
+
+def install_env(tmp_path: Path, **env: str) -> dict[str, str]:
+    """The environment of an install in `tmp_path` (a file SQLite database, not migrated)."""
+    return {
         **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}},
         "SKILLPORT_VAR_DIR": str(tmp_path / "var"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'skillport.sqlite3'}",
         "MEDIA_ROOT": str(tmp_path / "media"),
         **env,
     }
-    manage(environ, "migrate", "--noinput", "-v0")
-    return environ
 
 
 def manage(env: dict[str, str], *args: str) -> str:
