@@ -74,9 +74,14 @@ def hit(ident: str, limit: int) -> Usage:
 def _cache_incr(alias: str, ident: str, window_start: int) -> int:
     cache = caches[alias]
     key = f"ratelimit:{ident}:{window_start}"
-    # A little longer than the window, so a count never expires while its window is open.
-    cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
-    return cache.incr(key)
+    for _attempt in range(3):
+        # A little longer than the window, so a count never expires while its window is open.
+        cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
+        try:
+            return cache.incr(key)
+        except ValueError:  # it expired between the two calls: start it again
+            continue
+    raise RuntimeError(f"Cannot count requests in the cache {alias!r}.")
 
 
 def _database_incr(ident: str, window_start: int) -> int:

@@ -122,12 +122,13 @@ def test_no_signing_key_literal_in_the_repository():
         r"""SECRET_KEY\s*=\s*["']|environ\.get\(\s*["']SECRET_KEY["']\s*,\s*["']"""
     )
     skip = {".venv", "var", ".git", "__pycache__", "node_modules"}
-    offenders = [
-        str(path.relative_to(ROOT))
-        for path in ROOT.rglob("*")
-        if path.suffix in {".py", ".cfg", ".toml", ".ini", ".env", ""}
-        and path.is_file()
-        and not skip.intersection(path.relative_to(ROOT).parts)
-        and assignment.search(path.read_text(errors="ignore"))
-    ]
+    offenders = []
+    for folder, folders, files in os.walk(ROOT):
+        folders[:] = [name for name in folders if name not in skip]
+        for name in files:
+            path = Path(folder) / name
+            if path.suffix in {".py", ".cfg", ".toml", ".ini", ".env", ""} and assignment.search(
+                path.read_text(errors="ignore")
+            ):
+                offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
