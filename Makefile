@@ -23,7 +23,7 @@ serve: install
 	$(BIN)/python manage.py sweep_exports --loop --interval 60 > /dev/null & exports=$$!; \
 	$(BIN)/python manage.py deliver_webhooks --enqueue --loop --interval 30 > /dev/null & hooks=$$!; \
 	trap 'kill $$worker $$exports $$hooks 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $(WEB_CONCURRENCY) \
+	$(BIN)/gunicorn config.wsgi -c config/gunicorn.py --bind 127.0.0.1:$(PORT) --workers $(WEB_CONCURRENCY) \
 		--access-logfile - --graceful-timeout 5
 
 # The suite on SQLite, then again on PostgreSQL when DATABASE_URL is set.

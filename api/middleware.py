@@ -1,7 +1,10 @@
 import re
 import uuid
 
+from django.conf import settings
+
 from api.context import request_id_var
+from api.exceptions import error_response
 
 # A client-sent id is kept only when it is a sane token, so logs cannot be forged through it.
 CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -23,3 +26,20 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-Id"] = request.request_id
         return response
+
+
+class UriLengthMiddleware:
+    """A JSON:API `414` for a URI longer than `SKILLPORT["MAX_URI_LENGTH"]`, before any view
+    (and its database work) runs. The limit sits below gunicorn's `limit_request_line`
+    (config/gunicorn.py), so clients get this answer rather than the HTTP server's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.SKILLPORT["MAX_URI_LENGTH"]
+        if len(request.get_full_path()) > limit:
+            return error_response(
+                414, "uri_too_long", f"The URI is longer than {limit} characters."
+            )
+        return self.get_response(request)

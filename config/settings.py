@@ -4,6 +4,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,12 +20,27 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-development-key-change-me")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 VAR_DIR = Path(os.environ.get("SKILLPORT_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# Security (README "Security"): the signing key is SECRET_KEY from the environment, else a
+# random key made on first start and kept in $SKILLPORT_VAR_DIR/secret_key (mode 0600) for every
+# process of this install. Older keys in SECRET_KEY_FALLBACKS still verify links and sessions.
+SECRET_KEY = os.environ.get("SECRET_KEY") or secret_key.read_or_create(VAR_DIR)
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
+# HSTS is sent on secure requests only; behind a TLS-terminating proxy, name the header that says
+# so, e.g. SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https (only if the proxy always sets it).
+SECURE_PROXY_SSL_HEADER = tuple(env_list("SECURE_PROXY_SSL_HEADER")) or None
+if SECURE_PROXY_SSL_HEADER is not None and len(SECURE_PROXY_SSL_HEADER) != 2:
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER is 'HEADER,value', e.g. HTTP_X_FORWARDED_PROTO,https"
+    )
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -48,7 +66,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "api.middleware.RequestIdMiddleware",
+    "api.middleware.UriLengthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "api.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -57,6 +77,7 @@ MIDDLEWARE = [
     "events.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "organizations.middleware.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -144,6 +165,14 @@ CACHES = {
         "LOCATION": "skillport",
     }
 }
+# Rate-limit counts live in the database (organizations/ratelimit.py), or in Redis when given.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES["ratelimit"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("SKILLPORT_REDIS_KEY_PREFIX", "skillport"),
+    }
 
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
@@ -190,6 +219,10 @@ SPECTACULAR_SETTINGS = {
 SKILLPORT = {
     # Requests a minute per API key when the key sets no limit of its own; 0 means unlimited.
     "DEFAULT_RATE_LIMIT": int(os.environ.get("SKILLPORT_DEFAULT_RATE_LIMIT", "0")),
+    # Cache alias that counts requests (Redis); None counts in the database.
+    "RATE_LIMIT_CACHE": "ratelimit" if REDIS_URL else None,
+    # Longest URI (path and query) answered; longer is a JSON:API 414 (config/gunicorn.py).
+    "MAX_URI_LENGTH": int(os.environ.get("SKILLPORT_MAX_URI_LENGTH", "4096")),
     # Background jobs (exports/jobs.py): a worker renews its lease while it runs; a job whose
     # lease expired is requeued, then interrupted after JOB_MAX_ATTEMPTS.
     "JOB_LEASE_SECONDS": float(os.environ.get("SKILLPORT_JOB_LEASE_SECONDS", "60")),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from api.health import health
 
@@ -8,7 +8,8 @@ urlpatterns = [
     path("health", health, name="health"),
     path("admin/", admin.site.urls),
     path("api/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
-    path("api/docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
+    # The split view serves the Swagger UI setup as a same-origin script (CSP: api/security.py).
+    path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="openapi"), name="docs"),
     path("api/", include("organizations.urls")),
     path("api/", include("events.urls")),
     path("api/", include("skills.urls")),

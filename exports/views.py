@@ -1,3 +1,4 @@
+from django.core.exceptions import SuspiciousFileOperation
 from django.db.models import F
 from django.http import FileResponse
 from django.views.decorators.http import require_GET
@@ -59,10 +60,13 @@ def download(request, token: str):
         return error_response(403, "invalid_signature", str(error))
     if ticket.link_id and not link_is_live(ticket.link_id):
         return error_response(410, "link_revoked", "The download link was revoked.")
-    if not default_storage.exists(ticket.name):
+    try:
+        handle = default_storage.open(ticket.name, "rb")
+    except (OSError, SuspiciousFileOperation):
+        # Missing, a folder (IsADirectoryError), an empty name, or outside the storage root.
         return error_response(404, "not_found", "The file no longer exists.")
     return FileResponse(
-        default_storage.open(ticket.name, "rb"),
+        handle,
         as_attachment=True,
         filename=ticket.filename,
         content_type=ticket.content_type,

@@ -17,10 +17,20 @@ def raw_key_from_request(request) -> str | None:
     return request.META.get("HTTP_X_API_KEY", "").strip() or None
 
 
+def remember_authentication(http_request, authenticated: tuple) -> None:
+    """Keep a result of `ApiKeyAuthentication` (taken by the rate-limit middleware before the
+    view) on the request, so the view does not look the key up a second time."""
+    http_request.api_key_authentication = authenticated
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer <key>` or `X-API-KEY: <key>`; the key's member is the user."""
 
     def authenticate(self, request):
+        # A DRF request reads attributes of the Django request it wraps.
+        remembered = getattr(request, "api_key_authentication", None)
+        if remembered is not None:
+            return remembered
         raw_key = raw_key_from_request(request)
         if raw_key is None:
             return None

@@ -121,3 +121,21 @@ class ApiKey(OrganizationModel):
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at", "updated_at"])
+
+
+class RateLimitCounter(models.Model):
+    """Requests of one API key in one fixed window (organizations/ratelimit.py)."""
+
+    ident = models.CharField(max_length=64)
+    window_start = models.BigIntegerField(db_index=True, help_text="Epoch seconds.")
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ident", "window_start"], name="rate_limit_counter_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ident}@{self.window_start}: {self.hits}"

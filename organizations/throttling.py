@@ -1,23 +1,29 @@
-from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+"""Per-key rate limits: counted once per request, shared by every process (see ratelimit.py)."""
+
+from __future__ import annotations
+
+from rest_framework.throttling import BaseThrottle
+
+from organizations import ratelimit
 
 
-class ApiKeyRateThrottle(SimpleRateThrottle):
+def consume(http_request, key) -> ratelimit.Usage | None:
+    """Count this request against `key`'s limit, once per request; None when unlimited."""
+    if not hasattr(http_request, "rate_limit_usage"):
+        limit = ratelimit.limit_for(key) if key is not None else 0
+        http_request.rate_limit_usage = ratelimit.hit(str(key.pk), limit) if limit else None
+    return http_request.rate_limit_usage
+
+
+class ApiKeyRateThrottle(BaseThrottle):
     """Per-key requests a minute: the key's own `rate_limit`, else the configured default."""
 
-    scope = "api_key"
-
-    def get_rate(self) -> None:
-        return None  # decided per request in allow_request
+    usage: ratelimit.Usage | None = None
 
     def allow_request(self, request, view) -> bool:
-        key = request.auth
-        limit = getattr(key, "rate_limit", None) or settings.SKILLPORT["DEFAULT_RATE_LIMIT"]
-        if not key or not limit:
-            return True
-        self.rate = f"{limit}/min"
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        # Normally counted already by RateLimitMiddleware, outside the request's transaction.
+        self.usage = consume(request._request, request.auth)
+        return self.usage is None or self.usage.allowed
 
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+    def wait(self) -> float | None:
+        return self.usage.reset_in() if self.usage else None

@@ -45,4 +45,8 @@ def test_openapi_document_lists_resources_and_filters(anonymous_client):
 def test_docs_page_is_served(anonymous_client):
     response = anonymous_client.get("/api/docs", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
-    assert b"openapi.json" in response.content
+    # The Swagger UI setup is a same-origin script (no inline script, for the CSP).
+    assert b'<script src="/api/docs?script="></script>' in response.content
+    setup = anonymous_client.get("/api/docs?script=", HTTP_ACCEPT="*/*")
+    assert setup.status_code == 200
+    assert b"openapi.json" in setup.content

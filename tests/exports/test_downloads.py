@@ -88,3 +88,12 @@ def test_s3_storage_gives_its_own_presigned_url():
     assert "skillport-exports" in result.url and "/exports/a.csv.gz?" in result.url
     assert query["AWSAccessKeyId"] == ["AKIAEXAMPLE"] and query["Signature"]
     assert before + 120 <= int(query["Expires"][0]) <= before + 122
+
+
+@pytest.mark.parametrize("name", ["exports", "exports/", "", ".", "../outside.txt"])
+def test_a_signed_link_to_a_folder_or_no_file_is_a_json_404(completed, media_root, name):
+    (media_root.parent / "outside.txt").write_text("not served")
+    response = JsonApiClient().get(f"/api/downloads/{make_token(name)}")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/vnd.api+json")
+    assert response.json()["errors"][0]["code"] == "not_found"

@@ -1,0 +1,38 @@
+"""gunicorn settings for `make serve` (and the tests that serve the app).
+
+Every answer is a JSON:API document, gunicorn's own too: a request that gunicorn refuses before
+Django sees it (request line over `limit_request_line`, too many or too large headers, a malformed
+request) gets a JSON:API error instead of gunicorn's HTML page. Django refuses URIs above
+`SKILLPORT_MAX_URI_LENGTH` (4096, lower than the limits here) itself, with a JSON:API `414`.
+"""
+
+import json
+
+from gunicorn import util
+
+# Explicit HTTP limits (gunicorn's maxima for the line and header size).
+limit_request_line = 8190  # bytes of "GET <uri> HTTP/1.1"; beyond: 414
+limit_request_fields = 100  # header count; beyond: 431
+limit_request_field_size = 8190  # bytes of one header; beyond: 431
+
+
+def write_json_api_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    """Drop-in for `gunicorn.util.write_error`, which writes an HTML page."""
+    error = {
+        "status": str(status_int),
+        "code": reason.lower().replace(" ", "_"),
+        "title": reason,
+        "detail": mesg or reason,
+    }
+    body = json.dumps({"errors": [error]}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\n"
+        "Connection: close\r\n"
+        "Content-Type: application/vnd.api+json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+# The workers call `util.write_error(...)` through the module, so this covers all of them.
+util.write_error = write_json_api_error

@@ -1,0 +1,98 @@
+"""A real served Skillport: gunicorn processes on random 127.0.0.1 ports, for tests that need
+several processes or the HTTP server itself."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def reachable(host: str, port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
+        return True
+    return False
+
+
+def sqlite_install(tmp_path: Path, **env: str) -> dict[str, str]:
+    """The environment of a fresh install on a file SQLite database, migrated."""
+    environ = install_env(tmp_path, **env)
+    manage(environ, "migrate", "--noinput", "-v0")
+    return environ
+
+
+def install_env(tmp_path: Path, **env: str) -> dict[str, str]:
+    """The environment of an install in `tmp_path` (a file SQLite database, not migrated)."""
+    return {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}},
+        "SKILLPORT_VAR_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'skillport.sqlite3'}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        **env,
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], *args: str, workers: int = 1) -> Iterator[str]:
+    """Serve the app with `config/gunicorn.py`; yields the base URL, stops the server after."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.py"]
+    process = subprocess.Popen(
+        [*command, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not reachable("127.0.0.1", port):
+            assert process.poll() is None, process.stderr.read().decode()
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        process.stderr.close()
+
+
+def get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
