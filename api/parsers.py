@@ -7,7 +7,6 @@ deeper than `SKILLPORT["MAX_JSON_DEPTH"]` is a 400 before it is parsed.
 
 import io
 import json
-import re
 from itertools import accumulate
 
 from django.conf import settings
@@ -16,8 +15,6 @@ from rest_framework_json_api.parsers import JSONParser
 
 DEFAULT_MAX_JSON_DEPTH = 64
 
-# A JSON string (escapes included): brackets inside strings do not nest anything.
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 _STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
@@ -27,10 +24,16 @@ def max_json_depth() -> int:
 
 
 def json_depth(raw: bytes | str) -> int:
-    """How deep arrays and objects nest in `raw`, counted in C-level passes (no recursion)."""
+    """How deep arrays and objects nest in `raw`, in C-level passes (no recursion).
+
+    Escaped backslashes and quotes are dropped first, so every remaining `"` opens or closes a
+    string; the text between them alternates outside/inside strings, and only the brackets
+    outside strings nest.
+    """
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogatepass")
-    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    outside = b"".join(raw.replace(b"\\\\", b"").replace(b'\\"', b"").split(b'"')[::2])
+    brackets = outside.translate(None, _NOT_BRACKETS)
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
@@ -41,6 +44,10 @@ class TooDeep(ParseError):
 def check_depth(raw: bytes | str, limit: int | None = None) -> None:
     """Raise TooDeep (a 400) when `raw` nests deeper than the limit."""
     limit = max_json_depth() if limit is None else limit
+    opening = raw.count(b"[" if isinstance(raw, bytes) else "[")
+    opening += raw.count(b"{" if isinstance(raw, bytes) else "{")
+    if opening <= limit:  # the common case: too few brackets to nest too deep
+        return
     if json_depth(raw) > limit:
         raise TooDeep(f"The document nests deeper than {limit} levels.")
 

@@ -104,8 +104,9 @@ def test_deeply_nested_document_is_400_not_500(client, depth):
 @pytest.mark.urls("tests.api.urls")
 def test_nesting_within_the_limit_is_parsed(client, settings):
     settings.SKILLPORT = {**settings.SKILLPORT, "MAX_JSON_DEPTH": 6}
-    body = '{"data": {"type": "teams", "attributes": {"name": [[["a"]]], "x": "[[[[[[["}}}'
-    # Brackets inside strings do not nest: depth 6, so the serializer sees it (422, not 400).
+    body = '{"data": {"type": "teams", "attributes": {"name": [[["a"]]], "x": "\\"[[[[[[\\\\"}}}'
+    # Brackets inside strings (escaped quotes and backslashes included) do not nest: depth 6,
+    # so the serializer sees it (422, not 400).
     assert client.generic("POST", "/test-api/teams", body).status_code == 422
     deeper = body.replace('[[["a"]]]', '[[[["a"]]]]')
     assert client.generic("POST", "/test-api/teams", deeper).status_code == 400
