@@ -193,12 +193,14 @@ class JsonApiPagination(BasePagination):
         return Response({"results": data, "meta": meta, "links": links})
 
     def get_schema_operation_parameters(self, view):
+        number = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
+        size = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
         return [
-            {"name": name, "required": False, "in": "query", "schema": {"type": schema}}
+            {"name": name, "required": False, "in": "query", "schema": schema}
             for name, schema in (
-                (NUMBER, "integer"),
-                (SIZE, "integer"),
-                (AFTER, "string"),
-                (BEFORE, "string"),
+                (NUMBER, number),
+                (SIZE, size),
+                (AFTER, {"type": "string"}),
+                (BEFORE, {"type": "string"}),
             )
         ]
