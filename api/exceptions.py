@@ -25,6 +25,13 @@ class InvalidQueryParameter(exceptions.APIException):
         self.parameter = parameter
 
 
+class UnprocessableParameter(InvalidQueryParameter):
+    """A 422 for a query parameter that carries a resource's attribute (e.g. zip uploads)."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "invalid"
+
+
 class UnprocessableEntity(exceptions.ValidationError):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
 
@@ -112,6 +119,10 @@ def errors_for(exc: exceptions.APIException, view=None) -> list[dict]:
         return [
             error_object(status_code, exc.detail.code, exc.detail, {"parameter": exc.parameter})
         ]
+    if isinstance(exc, exceptions.ParseError):
+        # The body as a whole could not be read as a document: the pointer is "" (the root).
+        code = getattr(exc.detail, "code", exc.default_code)
+        return [error_object(status_code, code, exc.detail, {"pointer": ""})]
     if isinstance(exc, exceptions.ValidationError):
         errors = []
         for pointer, details in _attribute_pointers(exc.get_full_details(), view).items():

@@ -40,6 +40,8 @@ TEXT_ONLY = {"start", "end", "cont"}
 ORDERED_ONLY = {"lt", "lteq", "gt", "gteq"}
 TEXT_FIELDS = (models.CharField, models.TextField, models.EmailField, models.URLField)
 UNORDERED_FIELDS = (models.BooleanField, models.UUIDField, models.ForeignKey, models.JSONField)
+# Integer filter values beyond 64 bits overflow the database driver (a 500 on SQLite).
+INTEGER_BOUNDS = {"min_value": -(2**63), "max_value": 2**63 - 1}
 
 
 class FilterError(ValueError):
@@ -126,6 +128,8 @@ class ResourceFilterSet(django_filters.FilterSet):
                     continue
                 lookup, exclude = LOOKUP_PREDICATES[predicate]
                 filter_class, params = cls.filter_for_lookup(model_field, lookup)
+                if isinstance(model_field, models.IntegerField) and lookup != "isnull":
+                    params = {**INTEGER_BOUNDS, **params}
                 if issubclass(filter_class, django_filters.BooleanFilter):
                     filter_class = BooleanFilter
                 filters[name] = filter_class(

@@ -20,22 +20,14 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from api.exceptions import InvalidQueryParameter
+from api.parameters import MAX_INTEGER, integer_parameter
+from api.parsers import TooDeep, loads
 
 NUMBER, SIZE, AFTER, BEFORE = "page[number]", "page[size]", "page[after]", "page[before]"
 
 
-def _positive_int(request, parameter: str, default: int, maximum: int | None = None) -> int:
-    raw = request.query_params.get(parameter)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1 or (maximum is not None and value > maximum):
-        limit = f" and at most {maximum}" if maximum else ""
-        raise InvalidQueryParameter(parameter, f"'{parameter}' must be an integer >= 1{limit}.")
-    return value
+def _positive_int(request, parameter: str, default: int, maximum: int = MAX_INTEGER) -> int:
+    return integer_parameter(request.query_params, parameter, default, maximum=maximum)
 
 
 def _json_default(value):
@@ -98,14 +90,21 @@ class JsonApiPagination(BasePagination):
     def _decode(self, queryset, cursor: str, parameter: str, ordering) -> list:
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            values = json.loads(raw)
+            values = loads(raw)
             if not isinstance(values, list) or len(values) != len(ordering):
                 raise ValueError
             return [
                 None if value is None else queryset.model._meta.get_field(name).to_python(value)
                 for (name, _), value in zip(ordering, values, strict=True)
             ]
-        except (ValueError, binascii.Error, ValidationError, FieldDoesNotExist, TypeError):
+        except (
+            ValueError,
+            binascii.Error,
+            ValidationError,
+            FieldDoesNotExist,
+            TypeError,
+            TooDeep,
+        ):
             raise InvalidQueryParameter(parameter, "The cursor is not valid.") from None
 
     @staticmethod
@@ -194,12 +193,14 @@ class JsonApiPagination(BasePagination):
         return Response({"results": data, "meta": meta, "links": links})
 
     def get_schema_operation_parameters(self, view):
+        number = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
+        size = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
         return [
-            {"name": name, "required": False, "in": "query", "schema": {"type": schema}}
+            {"name": name, "required": False, "in": "query", "schema": schema}
             for name, schema in (
-                (NUMBER, "integer"),
-                (SIZE, "integer"),
-                (AFTER, "string"),
-                (BEFORE, "string"),
+                (NUMBER, number),
+                (SIZE, size),
+                (AFTER, {"type": "string"}),
+                (BEFORE, {"type": "string"}),
             )
         ]

@@ -181,7 +181,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["organizations.throttling.ApiKeyRateThrottle"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.JsonApiContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "api.pagination.JsonApiPagination",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework_json_api.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JsonApiParser"],
     "DEFAULT_RENDERER_CLASSES": ["api.renderers.JsonApiRenderer"],
     "DEFAULT_METADATA_CLASS": "rest_framework_json_api.metadata.JSONAPIMetadata",
     "DEFAULT_FILTER_BACKENDS": [
@@ -217,6 +217,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 SKILLPORT = {
+    # Request bodies nesting arrays/objects deeper than this are a 400 (api/parsers.py).
+    "MAX_JSON_DEPTH": int(os.environ.get("SKILLPORT_MAX_JSON_DEPTH", "64")),
     # Requests a minute per API key when the key sets no limit of its own; 0 means unlimited.
     "DEFAULT_RATE_LIMIT": int(os.environ.get("SKILLPORT_DEFAULT_RATE_LIMIT", "0")),
     # Cache alias that counts requests (Redis); None counts in the database.
@@ -259,6 +261,9 @@ SKILLPORT_SKILLS = {
     # Zip bomb guard: an entry of at least MIN_SIZE bytes may expand at most RATIO times.
     "MAX_COMPRESSION_RATIO": int(os.environ.get("SKILLPORT_SKILLS_MAX_COMPRESSION_RATIO", 200)),
     "COMPRESSION_RATIO_MIN_SIZE": 1 * MIB,
+    # SKILL.md frontmatter: at most this many characters, collections nested this deep.
+    "MAX_FRONTMATTER_SIZE": int(os.environ.get("SKILLPORT_SKILLS_MAX_FRONTMATTER_SIZE", 64 * 1024)),
+    "MAX_FRONTMATTER_DEPTH": int(os.environ.get("SKILLPORT_SKILLS_MAX_FRONTMATTER_DEPTH", 32)),
     # Largest zip request body accepted (None: MAX_VERSION_SIZE + 16 MiB).
     "MAX_UPLOAD_SIZE": None,
     # Deflate level of `?format=zip` downloads (0 = stored, fastest; 6 = like `zip -r`).

@@ -13,6 +13,8 @@ DEFAULTS = {
     "LEASE_SECONDS": 120.0,  # a worker killed mid-delivery frees the delivery after this
     "STALE_AFTER": 60.0,  # the sweep re-enqueues deliveries due for longer than this
     "PUBLIC_URL": "http://localhost:8000",  # base of the links inside payloads
+    # (host, port) -> [addresses]: how callback hosts are resolved (a seam for tests).
+    "RESOLVER": "events.security.system_resolver",
 }
 
 

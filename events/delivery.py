@@ -1,8 +1,9 @@
 """Building and sending one webhook request (Standard Webhooks signing, JSON:API payload)."""
 
+import http.client
 import json
-import urllib.error
-import urllib.request
+import socket
+import ssl
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -16,7 +17,7 @@ from standardwebhooks import Webhook as Signer
 
 from events.conf import webhook_setting
 from events.models import Event, WebhookDelivery
-from events.security import UnsafeCallbackUrl, check_callback_url
+from events.security import CallbackTarget, UnsafeCallbackUrl, pin_callback_url
 
 MESSAGE_LIMIT = 2000
 
@@ -104,12 +105,29 @@ class Outcome:
     response_message: str
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a redirect is a failed delivery, never a hop to another host
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the checked address; the Host header still names the URL's host."""
+
+    def __init__(self, target: CallbackTarget, timeout: float):
+        super().__init__(target.host, target.port, timeout=timeout)
+        self.address = target.address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
 
 
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """TLS to the checked address, verifying the certificate against the URL's host name."""
+
+    def __init__(self, target: CallbackTarget, timeout: float):
+        super().__init__(
+            target.host, target.port, timeout=timeout, context=ssl.create_default_context()
+        )
+        self.address = target.address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
 def sign(secret: str, message_id: str, timestamp: datetime, body: str) -> dict[str, str]:
@@ -124,7 +142,8 @@ def send(delivery: WebhookDelivery) -> Outcome:
     """POST the delivery's payload to its webhook; never raises for network problems."""
     webhook = delivery.webhook
     try:
-        check_callback_url(webhook.callback_url)  # again: DNS may have changed since creation
+        # Checked again (DNS may have changed since creation), then connected to as checked.
+        target = pin_callback_url(webhook.callback_url)
     except UnsafeCallbackUrl as error:
         return Outcome(False, None, str(error))
     body = delivery.body
@@ -133,16 +152,21 @@ def send(delivery: WebhookDelivery) -> Outcome:
         "User-Agent": "Skillport-Webhooks/1",
         **sign(webhook.shared_secret, str(delivery.pk), timezone.now(), body),
     }
-    request = urllib.request.Request(
-        webhook.callback_url, data=body.encode(), headers=headers, method="POST"
-    )
+    connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
+    connection = connection_class(target, timeout=float(webhook_setting("TIMEOUT")))
     try:
-        with _opener.open(request, timeout=float(webhook_setting("TIMEOUT"))) as response:
-            text = response.read(MESSAGE_LIMIT).decode(errors="replace")
-            return Outcome(200 <= response.status < 300, response.status, text or response.reason)
-    except urllib.error.HTTPError as error:
-        text = error.read(MESSAGE_LIMIT).decode(errors="replace") if error.fp else ""
-        return Outcome(False, error.code, text or str(error.reason))
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        return Outcome(False, None, f"{type(reason).__name__}: {reason}"[:MESSAGE_LIMIT])
+        # http.client never follows redirects: a 3xx is a failed delivery, never a hop.
+        connection.request(
+            "POST",
+            target.path,
+            body=body.encode(),
+            # Title-cased on the wire, as urllib sent them (receivers may compare exactly).
+            headers={name.title(): value for name, value in headers.items()},
+        )
+        response = connection.getresponse()
+        text = response.read(MESSAGE_LIMIT).decode(errors="replace")
+        return Outcome(200 <= response.status < 300, response.status, text or response.reason)
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        return Outcome(False, None, f"{type(error).__name__}: {error}"[:MESSAGE_LIMIT])
+    finally:
+        connection.close()

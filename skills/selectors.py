@@ -7,6 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from rest_framework import exceptions
 
 from api.exceptions import InvalidQueryParameter
+from api.parameters import integer_parameter
 from skills.models import SkillCollection, SkillCollectionVersion
 
 
@@ -53,13 +54,7 @@ def parse_pin(query_params) -> tuple[int | None, str | None]:
     if version is not None and label is not None:
         raise InvalidQueryParameter("label", "Give 'version' or 'label', not both.")
     if version is not None:
-        try:
-            number = int(version)
-        except ValueError:
-            number = 0
-        if number < 1:
-            raise InvalidQueryParameter("version", "'version' must be an integer >= 1.")
-        return number, None
+        return integer_parameter(query_params, "version"), None
     if label is not None and not label.strip():
         raise InvalidQueryParameter("label", "'label' must not be empty.")
     return None, label

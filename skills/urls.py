@@ -4,8 +4,9 @@ from api.routing import UUID_PATTERN, resource_urls
 from skills import views
 
 urlpatterns = [
+    # Any identifier (UUID, name, root path): POST uploads a zip, GET lists the versions.
     re_path(
-        rf"^skill_collections/(?P<pk>{UUID_PATTERN})/versions$",
+        rf"^skill_collections/(?!{UUID_PATTERN}/relationships/)(?P<pk>.+)/versions$",
         views.collection_versions,
     ),
     re_path(

@@ -28,27 +28,50 @@ DEFAULT_LIMITS = {
     # ...once it is at least this big (small, very repetitive files are harmless).
     "COMPRESSION_RATIO_MIN_SIZE": 1 * MIB,
     "MAX_PATH_LENGTH": 1024,
+    # The frontmatter is a few fields; parsing megabytes of YAML is only a way to burn CPU...
+    "MAX_FRONTMATTER_SIZE": 64 * 1024,
+    # ...and PyYAML composes nested collections recursively: deep nesting is refused first.
+    "MAX_FRONTMATTER_DEPTH": 32,
 }
-# The frontmatter is a few fields; parsing megabytes of YAML is only a way to burn CPU.
-MAX_FRONTMATTER = 64 * 1024
 SKILL_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
 class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML without aliases, so a few bytes cannot expand into a 'billion laughs'."""
+    """Safe YAML without aliases, so a few bytes cannot expand into a 'billion laughs', and
+    with bounded nesting, so a few kilobytes of `[` cannot exhaust the recursion limit."""
+
+    max_depth = DEFAULT_LIMITS["MAX_FRONTMATTER_DEPTH"]
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
             raise yaml.composer.ComposerError(None, None, "aliases are not allowed", mark)
-        return super().compose_node(parent, index)
+        if not self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
+            return super().compose_node(parent, index)
+        depth = getattr(self, "_depth", 0)  # collections open around this node
+        if depth >= self.max_depth:
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(
+                None, None, f"collections nest deeper than {self.max_depth} levels", mark
+            )
+        self._depth = depth + 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth = depth
 
 
 class _SkillFrontmatter(YAMLHandler):
-    def load(self, fm: str, **kwargs: object) -> Any:
-        return yaml.load(fm, Loader=_NoAliasLoader)
+    def load(self, fm: str, max_depth: int | None = None, **kwargs: object) -> Any:
+        loader = _NoAliasLoader(fm)
+        if max_depth is not None:
+            loader.max_depth = max_depth
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
 
 
 FRONTMATTER = _SkillFrontmatter()
@@ -62,6 +85,8 @@ class Limits:
     max_compression_ratio: float
     compression_ratio_min_size: int
     max_path_length: int
+    max_frontmatter_size: int
+    max_frontmatter_depth: int
 
 
 def get_limits() -> Limits:
@@ -103,33 +128,59 @@ def normalise_path(raw: str) -> str:
     return normalised
 
 
+def fold_path(path: str) -> str:
+    """The form under which two paths name one file on a case-insensitive or
+    normalization-insensitive file system (macOS, Windows): NFC, then case-folded."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", path).casefold())
+
+
 class TreeBudget:
-    """Counts files and bytes against the limits while a tree is being read."""
+    """Counts files and bytes against the limits while a tree is being read.
+
+    Paths are compared folded (`fold_path`), so a tree never holds two names that overwrite
+    each other, or a file and a folder that clash, once unpacked on macOS or Windows.
+    """
 
     def __init__(self, limits: Limits | None = None):
         self.limits = limits or get_limits()
-        self.paths: set[str] = set()
-        self.folders: set[str] = set()
+        self.paths: dict[str, str] = {}  # folded -> path, for files
+        self.folders: dict[str, str] = {}  # folded -> path, for folders
         self.total_size = 0
 
     def add_path(self, raw: str) -> str:
         path = normalise_path(raw)
-        if path in self.paths:
-            raise TreeError(raw, f"'{path}' appears more than once.", "duplicate_path")
-        parents, folder = set(), posixpath.dirname(path)
+        folded = fold_path(path)
+        if folded in self.paths:
+            earlier = self.paths[folded]
+            detail = (
+                f"'{path}' appears more than once."
+                if earlier == path
+                else f"'{path}' and '{earlier}' differ only in case or Unicode normalization."
+            )
+            raise TreeError(raw, detail, "duplicate_path")
+        parents, folder = {}, posixpath.dirname(path)
         while folder:
-            parents.add(folder)
+            parents[fold_path(folder)] = folder
             folder = posixpath.dirname(folder)
-        if path in self.folders or parents & self.paths:
+        if folded in self.folders or parents.keys() & self.paths.keys():
             raise TreeError(
                 raw, f"'{path}' is both a file and a folder in this tree.", "path_conflict"
             )
-        self.folders |= parents
+        for folded_folder, folder in parents.items():
+            earlier = self.folders.get(folded_folder, folder)
+            if earlier != folder:
+                raise TreeError(
+                    raw,
+                    f"The folders '{folder}' and '{earlier}' differ only in case or Unicode "
+                    "normalization.",
+                    "duplicate_path",
+                )
         if len(self.paths) >= self.limits.max_files:
             raise TreeError(
                 None, f"A version holds at most {self.limits.max_files} files.", "too_many_files"
             )
-        self.paths.add(path)
+        self.folders.update(parents)
+        self.paths[folded] = path
         return path
 
     def add_size(self, path: str, size: int) -> None:
@@ -199,8 +250,11 @@ def _optional_text(meta: Mapping, key: str, path: str, max_length: int) -> str:
     return value
 
 
-def parse_skill_md(path: str, content: bytes, root_name: str = "") -> SkillManifest:
+def parse_skill_md(
+    path: str, content: bytes, root_name: str = "", limits: Limits | None = None
+) -> SkillManifest:
     """Validate a SKILL.md against the Agent Skills frontmatter rules."""
+    limits = limits or get_limits()
     folder = posixpath.dirname(path)
     folder_name = posixpath.basename(folder) if folder else posixpath.basename(root_name)
     try:
@@ -214,14 +268,14 @@ def parse_skill_md(path: str, content: bytes, root_name: str = "") -> SkillManif
         block, _ = FRONTMATTER.split(text)
     except ValueError:
         raise TreeError(path, "SKILL.md frontmatter is not closed.", "invalid_skill") from None
-    if len(block) > MAX_FRONTMATTER:
+    if len(block) > limits.max_frontmatter_size:
         raise TreeError(
             path,
-            f"SKILL.md frontmatter may be at most {MAX_FRONTMATTER} characters.",
+            f"SKILL.md frontmatter may be at most {limits.max_frontmatter_size} characters.",
             "invalid_skill",
         )
     try:
-        meta = FRONTMATTER.load(block)
+        meta = FRONTMATTER.load(block, max_depth=limits.max_frontmatter_depth)
     except (yaml.YAMLError, ValueError, TypeError) as error:
         raise TreeError(
             path, f"SKILL.md frontmatter is not valid YAML: {error}", "invalid_skill"
@@ -253,8 +307,9 @@ def parse_skill_md(path: str, content: bytes, root_name: str = "") -> SkillManif
 
 def index_skills(files: Mapping[str, bytes], root_name: str = "") -> list[SkillManifest]:
     """Every SKILL.md of a tree, validated, in path order."""
+    limits = get_limits()
     return [
-        parse_skill_md(path, files[path], root_name)
+        parse_skill_md(path, files[path], root_name, limits)
         for path in sorted(files)
         if skill_folder(path) is not None
     ]

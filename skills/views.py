@@ -1,10 +1,13 @@
+import re
+
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, generics, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from api.exceptions import InvalidQueryParameter
+from api.exceptions import InvalidQueryParameter, UnprocessableParameter
+from api.routing import UUID_PATTERN
 from api.views import ReadOnlyResourceViewSet, ResourceViewSet, TenantScopedMixin
 from skills import filters, selectors, serializers, services
 from skills.downloads import public_envelope, zip_response
@@ -21,6 +24,7 @@ from skills.relationships import ToManyRelationshipView
 from skills.validation import TreeError
 
 COMMON_SORT = ("id", "created_at", "updated_at")
+UPLOAD_PARAMS = ("commit_message", "release_label")
 PIN_PARAMS = ("format", "version", "label")
 
 
@@ -117,13 +121,14 @@ class SkillCollectionVersionUploadView(TenantScopedMixin, generics.GenericAPIVie
     resource_name = "skill_collection_versions"
 
     def post(self, request, pk):
-        unknown = set(request.query_params) - {"commit_message", "release_label"}
+        unknown = set(request.query_params) - set(UPLOAD_PARAMS)
         if unknown:
             parameter = sorted(unknown)[0]
             raise InvalidQueryParameter(parameter, f"'{parameter}' is not a known parameter.")
-        collection = self.get_queryset().filter(pk=pk).first()
+        collection = selectors.collection_by_identifier(self.get_queryset(), pk)
         if collection is None:
             raise exceptions.NotFound()
+        attributes = self.validated_parameters(request)
         archive = request.data
         if not hasattr(archive, "read"):
             raise exceptions.UnsupportedMediaType(
@@ -134,8 +139,8 @@ class SkillCollectionVersionUploadView(TenantScopedMixin, generics.GenericAPIVie
                 collection,
                 actor=request.user,
                 fileobj=archive,
-                commit_message=request.query_params.get("commit_message", ""),
-                release_label=request.query_params.get("release_label") or None,
+                commit_message=attributes.get("commit_message", ""),
+                release_label=attributes.get("release_label"),
             )
         except TreeError as error:
             raise serializers.tree_validation_error(error) from None
@@ -147,6 +152,20 @@ class SkillCollectionVersionUploadView(TenantScopedMixin, generics.GenericAPIVie
             status=status.HTTP_201_CREATED,
             headers={"Location": data[api_settings.URL_FIELD_NAME]},
         )
+
+    def validated_parameters(self, request) -> dict:
+        """The attributes given as query parameters, through the JSON endpoint's serializer
+        (its field validators included), so both channels accept exactly the same values."""
+        given = {
+            name: request.query_params[name]
+            for name in UPLOAD_PARAMS
+            if name in request.query_params
+        }
+        serializer = self.get_serializer(data=given, partial=True)
+        if not serializer.is_valid():
+            name, [error, *_] = next(iter(serializer.errors.items()))
+            raise UnprocessableParameter(name, str(error), error.code)
+        return serializer.validated_data
 
 
 class SkillViewSet(ReadOnlyResourceViewSet):
@@ -218,11 +237,21 @@ class PublicSkillCollectionView(TenantScopedMixin, generics.GenericAPIView):
 
 @csrf_exempt
 def collection_versions(request, pk, related_field="versions"):
-    """`GET` lists a collection's versions; `POST` uploads a zip as a new version."""
+    """`POST` uploads a zip as a new version; `GET` lists a collection's versions.
+
+    The upload takes any identifier the detail endpoint takes. Otherwise a path that is not
+    `<uuid>/versions` is a detail URL whose name or root path ends in `/versions`.
+    """
     if request.method == "POST":
         return _upload_view(request, pk=pk)
+    if not UUID_PATH.match(pk):
+        return _detail_view(request, pk=f"{pk}/{related_field}")
     return _versions_related_view(request, pk=pk, related_field=related_field)
 
 
+UUID_PATH = re.compile(rf"^{UUID_PATTERN}$")
 _upload_view = SkillCollectionVersionUploadView.as_view()
 _versions_related_view = SkillCollectionViewSet.as_view({"get": "retrieve_related"})
+_detail_view = SkillCollectionViewSet.as_view(
+    {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}
+)

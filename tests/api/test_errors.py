@@ -85,3 +85,28 @@ def test_id_mismatch_on_patch_is_409(client, organization):
 def test_malformed_document_is_400(client):
     response = client.generic("POST", "/test-api/teams", "{not json")
     assert_error_document(response, 400)
+
+
+@pytest.mark.urls("tests.api.urls")
+def test_malformed_document_points_at_the_whole_document(client):
+    response = client.generic("POST", "/test-api/teams", "{not json")
+    assert assert_error_document(response, 400)["source"] == {"pointer": ""}
+
+
+@pytest.mark.urls("tests.api.urls")
+@pytest.mark.parametrize("depth", [65, 10_000])
+def test_deeply_nested_document_is_400_not_500(client, depth):
+    body = '{"data": {"type": "teams", "attributes": {"name": %s}}}' % ("[" * depth + "]" * depth)
+    error = assert_error_document(client.generic("POST", "/test-api/teams", body), 400)
+    assert (error["code"], error["source"]) == ("too_deep", {"pointer": ""})
+
+
+@pytest.mark.urls("tests.api.urls")
+def test_nesting_within_the_limit_is_parsed(client, settings):
+    settings.SKILLPORT = {**settings.SKILLPORT, "MAX_JSON_DEPTH": 6}
+    body = '{"data": {"type": "teams", "attributes": {"name": [[["a"]]], "x": "\\"[[[[[[\\\\"}}}'
+    # Brackets inside strings (escaped quotes and backslashes included) do not nest: depth 6,
+    # so the serializer sees it (422, not 400).
+    assert client.generic("POST", "/test-api/teams", body).status_code == 422
+    deeper = body.replace('[[["a"]]]', '[[[["a"]]]]')
+    assert client.generic("POST", "/test-api/teams", deeper).status_code == 400

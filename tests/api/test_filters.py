@@ -98,3 +98,22 @@ def test_apply_filters_serves_export_style_dicts(organization, people):
     with pytest.raises(FilterError) as error:
         apply_filters(MemberFilterSet, queryset, {"shoe_size_gt": 3})
     assert error.value.key == "shoe_size_gt"
+
+
+@pytest.mark.parametrize(
+    "parameter",
+    [
+        "filter[number]=99999999999999999999",
+        "filter[number.in]=1,99999999999999999999",
+        "filter[number.gt]=-99999999999999999999",
+        "filter[q][number_lteq]=99999999999999999999",
+    ],
+)
+def test_integer_filters_beyond_64_bits_are_400_not_500(client, organization, parameter):
+    from tests.skills.factories import SkillCollectionFactory, create_version
+
+    create_version(SkillCollectionFactory(organization=organization))
+    response = client.get(f"/api/skill_collection_versions?{parameter}")
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["source"] == {"parameter": parameter.split("=")[0]}
+    assert client.get("/api/skill_collection_versions?filter[number.in]=1,2").status_code == 200

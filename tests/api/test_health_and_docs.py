@@ -50,3 +50,14 @@ def test_docs_page_is_served(anonymous_client):
     setup = anonymous_client.get("/api/docs?script=", HTTP_ACCEPT="*/*")
     assert setup.status_code == 200
     assert b"openapi.json" in setup.content
+
+
+def test_openapi_document_states_the_pagination_bounds(anonymous_client):
+    document = anonymous_client.get("/api/openapi.json", HTTP_ACCEPT="application/json").json()
+    parameters = {p["name"]: p for p in document["paths"]["/api/members"]["get"]["parameters"]}
+    assert parameters["page[number]"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 2147483647,
+    }
+    assert parameters["page[size]"]["schema"]["maximum"] == 100

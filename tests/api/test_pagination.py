@@ -131,3 +131,32 @@ def test_keyset_handles_null_values_in_the_sort_column(organization, sort):
     nulls = [key.revoked_at is None for key in everything]
     assert nulls == sorted(nulls, reverse=sort.startswith("-"))
     assert [key.pk for key in walk(3)] == [key.pk for key in everything]
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [
+        ("page[number]", "99999999999999999999"),
+        ("page[number]", "2147483648"),
+        ("page[number]", "9" * 5000),
+        ("page[number]", "-1"),
+        ("page[number]", "\uff11"),  # a non-ASCII digit
+        ("page[size]", "99999999999999999999"),
+    ],
+)
+def test_integers_out_of_range_are_400_not_500(client, members, parameter, value):
+    response = client.get(f"/api/members?{parameter}={value}")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["source"] == {"parameter": parameter}
+
+
+def test_the_largest_page_number_is_an_empty_page(client, members):
+    body = client.get("/api/members?page[number]=2147483647").json()
+    assert body["data"] == []
+    assert body["meta"]["record_count"] == 25
+
+
+def test_a_cursor_of_deeply_nested_json_is_400(client, members):
+    response = client.get("/api/members?page[after]=" + "W1tb" * 2000)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["source"] == {"parameter": "page[after]"}

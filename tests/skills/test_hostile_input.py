@@ -332,3 +332,88 @@ def test_skill_md_with_byte_order_mark(client, collection):
     response = post_json(client, collection, {"pdf/SKILL.md": content})
     assert response.status_code == 201, response.json()
     assert Skill.objects.get().name == "pdf"
+
+
+# -- names that collide on case-insensitive or normalization-insensitive file systems --------
+
+NFC_NAME = "caf\u00e9.md"
+NFD_NAME = "cafe\u0301.md"
+
+
+@pytest.mark.parametrize(
+    ("files", "pointer", "code"),
+    [
+        ({"A.txt": "1", "a.txt": "2"}, "a.txt", "duplicate_path"),
+        ({"docs/Read.md": "1", "DOCS/read.MD": "2"}, "DOCS~1read.MD", "duplicate_path"),
+        ({"stra\u00dfe": "1", "STRASSE": "2"}, "STRASSE", "duplicate_path"),
+        ({NFC_NAME: "1", NFD_NAME: "2"}, NFD_NAME, "duplicate_path"),
+        ({"Docs/a.md": "1", "docs/b.md": "2"}, "docs~1b.md", "duplicate_path"),
+        ({"Docs": "1", "docs/a.md": "2"}, "docs~1a.md", "path_conflict"),
+        ({"docs/a.md": "1", "DOCS": "2"}, "DOCS", "path_conflict"),
+    ],
+)
+def test_folded_collisions_json(client, collection, media_root, files, pointer, code):
+    error = only_error(post_json(client, collection, files))
+    assert (error["code"], error["source"]["pointer"]) == (code, f"{FILES_POINTER}/{pointer}")
+    assert_nothing_stored(media_root)
+
+
+def test_folded_collisions_zip(client, collection, media_root):
+    error = only_error(post_zip(client, collection, make_zip({"A.txt": "1", "a.txt": "2"})))
+    assert (error["code"], error["source"]["pointer"]) == (
+        "duplicate_path",
+        f"{FILES_POINTER}/a.txt",
+    )
+    assert_nothing_stored(media_root)
+
+
+def test_distinct_names_in_one_folder_are_fine(client, collection):
+    files = {"docs/a.md": "1", "docs/b.md": "2", "docs/sub/a.md": "3", "Docs-2/a.md": "4"}
+    assert post_json(client, collection, files).status_code == 201
+
+
+# -- frontmatter limits -------------------------------------------------------------------------
+
+
+def nested_frontmatter(depth: int) -> str:
+    return f"---\nname: pdf\ndescription: d\nmetadata: {{a: {'[' * depth}{']' * depth}}}\n---\n"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        nested_frontmatter(20_000),
+        "---\nname: pdf\ndescription: d\nmetadata:\n  a: " + "- " * 20_000 + "x\n---\n",
+        "---\nname: pdf\ndescription: d\nmetadata: "
+        + "{a: " * 20_000
+        + "1"
+        + "}" * 20_000
+        + "\n---\n",
+    ],
+)
+def test_deeply_nested_frontmatter_is_422_not_500(client, collection, media_root, content):
+    for response in (
+        post_json(client, collection, {"pdf/SKILL.md": content}),
+        post_zip(client, collection, make_zip({"pdf/SKILL.md": content})),
+    ):
+        error = only_error(response)
+        assert (error["code"], error["source"]["pointer"]) == (
+            "invalid_skill",
+            "/data/attributes/files/pdf~1SKILL.md",
+        )
+    assert_nothing_stored(media_root)
+
+
+def test_frontmatter_limits_are_settings(client, collection, settings):
+    settings.SKILLPORT_SKILLS = {**settings.SKILLPORT_SKILLS, "MAX_FRONTMATTER_DEPTH": 3}
+    shallow = skill_md("pdf", "d", "metadata: {a: [1]}\n")
+    assert post_json(client, collection, {"pdf/SKILL.md": shallow}).status_code == 201
+    deep = skill_md("pdf", "d", "metadata: {a: [[1]]}\n")
+    assert only_error(post_json(client, collection, {"pdf/SKILL.md": deep}))["code"] == (
+        "invalid_skill"
+    )
+    settings.SKILLPORT_SKILLS = {**settings.SKILLPORT_SKILLS, "MAX_FRONTMATTER_SIZE": 100}
+    big = skill_md("pdf", "d", "license: '" + "x" * 100 + "'\n")
+    assert only_error(post_json(client, collection, {"pdf/SKILL.md": big}))["code"] == (
+        "invalid_skill"
+    )

@@ -129,3 +129,50 @@ def test_stored_archives_when_compression_is_off(client, collection, settings):
     with zipfile.ZipFile(io.BytesIO(streamed(download))) as archive:
         assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_STORED}
         assert {name: archive.read(name) for name in archive.namelist()} == files
+
+
+@pytest.mark.parametrize("identifier", ["support-skills", ".claude%2Fskills", ".claude/skills"])
+def test_upload_by_name_or_root_path(client, organization, identifier):
+    collection = SkillCollectionFactory(
+        organization=organization, name="support-skills", root_path=".claude/skills"
+    )
+    response = client.generic(
+        "POST",
+        f"/api/skill_collections/{identifier}/versions?release_label=prod",
+        make_zip(skill_files("pdf-tools")),
+        content_type="application/zip",
+    )
+    assert response.status_code == 201, response.json()
+    assert SkillCollectionVersion.objects.get().skill_collection == collection
+
+
+def test_a_root_path_ending_in_versions_is_still_a_detail_url(client, organization):
+    collection = SkillCollectionFactory(organization=organization, root_path="skills/versions")
+    response = client.get("/api/skill_collections/skills/versions")
+    assert response.status_code == 200, response.json()
+    assert response.json()["data"]["id"] == str(collection.pk)
+    assert client.get(f"/api/skill_collections/{collection.pk}/versions").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter", "code"),
+    [
+        ("?release_label=" + "l" * 101, "release_label", "max_length"),
+        ("?release_label=a%00b", "release_label", "null_characters_not_allowed"),
+        ("?commit_message=a%00b", "commit_message", "null_characters_not_allowed"),
+    ],
+)
+def test_query_parameters_are_validated_like_the_json_attributes(
+    client, collection, query, parameter, code
+):
+    response = upload(client, collection, make_zip(skill_files("pdf-tools")), query)
+    assert response.status_code == 422, response.json()
+    [error] = response.json()["errors"]
+    assert (error["source"], error["code"]) == ({"parameter": parameter}, code)
+    assert not SkillCollectionVersion.objects.exists()
+
+
+def test_blank_release_label_is_no_label(client, collection):
+    response = upload(client, collection, make_zip(skill_files("pdf-tools")), "?release_label=")
+    assert response.status_code == 201, response.json()
+    assert response.json()["data"]["attributes"]["release_label"] is None
