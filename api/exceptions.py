@@ -25,6 +25,15 @@ class InvalidQueryParameter(exceptions.APIException):
         self.parameter = parameter
 
 
+class HeaderError(exceptions.APIException):
+    """An error about a request header, named in `source.header`."""
+
+    def __init__(self, header: str, detail: str, code: str, status_code: int):
+        super().__init__(detail, code)
+        self.header = header
+        self.status_code = status_code
+
+
 class UnprocessableEntity(exceptions.ValidationError):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
 
@@ -112,6 +121,8 @@ def errors_for(exc: exceptions.APIException, view=None) -> list[dict]:
         return [
             error_object(status_code, exc.detail.code, exc.detail, {"parameter": exc.parameter})
         ]
+    if isinstance(exc, HeaderError):
+        return [error_object(status_code, exc.detail.code, exc.detail, {"header": exc.header})]
     if isinstance(exc, exceptions.ValidationError):
         errors = []
         for pointer, details in _attribute_pointers(exc.get_full_details(), view).items():

@@ -1,3 +1,4 @@
+from django.db import transaction
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, generics, status
 from rest_framework.renderers import JSONRenderer
@@ -5,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from api.exceptions import InvalidQueryParameter
+from api.idempotency import IdempotentCreateMixin
 from api.views import ReadOnlyResourceViewSet, ResourceViewSet, TenantScopedMixin
 from skills import filters, selectors, serializers, services
 from skills.downloads import public_envelope, zip_response
@@ -108,7 +110,9 @@ class SkillCollectionVersionViewSet(ResourceViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
 
-class SkillCollectionVersionUploadView(TenantScopedMixin, generics.GenericAPIView):
+class SkillCollectionVersionUploadView(
+    IdempotentCreateMixin, TenantScopedMixin, generics.GenericAPIView
+):
     """`POST /api/skill_collections/<id>/versions` with an `application/zip` body."""
 
     queryset = SkillCollection.objects.alive()
@@ -217,6 +221,7 @@ class PublicSkillCollectionView(TenantScopedMixin, generics.GenericAPIView):
 
 
 @csrf_exempt
+@transaction.non_atomic_requests  # both views below open the request transaction themselves
 def collection_versions(request, pk, related_field="versions"):
     """`GET` lists a collection's versions; `POST` uploads a zip as a new version."""
     if request.method == "POST":
