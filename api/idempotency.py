@@ -13,8 +13,8 @@ One mechanism for every creating endpoint: `IdempotentCreateMixin`, part of the 
   `idempotency_key_in_use`;
 - stored: the outcome of every request whose handler ran, errors included (a 422 is replayed as
   a 422), except 5xx and 429: their transaction rolled back or nothing was done, and a retry
-  with the same key may succeed. Requests refused before the handler (400 malformed body or
-  key, 401, 403, 406, 415, 429 rate limit) store nothing either.
+  with the same key may succeed. Requests refused before the handler (a malformed key or body:
+  400, 409, 413, 415; 401, 403, 406; the rate limit's 429) store nothing either.
 """
 
 import hashlib
@@ -217,18 +217,20 @@ def complete_after_rollback(record: IdempotencyKey, response) -> None:
     record.pk = None
     record._state.adding = True
     try:
-        with transaction.atomic():
+        with transaction.atomic(), _bounded_lock_wait():
             record.save(force_insert=True)
     except IntegrityError:
         pass  # a concurrent request with this key took it over once we rolled back
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise  # (a lock timeout: that request still runs and will store its own outcome)
 
 
 class IdempotentCreateMixin:
-    """For DRF views: `Idempotency-Key` on POST. It opens the request's transaction itself.
-
-    ATOMIC_REQUESTS is switched off for these views (as_view) and dispatch opens the same
-    transaction, so that an error outcome can be stored after its rollback.
-    """
+    # For DRF views: `Idempotency-Key` on POST. It opens the request's transaction itself:
+    # ATOMIC_REQUESTS is switched off for these views (as_view) and dispatch opens the same
+    # transaction, so that an error outcome can be stored after its rollback. (A comment, not
+    # a docstring: drf-spectacular would publish it as every operation's description.)
 
     idempotency_record: IdempotencyKey | None = None
 

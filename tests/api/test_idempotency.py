@@ -16,7 +16,13 @@ from events.models import Event, Webhook, WebhookDelivery
 from exports.models import Export, SkillExport
 from files.models import FileLink
 from organizations.models import Mode
-from skills.models import Skill, SkillCollection, SkillCollectionVersion, SkillPlugin
+from skills.models import (
+    Skill,
+    SkillCollection,
+    SkillCollectionVersion,
+    SkillMarketplace,
+    SkillPlugin,
+)
 from tests.conftest import JsonApiClient
 from tests.events.factories import WebhookFactory
 from tests.exports.factories import ExportFactory
@@ -57,6 +63,12 @@ def collection_create(organization):
 def plugin_create(organization):
     document = {"data": {"type": "skill_plugins", "attributes": {"name": "doc-tools"}}}
     return "/api/skill_plugins", document, SkillPlugin
+
+
+def marketplace_create(organization):
+    attributes = {"name": "market", "owner": {"name": "Acme"}}
+    document = {"data": {"type": "skill_marketplaces", "attributes": attributes}}
+    return "/api/skill_marketplaces", document, SkillMarketplace
 
 
 def export_create(organization):
@@ -108,6 +120,7 @@ CREATES = [
     webhook_create,
     collection_create,
     plugin_create,
+    marketplace_create,
     export_create,
     version_create,
     skill_export_create,
@@ -386,6 +399,15 @@ def test_expired_keys_run_again_and_are_purged_by_the_sweeper(client, organizati
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["fresh"]
 
 
+@pytest.mark.django_db
+def test_the_openapi_document_offers_the_header_on_posts(anonymous_client):
+    document = anonymous_client.get("/api/openapi.json", HTTP_ACCEPT="application/json").json()
+    for path in ("/api/exports", "/api/skill_plugins/{id}/relationships/{related_field}"):
+        names = [parameter["name"] for parameter in document["paths"][path]["post"]["parameters"]]
+        assert "Idempotency-Key" in names
+    assert "Idempotency-Key" not in str(document["paths"]["/api/exports"]["get"])
+
+
 # Real concurrency: a live server on PostgreSQL, requests from threads.
 
 requires_postgres = pytest.mark.skipif(
@@ -438,32 +460,71 @@ def test_concurrent_requests_with_one_key_create_one_resource(live_server, api_k
     assert Event.objects.filter(name="skill_plugins.create").count() == 1
 
 
+class RequestInFlight(threading.Thread):
+    """Holds what a running request holds: its key's row, in a transaction not yet finished."""
+
+    def __init__(self, api_key, key: str, commit: bool, **fields):
+        super().__init__()
+        self.row = {"organization": api_key.organization, "mode": api_key.mode, "key": key}
+        self.row.update(fields)
+        self.commit = commit
+        self.reserved, self.release = threading.Event(), threading.Event()
+
+    def run(self) -> None:
+        try:
+            with transaction.atomic():
+                IdempotencyKey.objects.create(**self.row)
+                self.reserved.set()
+                self.release.wait(30)
+                transaction.set_rollback(not self.commit)  # rolled back: a server error
+        finally:
+            connections.close_all()
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_second_request_waits_for_the_first_and_replays_it(live_server, api_key):
+    path, document, _ = plugin_create(api_key.organization)
+    first = live_post(live_server.url + path, api_key.raw_key, document, "first")
+    stored = IdempotencyKey.objects.get(key="first")
+    holder = RequestInFlight(
+        api_key,
+        "slow",
+        commit=True,
+        fingerprint=stored.fingerprint,
+        request_method="POST",
+        request_path=path,
+        status_code=201,
+        response_headers=stored.response_headers,
+        response_body=bytes(stored.response_body),
+    )
+    holder.start()
+    assert holder.reserved.wait(10)
+    threading.Timer(1.0, holder.release.set).start()
+
+    status, headers, body = live_post(live_server.url + path, api_key.raw_key, document, "slow")
+
+    holder.join()
+    assert status == 201
+    assert headers["Idempotent-Replayed"] == "true"
+    assert body == first[2]
+    assert SkillPlugin.objects.count() == 1
+
+
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_key_in_flight_is_409_until_its_request_finishes(live_server, api_key, settings):
     settings.SKILLPORT = {**settings.SKILLPORT, "IDEMPOTENCY_WAIT_SECONDS": 0.5}
     path, document, _ = plugin_create(api_key.organization)
-    reserved, release = threading.Event(), threading.Event()
-
-    def request_in_flight() -> None:
-        # What a running request holds: its reservation, not yet committed.
-        try:
-            with transaction.atomic():
-                IdempotencyKey.objects.create(
-                    organization=api_key.organization,
-                    mode=api_key.mode,
-                    key="busy",
-                    fingerprint="0" * 64,
-                    request_method="POST",
-                    request_path=path,
-                )
-                reserved.set()
-                release.wait(30)
-                transaction.set_rollback(True)  # it fails with a server error
-        finally:
-            connections.close_all()
-
-    holder = threading.Thread(target=request_in_flight)
+    holder = RequestInFlight(
+        api_key,
+        "busy",
+        commit=False,
+        fingerprint="0" * 64,
+        request_method="POST",
+        request_path=path,
+    )
+    reserved, release = holder.reserved, holder.release
     holder.start()
     try:
         assert reserved.wait(10)
