@@ -147,7 +147,6 @@ def reserve(request) -> IdempotencyKey | None:
         "key": key,
     }
     fingerprint = _fingerprint(request)
-    IdempotencyKey.objects.filter(**scope, created_at__lt=expiry_cutoff()).delete()
     record = IdempotencyKey(
         **scope,
         fingerprint=fingerprint,
@@ -156,6 +155,8 @@ def reserve(request) -> IdempotencyKey | None:
     )
     try:
         with transaction.atomic(), _bounded_lock_wait():
+            # An expired key that the sweeper has not purged yet is a new key.
+            IdempotencyKey.objects.filter(**scope, created_at__lt=expiry_cutoff()).delete()
             record.save(force_insert=True)
         return record
     except IntegrityError:
@@ -170,8 +171,9 @@ def reserve(request) -> IdempotencyKey | None:
     if stored.fingerprint != fingerprint:
         raise HeaderError(
             HEADER,
-            f"This Idempotency-Key was used for another request ({stored.request_method} "
-            f"{stored.request_path} with another body); use a new key for a new request.",
+            f"This Idempotency-Key was first used for a different request "
+            f"({stored.request_method} {stored.request_path}, or the same with another body); "
+            "a new request needs a new key.",
             "idempotency_key_reused",
             422,
         )

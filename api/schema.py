@@ -26,7 +26,13 @@ def document_idempotency_key(result, generator, request, public):
             "Send the same key again (within the key TTL, default 24 h) to get the first "
             "response replayed instead of a second resource; 1-255 printable ASCII characters."
         ),
-        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+        # Printable ASCII; no space at either end, which HTTP servers strip from header values.
+        "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255,
+            "pattern": "^[!-~]([ -~]*[!-~])?$",
+        },
     }
     for path_item in result.get("paths", {}).values():
         if "post" in path_item:

@@ -15,7 +15,7 @@ from api.models import IdempotencyKey
 from events.models import Event, Webhook, WebhookDelivery
 from exports.models import Export, SkillExport
 from files.models import FileLink
-from organizations.models import Mode
+from organizations.models import Mode, Team
 from skills.models import (
     Skill,
     SkillCollection,
@@ -293,6 +293,7 @@ def test_a_server_error_is_not_stored_and_the_retry_runs(client, organization):
     failed = client.post("/test-api/flaky-teams", document, **{HEADER: "retry-me"})
     assert failed.status_code == 500
     assert not IdempotencyKey.objects.exists()
+    assert not Team.objects.filter(slug="ops").exists()  # its write rolled back with it
 
     retried = client.post("/test-api/flaky-teams", document, **{HEADER: "retry-me"})
     assert retried.status_code == 201, retried.json()
