@@ -30,6 +30,13 @@ class UnprocessableParameter(InvalidQueryParameter):
 
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "invalid"
+class HeaderError(exceptions.APIException):
+    """An error about a request header, named in `source.header`."""
+
+    def __init__(self, header: str, detail: str, code: str, status_code: int):
+        super().__init__(detail, code)
+        self.header = header
+        self.status_code = status_code
 
 
 class UnprocessableEntity(exceptions.ValidationError):
@@ -123,6 +130,8 @@ def errors_for(exc: exceptions.APIException, view=None) -> list[dict]:
         # The body as a whole could not be read as a document: the pointer is "" (the root).
         code = getattr(exc.detail, "code", exc.default_code)
         return [error_object(status_code, code, exc.detail, {"pointer": ""})]
+    if isinstance(exc, HeaderError):
+        return [error_object(status_code, exc.detail.code, exc.detail, {"header": exc.header})]
     if isinstance(exc, exceptions.ValidationError):
         errors = []
         for pointer, details in _attribute_pointers(exc.get_full_details(), view).items():

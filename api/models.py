@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils import timezone
 
 
 class Mode(models.TextChoices):
@@ -119,3 +120,37 @@ class TenantModel(UUIDModel):
     @property
     def tenant(self) -> Tenant:
         return Tenant(self.organization_id, self.mode)
+
+
+class IdempotencyKey(models.Model):
+    """The first outcome of a POST sent with an `Idempotency-Key` (see api/idempotency.py).
+
+    Scoped by organization and mode of the API key. The row is inserted in the request's own
+    transaction, so the unique constraint makes a concurrent request with the same key wait for
+    it; `status_code` is set before that transaction commits (or, for a stored error, in a
+    transaction of its own after the rollback), so another request never sees it empty.
+    """
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    mode = models.CharField(max_length=10)
+    key = models.CharField(max_length=255)
+    # sha256 of the method, path, query string and the sha256 of the raw body.
+    fingerprint = models.CharField(max_length=64)
+    request_method = models.CharField(max_length=10)
+    request_path = models.TextField()
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_headers = models.JSONField(default=dict)
+    response_body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "mode", "key"], name="idempotency_key_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_method} {self.request_path} ({self.key})"

@@ -3,7 +3,8 @@
 from functools import lru_cache
 from urllib.parse import quote
 
-from django.urls import get_script_prefix, reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import Hyperlink, ManyRelatedField
@@ -25,8 +26,8 @@ _URL_PLACEHOLDERS = {"pk": "00000000-0000-4000-8000-00000000beef", "related_fiel
 
 
 @lru_cache(maxsize=1024)
-def _url_template(script_prefix: str, view_name: str, keys: tuple[str, ...]) -> str:
-    return reverse(view_name, kwargs={key: _URL_PLACEHOLDERS[key] for key in keys})
+def _url_template(script_prefix: str, urlconf: str, view_name: str, keys: tuple[str, ...]) -> str:
+    return reverse(view_name, urlconf=urlconf, kwargs={key: _URL_PLACEHOLDERS[key] for key in keys})
 
 
 def resource_url(view_name: str, kwargs: dict, request=None) -> str:
@@ -34,7 +35,8 @@ def resource_url(view_name: str, kwargs: dict, request=None) -> str:
     if not set(kwargs) <= set(_URL_PLACEHOLDERS):
         url = reverse(view_name, kwargs=kwargs)
     else:
-        url = _url_template(get_script_prefix(), view_name, tuple(sorted(kwargs)))
+        urlconf = get_urlconf() or settings.ROOT_URLCONF  # keyed by it: tests switch URLconfs
+        url = _url_template(get_script_prefix(), urlconf, view_name, tuple(sorted(kwargs)))
         for key, value in kwargs.items():
             url = url.replace(_URL_PLACEHOLDERS[key], quote(str(value), safe=""))
     if request is None:

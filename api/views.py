@@ -11,6 +11,7 @@ from rest_framework_json_api import views as jsonapi_views
 
 from api.exceptions import InvalidQueryParameter
 from api.filters import QueryParameterValidationFilter
+from api.idempotency import IdempotentCreateMixin
 
 
 def object_or_404(queryset, pk):
@@ -114,11 +115,13 @@ class ReadOnlyResourceViewSet(ResourceViewSetMixin, jsonapi_views.ReadOnlyModelV
     pass
 
 
-class ResourceViewSet(ResourceViewSetMixin, jsonapi_views.ModelViewSet):
+class ResourceViewSet(IdempotentCreateMixin, ResourceViewSetMixin, jsonapi_views.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
 
-class ResourceRelationshipView(TenantScopedMixin, jsonapi_views.RelationshipView):
+class ResourceRelationshipView(
+    IdempotentCreateMixin, TenantScopedMixin, jsonapi_views.RelationshipView
+):
     """`/api/<type>/<id>/relationships/<name>`; read-only unless a subclass opens it."""
 
     http_method_names = ["get", "head", "options"]

@@ -214,6 +214,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_idempotency_key",
+    ],
 }
 
 SKILLPORT = {
@@ -241,6 +245,12 @@ SKILLPORT = {
     "EXPORT_GZIP_LEVEL": int(os.environ.get("SKILLPORT_EXPORT_GZIP_LEVEL", "6")),
     # Seconds to pause between chunks, to go easy on a busy database (0: full speed).
     "EXPORT_CHUNK_PAUSE_SECONDS": float(os.environ.get("SKILLPORT_EXPORT_CHUNK_PAUSE", "0")),
+    # Idempotency-Key (api/idempotency.py): how long a key's first outcome is replayed; how long
+    # (PostgreSQL) a request waits for a concurrent one with the same key before a 409.
+    "IDEMPOTENCY_KEY_TTL_SECONDS": int(
+        os.environ.get("SKILLPORT_IDEMPOTENCY_KEY_TTL", str(24 * 3600))
+    ),
+    "IDEMPOTENCY_WAIT_SECONDS": float(os.environ.get("SKILLPORT_IDEMPOTENCY_WAIT", "10")),
 }
 
 # Webhook deliveries (see events/conf.py for every key and its default).

@@ -1,5 +1,6 @@
 import re
 
+from django.db import transaction
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, generics, status
 from rest_framework.renderers import JSONRenderer
@@ -7,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from api.exceptions import InvalidQueryParameter, UnprocessableParameter
+from api.idempotency import IdempotentCreateMixin
 from api.routing import UUID_PATTERN
 from api.views import ReadOnlyResourceViewSet, ResourceViewSet, TenantScopedMixin
 from skills import filters, selectors, serializers, services
@@ -112,7 +114,9 @@ class SkillCollectionVersionViewSet(ResourceViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
 
-class SkillCollectionVersionUploadView(TenantScopedMixin, generics.GenericAPIView):
+class SkillCollectionVersionUploadView(
+    IdempotentCreateMixin, TenantScopedMixin, generics.GenericAPIView
+):
     """`POST /api/skill_collections/<id>/versions` with an `application/zip` body."""
 
     queryset = SkillCollection.objects.alive()
@@ -236,6 +240,7 @@ class PublicSkillCollectionView(TenantScopedMixin, generics.GenericAPIView):
 
 
 @csrf_exempt
+@transaction.non_atomic_requests  # both views below open the request transaction themselves
 def collection_versions(request, pk, related_field="versions"):
     """`POST` uploads a zip as a new version; `GET` lists a collection's versions.
 

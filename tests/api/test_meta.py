@@ -38,3 +38,16 @@ def test_errors_carry_request_id_too(anonymous_client):
     response = anonymous_client.get("/api/members")
     assert response.status_code == 401
     assert response["X-Request-Id"]
+
+
+def test_links_follow_the_urlconf_in_use(client, organization, settings):
+    """Memoised link templates must not outlive a URLconf change (tests switch URLconfs)."""
+    from tests.factories import TeamFactory
+
+    team = TeamFactory(organization=organization)
+    settings.ROOT_URLCONF = "tests.api.urls"
+    under_test_urls = client.get(f"/test-api/teams/{team.pk}").json()["data"]["links"]["self"]
+    assert under_test_urls == f"http://testserver/test-api/teams/{team.pk}"
+    settings.ROOT_URLCONF = "config.urls"
+    link = client.get(f"/api/teams/{team.pk}").json()["data"]["links"]["self"]
+    assert link == f"http://testserver/api/teams/{team.pk}"

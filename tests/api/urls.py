@@ -22,6 +22,18 @@ class WritableTeamViewSet(ResourceViewSet):
         serializer.save(organization=self.request.auth.organization)
 
 
+class FlakyTeamViewSet(WritableTeamViewSet):
+    """Fails with an unexpected error `failures_left` times, then creates (a retried outage)."""
+
+    failures_left = 0
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        if FlakyTeamViewSet.failures_left:
+            FlakyTeamViewSet.failures_left -= 1
+            raise RuntimeError("the first attempt crashes after its write")
+
+
 class ExplodingView(APIView):
     def get(self, request):
         raise RuntimeError("boom")
@@ -34,6 +46,7 @@ def exploding_django_view(request):
 urlpatterns = [
     path("", include("config.urls")),
     path("test-api/", include(resource_urls("teams", WritableTeamViewSet))),
+    path("test-api/", include(resource_urls("flaky-teams", FlakyTeamViewSet))),
     path("test-api/explode", ExplodingView.as_view()),
     path("test-api/explode-django", exploding_django_view),
 ]

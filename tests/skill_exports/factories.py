@@ -1,6 +1,10 @@
 """Registry content for skill exports, built on the skills factories."""
 
+import factory
+
+from files.models import File
 from skills.models import Skill
+from tests.factories import OrganizationFactory
 from tests.skills.factories import (
     SkillCollectionFactory,
     SkillPluginFactory,
@@ -21,3 +25,18 @@ def plugin_with_skills(organization, name, skill_names, **attributes):
     plugin = SkillPluginFactory(organization=organization, name=name, **attributes)
     plugin.skills.set(collection_with_skills(organization, skill_names))
     return plugin
+
+
+class FileFactory(factory.django.DjangoModelFactory):
+    """A file record (its bytes are not needed to mint links to it)."""
+
+    class Meta:
+        model = File
+
+    organization = factory.SubFactory(OrganizationFactory)
+    file_name = factory.Sequence(lambda n: f"file-{n}.zip")
+    file_size = 22
+    file_type = "application/zip"
+    purpose = File.Purpose.SKILL_EXPORT
+    sha256 = "0" * 64
+    storage_name = factory.LazyAttribute(lambda file: f"files/{file.file_name}")

@@ -2,13 +2,15 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from api import idempotency
 from exports import services, skill_exports
 
 
 class Command(BaseCommand):
     help = (
         "Requeue (or mark interrupted/failed) exports and skill exports whose worker stopped "
-        "renewing its lease, and delete export files older than the retention time. Run it "
+        "renewing its lease, delete export files older than the retention time and "
+        "Idempotency-Key records older than their TTL. Run it "
         "from cron, or with --loop next to `db_worker`."
     )
 
@@ -20,6 +22,7 @@ class Command(BaseCommand):
         while True:
             counts = services.sweep()
             counts.update({f"skill_exports_{k}": v for k, v in skill_exports.sweep().items()})
+            counts["idempotency_keys_purged"] = idempotency.purge_expired()
             self.stdout.write(" ".join(f"{name}={value}" for name, value in counts.items()))
             if not loop:
                 return
