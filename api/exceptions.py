@@ -25,6 +25,16 @@ class InvalidQueryParameter(exceptions.APIException):
         self.parameter = parameter
 
 
+class MalformedDocument(exceptions.ParseError):
+    """A 400 for a request document of the wrong shape, pointing at the member in `source`."""
+
+    default_code = "malformed_document"
+
+    def __init__(self, pointer: str, detail: str):
+        super().__init__(detail)
+        self.pointer = pointer
+
+
 class UnprocessableEntity(exceptions.ValidationError):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
 
@@ -112,6 +122,8 @@ def errors_for(exc: exceptions.APIException, view=None) -> list[dict]:
         return [
             error_object(status_code, exc.detail.code, exc.detail, {"parameter": exc.parameter})
         ]
+    if isinstance(exc, MalformedDocument):
+        return [error_object(status_code, exc.default_code, exc.detail, {"pointer": exc.pointer})]
     if isinstance(exc, exceptions.ValidationError):
         errors = []
         for pointer, details in _attribute_pointers(exc.get_full_details(), view).items():

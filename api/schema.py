@@ -207,7 +207,10 @@ def linkage(type_name: str | None, *, many: bool) -> dict:
 
 
 def _related_type(field) -> str | None:
+    """The related resource type, None when the relationship takes several."""
     relation = getattr(field, "child_relation", field)
+    if getattr(relation, "polymorphic", False):
+        return None
     model = getattr(relation, "model", None) or getattr(
         getattr(relation, "queryset", None), "model", None
     )
@@ -343,13 +346,16 @@ class ResourceAutoSchema(JsonApiAutoSchema):
             if name in attributes.get("required", []):
                 attributes["required"].remove(name)
         if direction == "response":
+            # Sparse fieldsets (`fields[type]`) may leave any attribute out of an answer.
+            attributes.pop("required", None)
+            properties.get("relationships", {}).pop("required", None)
             properties["id"] = {"type": "string", "format": "uuid"}
             properties["links"] = {
                 "type": "object",
                 "properties": {"self": {"type": "string", "format": "uri"}},
             }
             properties["meta"] = _META_SCHEMA
-        declared = relationship_fields(type(serializer))
+        declared = type(serializer)._declared_fields
         for name, relationship in properties.get("relationships", {}).get("properties", {}).items():
             relationship.pop("required", None)
             relationship.pop("nullable", None)

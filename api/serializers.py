@@ -50,12 +50,14 @@ def resource_url(view_name: str, kwargs: dict, request=None) -> str:
 
 
 def relationship_fields(serializer_class) -> dict:
-    """The relationships a resource serializer declares, by name (each gets its endpoints)."""
+    """The relationships a resource serializer declares with links, by name: each gets its
+    relationship and related endpoints."""
     return {
         name: field
         for name, field in serializer_class._declared_fields.items()
         if isinstance(field, (RelatedField, ManyRelatedField))
         and not isinstance(field, serializers.HyperlinkedIdentityField)
+        and getattr(getattr(field, "child_relation", field), "self_link_view_name", None)
     }
 
 

@@ -152,7 +152,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["organizations.throttling.ApiKeyRateThrottle"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.JsonApiContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "api.pagination.JsonApiPagination",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework_json_api.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JsonApiParser"],
     "DEFAULT_RENDERER_CLASSES": ["api.renderers.JsonApiRenderer"],
     "DEFAULT_METADATA_CLASS": "rest_framework_json_api.metadata.JSONAPIMetadata",
     "DEFAULT_FILTER_BACKENDS": [

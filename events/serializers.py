@@ -47,6 +47,9 @@ def audited(serializer_class: type[ResourceSerializer]) -> type[ResourceSerializ
 class SubjectField(relations.ResourceRelatedField):
     """The resource an event is about: `{type, id}` and a related link to that resource."""
 
+    # Any resource type: `model` only satisfies the library (the OpenAPI document reads this).
+    polymorphic = True
+
     def __init__(self, **kwargs):
         kwargs.update(read_only=True, source="*", model=EventStore)
         super().__init__(**kwargs)

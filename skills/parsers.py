@@ -3,8 +3,8 @@ import tempfile
 
 from django.conf import settings
 from rest_framework.parsers import BaseParser
-from rest_framework_json_api.parsers import JSONParser as JsonApiParser
 
+from api.parsers import JsonApiParser
 from skills.serializers import TooLargeError
 from skills.validation import get_limits
 

@@ -85,3 +85,20 @@ def test_id_mismatch_on_patch_is_409(client, organization):
 def test_malformed_document_is_400(client):
     response = client.generic("POST", "/test-api/teams", "{not json")
     assert_error_document(response, 400)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"data": {"type": "skill_plugins", "attributes": [], "relationships": {}}},
+        {"data": {"type": "skill_plugins", "attributes": {"name": "x"}, "relationships": []}},
+        {"data": {"type": "skill_plugins", "relationships": {"skills": 7}}},
+        {"data": {"type": "skill_plugins", "relationships": {"skills": None}}},
+        {"data": {"type": "skill_plugins", "relationships": {"skills": {"data": "x"}}}},
+    ],
+)
+def test_malformed_attributes_or_relationships_are_400_not_500(client, document):
+    # Found by tests/api/test_openapi_conformance.py: the library assumed objects here.
+    response = client.post("/api/skill_plugins", document)
+    error = assert_error_document(response, 400)
+    assert error["source"]["pointer"].startswith("/data/")
