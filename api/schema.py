@@ -6,7 +6,10 @@ docstring reaches users; `postprocess` (a SPECTACULAR_SETTINGS postprocessing ho
 endpoints that are not DRF viewsets (health, downloads, zip upload, the PromptLayer envelope).
 """
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular_jsonapi.schemas.openapi import JsonApiAutoSchema
@@ -96,6 +99,17 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <key>"},
             {"type": "apiKey", "in": "header", "name": "X-API-KEY"},
         ]
+
+
+class RelationshipIdentifierExtension(OpenApiSerializerFieldExtension):
+    """Links-only relationships (the audit trail) have no model field behind them: their
+    linkage is written by `ResourceAutoSchema`; this only names the id's type."""
+
+    target_class = "api.serializers.LinksOnlyRelatedField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string"}
 
 
 ERROR_DOCUMENT = {
