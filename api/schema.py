@@ -26,8 +26,7 @@ TYPE_DESCRIPTIONS = {
     "teams": "Groups of members.",
     "skill_collections": (
         "A versioned file tree of agent skills: every folder with a `SKILL.md` is a skill. "
-        "Addressed by UUID, name or root path; `?version=N` or `?label=L` pin the version "
-        "`current_version` resolves to, and `?format=zip` downloads its files."
+        "Addressed by UUID, name or root path."
     ),
     "skill_collection_versions": (
         "An immutable snapshot of a skill collection's files. Create one from JSON (`files`, "
@@ -81,6 +80,42 @@ _ACTION_TEXT = {
     ),
     "destroy": ("Delete {one}", "Deletes {one} and answers `204`."),
 }
+
+
+# Hand-written notes where an action does something its name does not say.
+OPERATION_NOTES = {
+    ("skill_collections", "destroy"): (
+        "A soft delete: the collection gets `is_deleted: true` and leaves the lists unless "
+        "`filter[is_deleted]=true`."
+    ),
+    ("skill_collections", "retrieve"): (
+        "`version=N` or `label=L` pin the version; `format=zip` (or `Accept: application/zip`) "
+        "answers its files as a zip, with `ETag` and `Content-Disposition`."
+    ),
+    ("skill_collection_versions", "partial_update"): (
+        "Versions are immutable: only `release_label` (which moves from the version that had "
+        "it) and `archived` change."
+    ),
+    ("exports", "create"): (
+        "Answers `status: pending`; a background worker runs the export. Invalid "
+        "`resource_type`, `includes`, `fields` or `filters` are a `422` now, not a failed "
+        "export later; too many running exports of the organization is a `429`."
+    ),
+    ("exports", "destroy"): "The export's file is deleted too.",
+    ("skill_exports", "create"): (
+        "`target` (`skill`, `plugin`, `marketplace`) with exactly the matching relationship; "
+        "a background worker builds the zip into `file` and `file_link`."
+    ),
+    ("webhooks", "create"): "The answer carries `shared_secret`, shown this once only.",
+}
+
+# The extra query parameters a viewset accepts (`extra_query_params`) on a single resource.
+EXTRA_PARAMETERS = {
+    "version": ({"type": "integer", "minimum": 1}, "Pin a version number (not with `label`)."),
+    "label": ({"type": "string"}, "Pin the version carrying this release label."),
+    "format": ({"type": "string", "enum": ["zip"]}, "`zip` answers the files as a zip."),
+}
+_ZIP_CONTENT = {"application/zip": {"schema": {"type": "string", "format": "binary"}}}
 
 
 def _words(type_name: str) -> tuple[str, str]:
@@ -295,9 +330,11 @@ class ResourceAutoSchema(JsonApiAutoSchema):
             getattr(self.view, "action", None) or "",
             (f"{self.method} {many}", f"{self.method} on {many}."),
         )
-        return summary.format(
-            one=one, many=many
-        ), f"{description.format(one=one, many=many)} {about}"
+        note = OPERATION_NOTES.get((self.type_name, self.view.action))
+        description = description.format(one=one, many=many)
+        if note:
+            description = f"{description} {note}"
+        return summary.format(one=one, many=many), f"{description} {about}"
 
     def get_summary(self) -> str:
         return self._texts()[0]
@@ -342,7 +379,17 @@ class ResourceAutoSchema(JsonApiAutoSchema):
     def _process_override_parameters(self, direction="request"):
         if self.is_relationship_view:
             return AutoSchema._process_override_parameters(self, direction)
-        return super()._process_override_parameters(direction)
+        parameters = super()._process_override_parameters(direction)
+        if self.relationship is None and getattr(self.view, "action", None) == "retrieve":
+            for name in getattr(self.view, "extra_query_params", ()):
+                schema, description = EXTRA_PARAMETERS.get(name, ({"type": "string"}, ""))
+                parameters[name, "query"] = {
+                    "in": "query",
+                    "name": name,
+                    "schema": schema,
+                    "description": description,
+                }
+        return parameters
 
     # -- bodies -----------------------------------------------------------------------------
     def _map_basic_serializer(self, serializer, direction):
@@ -460,7 +507,10 @@ class ResourceAutoSchema(JsonApiAutoSchema):
                     },
                 }
             }
-        return {"200": self._json("The resource.", document(ref))}
+        response = self._json("The resource.", document(ref))
+        if action == "retrieve" and "format" in getattr(self.view, "extra_query_params", ()):
+            response["content"].update(_ZIP_CONTENT)
+        return {"200": response}
 
     def _error_statuses(self) -> list[str]:
         statuses = ["400", "401", "406", "429"]
@@ -511,7 +561,6 @@ _PIN = [
         "description": "Pin the version carrying this release label (not with `version`).",
     },
 ]
-_ZIP = {"application/zip": {"schema": {"type": "string", "format": "binary"}}}
 
 PUBLIC_ENVELOPE = {
     "type": "object",
@@ -621,7 +670,7 @@ def _extra_paths() -> dict:
                         "description": "A release label to put on the new version.",
                     },
                 ],
-                requestBody={"required": True, "content": _ZIP},
+                requestBody={"required": True, "content": _ZIP_CONTENT},
                 responses={
                     "201": {
                         "description": "The new version.",
@@ -668,7 +717,7 @@ def _extra_paths() -> dict:
                         "description": "The envelope, or the zip with `format=zip`.",
                         "content": {
                             "application/json": {"schema": PUBLIC_ENVELOPE},
-                            **_ZIP,
+                            **_ZIP_CONTENT,
                         },
                     },
                     **{
