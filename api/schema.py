@@ -6,6 +6,7 @@ docstring reaches users; `postprocess` (a SPECTACULAR_SETTINGS postprocessing ho
 endpoints that are not DRF viewsets (health, downloads, zip upload, the PromptLayer envelope).
 """
 
+from django.utils.module_loading import import_string
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerFieldExtension,
@@ -14,6 +15,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular_jsonapi.schemas.openapi import JsonApiAutoSchema
 from rest_framework.relations import ManyRelatedField
+from rest_framework_json_api.views import RelationshipView
 
 from api.negotiation import JSON_API_MEDIA_TYPE
 from api.serializers import META_FIELDS, relationship_fields
@@ -281,7 +283,7 @@ class ResourceAutoSchema(JsonApiAutoSchema):
 
     @property
     def is_relationship_view(self) -> bool:
-        return self.relationship is not None and "/relationships/" in self.path
+        return self.relationship is not None and isinstance(self.view, RelationshipView)
 
     @property
     def is_related_view(self) -> bool:
@@ -370,8 +372,6 @@ class ResourceAutoSchema(JsonApiAutoSchema):
             serializer = serializers.get(self.relationship)
             if serializer is not None:
                 if isinstance(serializer, str):
-                    from django.utils.module_loading import import_string
-
                     serializer = import_string(serializer)
                 return serializer(context={"request": self.view.request})
         return super()._get_serializer()
