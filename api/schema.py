@@ -275,7 +275,11 @@ class ResourceAutoSchema(JsonApiAutoSchema):
     # -- which endpoint is this -------------------------------------------------------------
     @property
     def type_name(self) -> str:
-        return self.path.split("/")[2]
+        """The resource type: the path's segment after `/api/` (else its first segment)."""
+        segments = [segment for segment in self.path.split("/") if segment]
+        if segments[:1] == ["api"]:
+            segments = segments[1:]
+        return segments[0] if segments else "api"
 
     @property
     def relationship(self) -> str | None:
