@@ -30,6 +30,8 @@ class UnprocessableParameter(InvalidQueryParameter):
 
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "invalid"
+
+
 class HeaderError(exceptions.APIException):
     """An error about a request header, named in `source.header`."""
 
@@ -37,6 +39,16 @@ class HeaderError(exceptions.APIException):
         super().__init__(detail, code)
         self.header = header
         self.status_code = status_code
+
+
+class MalformedDocument(exceptions.ParseError):
+    """A 400 for a request document of the wrong shape, pointing at the member in `source`."""
+
+    default_code = "malformed_document"
+
+    def __init__(self, pointer: str, detail: str):
+        super().__init__(detail)
+        self.pointer = pointer
 
 
 class UnprocessableEntity(exceptions.ValidationError):
@@ -126,6 +138,8 @@ def errors_for(exc: exceptions.APIException, view=None) -> list[dict]:
         return [
             error_object(status_code, exc.detail.code, exc.detail, {"parameter": exc.parameter})
         ]
+    if isinstance(exc, MalformedDocument):
+        return [error_object(status_code, exc.default_code, exc.detail, {"pointer": exc.pointer})]
     if isinstance(exc, exceptions.ParseError):
         # The body as a whole could not be read as a document: the pointer is "" (the root).
         code = getattr(exc.detail, "code", exc.default_code)

@@ -11,7 +11,9 @@ from itertools import accumulate
 
 from django.conf import settings
 from rest_framework.exceptions import ParseError
-from rest_framework_json_api.parsers import JSONParser
+from rest_framework_json_api import parsers
+
+from api.exceptions import MalformedDocument
 
 DEFAULT_MAX_JSON_DEPTH = 64
 
@@ -58,10 +60,36 @@ def loads(raw: bytes | str, limit: int | None = None):
     return json.loads(raw)
 
 
-class JsonApiParser(JSONParser):
-    """JSON:API bodies, refused with a 400 (`source.pointer: ""`) when nested too deep."""
+class JsonApiParser(parsers.JSONParser):
+    """JSON:API bodies: a 400 (`source.pointer: ""`) when nested too deep, and a 400 pointing at
+    the member when `attributes`, `relationships` or a relationship has the wrong shape (the
+    library assumes objects there, and would crash)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         body = stream.read() if stream is not None else b""
         check_depth(body)
         return super().parse(io.BytesIO(body), media_type, parser_context)
+
+    @staticmethod
+    def parse_attributes(data):
+        attributes = data.get("attributes")
+        if attributes is not None and not isinstance(attributes, dict):
+            raise MalformedDocument("/data/attributes", "`attributes` must be an object.")
+        return parsers.JSONParser.parse_attributes(data)
+
+    @staticmethod
+    def parse_relationships(data):
+        relationships = data.get("relationships")
+        if relationships is not None and not isinstance(relationships, dict):
+            raise MalformedDocument("/data/relationships", "`relationships` must be an object.")
+        for name, relationship in (relationships or {}).items():
+            pointer = f"/data/relationships/{name}"
+            if not isinstance(relationship, dict):
+                raise MalformedDocument(pointer, "A relationship must be an object with `data`.")
+            linkage = relationship.get("data")
+            if linkage is not None and not isinstance(linkage, (dict, list)):
+                raise MalformedDocument(
+                    f"{pointer}/data",
+                    "Relationship `data` must be a resource identifier, a list of them or null.",
+                )
+        return parsers.JSONParser.parse_relationships(data)

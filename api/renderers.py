@@ -15,6 +15,13 @@ class JsonApiRenderer(JSONRenderer):
         return super().extract_relation_instance(field, resource_instance)
 
     @classmethod
+    def extract_included(cls, fields, resource, resource_instance, included_resources, cache):
+        # A path named twice (`include=a,a`) would otherwise be walked again one level down,
+        # where the name may mean another relationship.
+        unique = list(dict.fromkeys(included_resources))
+        return super().extract_included(fields, resource, resource_instance, unique, cache)
+
+    @classmethod
     def extract_relationships(cls, fields, resource, resource_instance):
         links_only = {
             name: getattr(field, "child_relation", field)

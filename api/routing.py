@@ -2,6 +2,7 @@
 
 from django.urls import path, re_path
 
+from api.serializers import relationship_fields
 from api.views import ResourceRelationshipView
 
 UUID_PATTERN = r"[0-9a-fA-F-]{32,36}"
@@ -16,7 +17,11 @@ def resource_urls(
 ) -> list:
     """`/api/<type>`, `/api/<type>/<pk>`, `.../relationships/<name>` and `.../<name>`.
 
-    `relationship_view_class` (a ResourceRelationshipView subclass) opens relationships to writes.
+    One concrete pattern per relationship of the serializer, so the OpenAPI document names each
+    one with the methods it allows. They share the names `<type>-relationships`/`<type>-related`
+    and pass `related_field` as a default keyword, so `reverse(name, kwargs={pk, related_field})`
+    picks the matching one. `relationship_view_class` (a ResourceRelationshipView subclass with a
+    `writable` map) opens the relationships it names to writes.
     """
     relationship_view = type(
         f"{viewset.__name__}Relationships",
@@ -39,21 +44,35 @@ def resource_urls(
 
     list_actions = actions({"get": "list", "post": "create"})
     detail_actions = actions({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
-    return [
-        path(type_name, viewset.as_view(list_actions), name=f"{type_name}-list"),
-        re_path(
-            rf"^{type_name}/(?P<pk>{UUID_PATTERN})/relationships/(?P<related_field>\w+)$",
-            relationship_view.as_view(),
-            name=f"{type_name}-relationships",
-        ),
-        re_path(
-            rf"^{type_name}/(?P<pk>{UUID_PATTERN})/(?P<related_field>\w+)$",
-            viewset.as_view({"get": "retrieve_related"}),
-            name=f"{type_name}-related",
-        ),
+    writable = getattr(relationship_view_class, "writable", {})
+    read_only = ["get", "head", "options"]
+    patterns = [path(type_name, viewset.as_view(list_actions), name=f"{type_name}-list")]
+    for name in relationship_fields(viewset.serializer_class):
+        defaults = {"related_field": name}
+        patterns += [
+            re_path(
+                rf"^{type_name}/(?P<pk>{UUID_PATTERN})/relationships/{name}$",
+                relationship_view.as_view(
+                    relationship_name=name,
+                    http_method_names=relationship_view.http_method_names
+                    if name in writable
+                    else read_only,
+                ),
+                defaults,
+                name=f"{type_name}-relationships",
+            ),
+            re_path(
+                rf"^{type_name}/(?P<pk>{UUID_PATTERN})/{name}$",
+                viewset.as_view({"get": "retrieve_related"}, relationship_name=name),
+                defaults,
+                name=f"{type_name}-related",
+            ),
+        ]
+    patterns.append(
         re_path(
             rf"^{type_name}/(?P<pk>{detail_pattern})$",
             viewset.as_view(detail_actions),
             name=f"{type_name}-detail",
-        ),
-    ]
+        )
+    )
+    return patterns

@@ -1,6 +1,130 @@
-"""OpenAPI extensions: how drf-spectacular should describe our authentication and filters."""
+"""The OpenAPI document: how drf-spectacular describes our resources, endpoints and errors.
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+`ResourceAutoSchema` (REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]) writes each operation's summary,
+description, tag and responses from the resource type and the action, so no developer
+docstring reaches users; `postprocess` (a SPECTACULAR_SETTINGS postprocessing hook) adds the
+endpoints that are not DRF viewsets (health, downloads, zip upload, the PromptLayer envelope).
+"""
+
+from django.utils.module_loading import import_string
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular_jsonapi.schemas.openapi import JsonApiAutoSchema
+from rest_framework.relations import ManyRelatedField
+from rest_framework_json_api.views import RelationshipView
+
+from api.negotiation import JSON_API_MEDIA_TYPE
+from api.serializers import META_FIELDS, relationship_fields
+
+# What each resource type is, for the operations' descriptions (a type not listed here still
+# gets generated text).
+TYPE_DESCRIPTIONS = {
+    "organizations": "The organization that owns every resource this API key can see.",
+    "members": "People of the organization; API keys act on behalf of a member.",
+    "teams": "Groups of members.",
+    "skill_collections": (
+        "A versioned file tree of agent skills: every folder with a `SKILL.md` is a skill. "
+        "Addressed by UUID, name or root path."
+    ),
+    "skill_collection_versions": (
+        "An immutable snapshot of a skill collection's files. Create one from JSON (`files`, "
+        'binary files as `{"base64": ...}`) or upload a zip; only `release_label` and '
+        "`archived` change afterwards."
+    ),
+    "skills": "One skill (a folder with a `SKILL.md`) of a collection version; read-only.",
+    "skill_plugins": "A Claude Code plugin: metadata plus the skills it bundles.",
+    "skill_marketplaces": "A Claude Code marketplace: metadata plus the plugins it lists.",
+    "exports": (
+        "A bulk export of one resource type to a gzipped JSON array or CSV file, run in the "
+        "background: poll `status`, then download `attachment_url`."
+    ),
+    "skill_exports": (
+        "A zip of a skill, a plugin or a marketplace in the layout agents install from, "
+        "built in the background into a file with a download link."
+    ),
+    "files": "A stored file, such as a skill export's zip.",
+    "file_links": "A signed, expiring, revocable download URL of a file.",
+    "events": "Something that happened to a resource (`exports.completed`, ...).",
+    "versions": "An audit trail entry: which attributes changed, from what to what, and who.",
+    "event_stores": "The append-only store behind events and audit versions.",
+    "webhooks": (
+        "A callback URL notified of one topic's events, signed with the Standard Webhooks "
+        "headers; `shared_secret` is returned on create only."
+    ),
+    "event_callbacks": "The log of one webhook delivery attempt.",
+}
+
+_ACTION_TEXT = {
+    # action: (summary, description) templates; {one} "skill plugin", {many} "skill plugins".
+    "list": (
+        "List {many}",
+        "Returns a page of the organization's {many}. Narrow it with `filter[...]`, order it "
+        "with `sort`, add related resources with `include`, trim it with `fields[...]`, and "
+        "page with `page[number]`/`page[size]` or the cursors `page[after]`/`page[before]`.",
+    ),
+    "create": (
+        "Create {one}",
+        "Creates {one} from a JSON:API document and answers `201` with the new resource "
+        "and its `Location`. Invalid attributes are a `422` whose `source.pointer` names them.",
+    ),
+    "retrieve": (
+        "Retrieve {one}",
+        "Returns {one} by id; `include` adds related resources.",
+    ),
+    "partial_update": (
+        "Update {one}",
+        "Changes the attributes (and writable relationships) the document gives; the others "
+        "keep their values.",
+    ),
+    "destroy": ("Delete {one}", "Deletes {one} and answers `204`."),
+}
+
+
+# Hand-written notes where an action does something its name does not say.
+OPERATION_NOTES = {
+    ("skill_collections", "destroy"): (
+        "A soft delete: the collection gets `is_deleted: true` and leaves the lists unless "
+        "`filter[is_deleted]=true`."
+    ),
+    ("skill_collections", "retrieve"): (
+        "`version=N` or `label=L` pin the version; `format=zip` (or `Accept: application/zip`) "
+        "answers its files as a zip, with `ETag` and `Content-Disposition`."
+    ),
+    ("skill_collection_versions", "partial_update"): (
+        "Versions are immutable: only `release_label` (which moves from the version that had "
+        "it) and `archived` change."
+    ),
+    ("exports", "create"): (
+        "Answers `status: pending`; a background worker runs the export. Invalid "
+        "`resource_type`, `includes`, `fields` or `filters` are a `422` now, not a failed "
+        "export later; too many running exports of the organization is a `429`."
+    ),
+    ("exports", "destroy"): "The export's file is deleted too.",
+    ("skill_exports", "create"): (
+        "`target` (`skill`, `plugin`, `marketplace`) with exactly the matching relationship; "
+        "a background worker builds the zip into `file` and `file_link`."
+    ),
+    ("webhooks", "create"): "The answer carries `shared_secret`, shown this once only.",
+}
+
+# The extra query parameters a viewset accepts (`extra_query_params`) on a single resource.
+EXTRA_PARAMETERS = {
+    "version": ({"type": "integer", "minimum": 1}, "Pin a version number (not with `label`)."),
+    "label": ({"type": "string"}, "Pin the version carrying this release label."),
+    "format": ({"type": "string", "enum": ["zip"]}, "`zip` answers the files as a zip."),
+}
+_ZIP_CONTENT = {"application/zip": {"schema": {"type": "string", "format": "binary"}}}
+
+
+def _words(type_name: str) -> tuple[str, str]:
+    """("a skill plugin", "skill plugins") for `skill_plugins`."""
+    many = type_name.replace("_", " ")
+    one = many[:-1] if many.endswith("s") else many
+    return ("an " if one[0] in "aeiou" else "a ") + one, many
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -38,4 +162,616 @@ def document_idempotency_key(result, generator, request, public):
         if "post" in path_item:
             operation = path_item["post"]  # a new list: operations may share theirs
             operation["parameters"] = [*operation.get("parameters", []), parameter]
+    return result
+
+
+class RelationshipIdentifierExtension(OpenApiSerializerFieldExtension):
+    """Links-only relationships (the audit trail) have no model field behind them: their
+    linkage is written by `ResourceAutoSchema`; this only names the id's type."""
+
+    target_class = "api.serializers.LinksOnlyRelatedField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string"}
+
+
+ERROR_DOCUMENT = {
+    "type": "object",
+    "description": "A JSON:API error document.",
+    "required": ["errors"],
+    "properties": {
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "status": {"type": "string", "example": "400"},
+                    "code": {"type": "string", "example": "invalid"},
+                    "title": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "source": {
+                        "type": "object",
+                        "properties": {
+                            "pointer": {"type": "string", "example": "/data/attributes/name"},
+                            "parameter": {"type": "string", "example": "sort"},
+                            "header": {"type": "string"},
+                        },
+                    },
+                    "meta": {"type": "object"},
+                },
+            },
+        },
+        "meta": {"type": "object"},
+        "jsonapi": {"type": "object"},
+    },
+}
+
+ERROR_DESCRIPTIONS = {
+    "400": "A query parameter is unknown or malformed (`source.parameter` names it).",
+    "401": "No valid API key (`Authorization: Bearer <key>` or `X-API-KEY`).",
+    "404": "No such resource in this organization.",
+    "406": "The `Accept` header asks only for media types this endpoint cannot send.",
+    "409": "The document's `type` (or `id`) does not match the endpoint.",
+    "413": "The request body is larger than allowed.",
+    "415": "The request's `Content-Type` is not one this endpoint takes.",
+    "422": "The document is invalid (`source.pointer` names the member).",
+    "429": "Too many requests for this API key; retry after `Retry-After` seconds.",
+}
+
+_LINK = {"type": "string", "format": "uri", "nullable": True}
+_META_SCHEMA = {
+    "type": "object",
+    "description": "The API key's mode, the owning organization and the request id.",
+    "properties": {
+        "mode": {"type": "string", "enum": ["test", "live"], "nullable": True},
+        "organization_id": {"type": "string"},
+        "trace_id": {"type": "string", "nullable": True},
+    },
+}
+_INCLUDED = {
+    "type": "array",
+    "description": "Resources named by `include`.",
+    "items": {
+        "type": "object",
+        "required": ["type", "id"],
+        "properties": {"type": {"type": "string"}, "id": {"type": "string"}},
+    },
+}
+
+
+def document(data: dict, *, paginated: bool = False) -> dict:
+    """A JSON:API top-level document around `data`."""
+    links: dict = {"type": "object", "additionalProperties": _LINK}
+    meta: dict = {"type": "object"}
+    if paginated:
+        links = {
+            "type": "object",
+            "properties": {name: _LINK for name in ("self", "first", "prev", "next", "last")},
+        }
+        meta = {
+            "type": "object",
+            "properties": {
+                "record_count": {"type": "integer", "minimum": 0},
+                "page_count": {"type": "integer", "minimum": 0},
+                "page_size": {"type": "integer", "minimum": 1},
+            },
+        }
+    return {
+        "type": "object",
+        "required": ["data"],
+        "properties": {
+            "data": data,
+            "included": _INCLUDED,
+            "links": links,
+            "meta": meta,
+            "jsonapi": {"type": "object"},
+        },
+    }
+
+
+def linkage(type_name: str | None, *, many: bool) -> dict:
+    identifier = {
+        "type": "object",
+        "required": ["type", "id"],
+        "properties": {
+            "type": {"type": "string", **({"enum": [type_name]} if type_name else {})},
+            "id": {"type": "string"},
+        },
+    }
+    if many:
+        return {"type": "array", "items": identifier}
+    return {**identifier, "nullable": True}
+
+
+def _related_type(field) -> str | None:
+    """The related resource type, None when the relationship takes several."""
+    relation = getattr(field, "child_relation", field)
+    if getattr(relation, "polymorphic", False):
+        return None
+    model = getattr(relation, "model", None) or getattr(
+        getattr(relation, "queryset", None), "model", None
+    )
+    meta = getattr(model, "JSONAPIMeta", None)
+    return getattr(meta, "resource_name", None)
+
+
+class ResourceAutoSchema(JsonApiAutoSchema):
+    """Operations described for API users, one tag per resource type, truthful responses."""
+
+    # -- which endpoint is this -------------------------------------------------------------
+    @property
+    def type_name(self) -> str:
+        """The resource type: the path's segment after `/api/` (else its first segment)."""
+        segments = [segment for segment in self.path.split("/") if segment]
+        if segments[:1] == ["api"]:
+            segments = segments[1:]
+        return segments[0] if segments else "api"
+
+    @property
+    def relationship(self) -> str | None:
+        return getattr(self.view, "relationship_name", None)
+
+    @property
+    def is_relationship_view(self) -> bool:
+        return self.relationship is not None and isinstance(self.view, RelationshipView)
+
+    @property
+    def is_related_view(self) -> bool:
+        return self.relationship is not None and not self.is_relationship_view
+
+    def _relationship_field(self):
+        parent = getattr(self.view, "parent_serializer_class", None) or self.view.serializer_class
+        return relationship_fields(parent)[self.relationship]
+
+    def _relationship_is_many(self) -> bool:
+        return isinstance(self._relationship_field(), ManyRelatedField)
+
+    # -- words ------------------------------------------------------------------------------
+    def get_tags(self) -> list[str]:
+        return [self.type_name]
+
+    def get_operation_id(self) -> str:
+        if self.relationship is None:
+            return super().get_operation_id()
+        kind = "relationship" if self.is_relationship_view else "related"
+        return f"{self.type_name}_{self.relationship}_{kind}_{self.method.lower()}"
+
+    def _texts(self) -> tuple[str, str]:
+        one, many = _words(self.type_name)
+        about = TYPE_DESCRIPTIONS.get(self.type_name, f"The organization's {many}.")
+        name = self.relationship
+        if self.is_relationship_view:
+            verb = {
+                "GET": ("Get", "Returns the resource identifiers (`type`, `id`) of"),
+                "POST": ("Add to", "Adds the given resource identifiers to"),
+                "PATCH": ("Replace", "Replaces, with the given resource identifiers,"),
+                "DELETE": ("Remove from", "Removes the given resource identifiers from"),
+            }[self.method]
+            return (
+                f"{verb[0]} the {name} relationship of {one}",
+                f"{verb[1]} the `{name}` relationship of {one}. {about}",
+            )
+        if self.is_related_view:
+            shape = "a paginated collection" if self._relationship_is_many() else "the resource"
+            return (
+                f"Fetch the {name.replace('_', ' ')} of {one}",
+                f"Returns the `{name}` of {one} as {shape} (`include` and `fields[...]` "
+                f"apply to them). {about}",
+            )
+        summary, description = _ACTION_TEXT.get(
+            getattr(self.view, "action", None) or "",
+            (f"{self.method} {many}", f"{self.method} on {many}."),
+        )
+        note = OPERATION_NOTES.get((self.type_name, self.view.action))
+        description = description.format(one=one, many=many)
+        if note:
+            description = f"{description} {note}"
+        return summary.format(one=one, many=many), f"{description} {about}"
+
+    def get_summary(self) -> str:
+        return self._texts()[0]
+
+    def get_description(self) -> str:
+        return self._texts()[1]
+
+    # -- parameters -------------------------------------------------------------------------
+    def _resolve_path_parameters(self, variables):
+        # The JSON:API library's version assumes one generic `{related_field}` path.
+        parameters = AutoSchema._resolve_path_parameters(self, variables)
+        for parameter in parameters:
+            if parameter["name"] == "id":
+                parameter["schema"] = {"type": "string"}
+                parameter["description"] = (
+                    f"The {_words(self.type_name)[0][2:].strip()}'s id (UUID)"
+                    + (
+                        ", name or root path"
+                        if self.type_name == "skill_collections" and self.relationship is None
+                        else ""
+                    )
+                    + "."
+                )
+        return parameters
+
+    def _get_serializer(self):
+        if self.is_related_view:
+            parent = self.view.serializer_class
+            serializers = {
+                **getattr(parent, "included_serializers", {}),
+                **getattr(parent, "related_serializers", {}),
+            }
+            serializer = serializers.get(self.relationship)
+            if serializer is not None:
+                if isinstance(serializer, str):
+                    serializer = import_string(serializer)
+                return serializer(context={"request": self.view.request})
+        return super()._get_serializer()
+
+    def _process_override_parameters(self, direction="request"):
+        if self.is_relationship_view:
+            return AutoSchema._process_override_parameters(self, direction)
+        parameters = super()._process_override_parameters(direction)
+        if self.relationship is None and getattr(self.view, "action", None) == "retrieve":
+            for name in getattr(self.view, "extra_query_params", ()):
+                schema, description = EXTRA_PARAMETERS.get(name, ({"type": "string"}, ""))
+                parameters[name, "query"] = {
+                    "in": "query",
+                    "name": name,
+                    "schema": schema,
+                    "description": description,
+                }
+        return parameters
+
+    # -- bodies -----------------------------------------------------------------------------
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if self.is_json_api_resource_serializer(serializer):
+            self._patch_resource_object(serializer, schema, direction)
+        return schema
+
+    def _patch_resource_object(self, serializer, schema: dict, direction: str) -> None:
+        """`mode`/`organization_id`/`trace_id` are `meta`; resources carry links; linkage."""
+        properties = schema.setdefault("properties", {})
+        attributes = properties.get("attributes", {})
+        for name in META_FIELDS:
+            attributes.get("properties", {}).pop(name, None)
+            if name in attributes.get("required", []):
+                attributes["required"].remove(name)
+        if direction == "response":
+            # Sparse fieldsets (`fields[type]`) may leave any attribute out of an answer.
+            attributes.pop("required", None)
+            properties.get("relationships", {}).pop("required", None)
+            properties["id"] = {"type": "string", "format": "uuid"}
+            properties["links"] = {
+                "type": "object",
+                "properties": {"self": {"type": "string", "format": "uri"}},
+            }
+            properties["meta"] = _META_SCHEMA
+        declared = type(serializer)._declared_fields
+        for name, relationship in properties.get("relationships", {}).get("properties", {}).items():
+            relationship.pop("required", None)
+            relationship.pop("nullable", None)
+            field = declared.get(name)
+            if field is not None:
+                relationship.setdefault("properties", {})["data"] = linkage(
+                    _related_type(field), many=isinstance(field, ManyRelatedField)
+                )
+            if direction == "response":
+                relationship["properties"]["links"] = {
+                    "type": "object",
+                    "properties": {"self": _LINK, "related": _LINK},
+                }
+                relationship["properties"]["meta"] = {"type": "object"}
+
+    def _resource_ref(self, serializer) -> dict:
+        component = self.resolve_serializer(serializer, "response")
+        return component.ref
+
+    def _register(self, name: str, schema: dict) -> dict:
+        component = ResolvedComponent(
+            name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name
+        )
+        self.registry.register_on_missing(component)
+        return component.ref
+
+    def _json(self, description: str, schema: dict | None) -> dict:
+        response: dict = {"description": description}
+        if schema is not None:
+            response["content"] = {JSON_API_MEDIA_TYPE: {"schema": schema}}
+        return response
+
+    def _get_request_body(self, direction="request"):
+        if self.is_relationship_view:
+            if self.method not in ("POST", "PATCH", "DELETE"):
+                return None
+            field = self._relationship_field()
+            schema = {
+                "type": "object",
+                "required": ["data"],
+                "properties": {"data": linkage(_related_type(field), many=True)},
+            }
+            return {"content": {JSON_API_MEDIA_TYPE: {"schema": schema}}, "required": True}
+        return super()._get_request_body(direction)
+
+    def _get_response_bodies(self, direction="response"):
+        responses = self._success_responses()
+        error = self._register("ErrorDocument", ERROR_DOCUMENT)
+        for status in self._error_statuses():
+            responses[status] = self._json(ERROR_DESCRIPTIONS[status], error)
+        return responses
+
+    def _success_responses(self) -> dict:
+        if self.is_relationship_view:
+            field = self._relationship_field()
+            schema = document(
+                linkage(_related_type(field), many=isinstance(field, ManyRelatedField))
+            )
+            return {"200": self._json("The relationship's resource identifiers.", schema)}
+        serializer = self._get_serializer()
+        if self.is_related_view:
+            ref = self._resource_ref(serializer)
+            if self._relationship_is_many():
+                schema = document({"type": "array", "items": ref}, paginated=True)
+            else:
+                schema = document({"allOf": [ref], "nullable": True})
+            return {"200": self._json(f"The {self.relationship}.", schema)}
+        action = getattr(self.view, "action", None)
+        if action == "destroy":
+            return {"204": {"description": "Deleted; no content."}}
+        ref = self._resource_ref(serializer)
+        if action == "list":
+            return {
+                "200": self._json(
+                    "A page of resources.",
+                    document({"type": "array", "items": ref}, paginated=True),
+                )
+            }
+        if action == "create":
+            return {
+                "201": {
+                    **self._json("Created.", document(ref)),
+                    "headers": {
+                        "Location": {
+                            "schema": {"type": "string", "format": "uri"},
+                            "description": "The new resource's URL.",
+                        }
+                    },
+                }
+            }
+        response = self._json("The resource.", document(ref))
+        if action == "retrieve" and "format" in getattr(self.view, "extra_query_params", ()):
+            response["content"].update(_ZIP_CONTENT)
+        return {"200": response}
+
+    def _error_statuses(self) -> list[str]:
+        statuses = ["400", "401", "406", "429"]
+        if "{" in self.path:
+            statuses.append("404")
+        if self.method in ("POST", "PATCH") or (
+            self.method == "DELETE" and self.is_relationship_view
+        ):
+            statuses += ["409", "413", "415", "422"]
+        return sorted(statuses)
+
+
+def _operation(tag: str, operation_id: str, summary: str, description: str, **rest) -> dict:
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": description,
+        "tags": [tag],
+        **rest,
+    }
+
+
+def _errors(*statuses: str) -> dict:
+    return {
+        status: {
+            "description": ERROR_DESCRIPTIONS.get(status, "An error."),
+            "content": {
+                JSON_API_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ErrorDocument"}}
+            },
+        }
+        for status in statuses
+    }
+
+
+_KEY_SECURITY = [{"BearerKey": []}, {"ApiKeyHeader": []}]
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+_PIN = [
+    {
+        "name": "version",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1},
+        "description": "Pin a version number (not with `label`).",
+    },
+    {
+        "name": "label",
+        "in": "query",
+        "schema": {"type": "string"},
+        "description": "Pin the version carrying this release label (not with `version`).",
+    },
+]
+
+PUBLIC_ENVELOPE = {
+    "type": "object",
+    "description": "PromptLayer's skill collection envelope.",
+    "required": ["success"],
+    "properties": {
+        "success": {"type": "boolean"},
+        "skill_collection": {"type": "object"},
+        "version": {"type": "object", "nullable": True},
+        "files": {"type": "object", "additionalProperties": {"type": "string"}},
+        "message": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def _extra_paths() -> dict:
+    """Endpoints outside the JSON:API viewsets, written by hand."""
+    return {
+        "/health": {
+            "get": _operation(
+                "health",
+                "health",
+                "Check the service's health",
+                "Reports the database, the file storage and the task queue; no API key needed. "
+                "`200` when every part is ok, `503` when one is not.",
+                security=[],
+                responses={
+                    status: {
+                        "description": description,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["status", "checks"],
+                                    "properties": {
+                                        "status": {"type": "string", "enum": ["ok", "error"]},
+                                        "checks": {
+                                            "type": "object",
+                                            "additionalProperties": {
+                                                "type": "object",
+                                                "required": ["status"],
+                                                "properties": {"status": {"type": "string"}},
+                                            },
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    }
+                    for status, description in (
+                        ("200", "Every part is healthy."),
+                        ("503", "A part is failing."),
+                    )
+                },
+            )
+        },
+        "/api/downloads/{token}": {
+            "get": _operation(
+                "downloads",
+                "downloads_retrieve",
+                "Download a file through a signed link",
+                "Serves the file a signed token names (an export's `attachment_url`, a file "
+                "link's `url`). The signature is the authorization: no API key. `403` when the "
+                "token was tampered with, `410` once it expired or its link was revoked.",
+                security=[],
+                parameters=[
+                    {
+                        "name": "token",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "description": "The signed token of the link.",
+                    }
+                ],
+                responses={
+                    "200": {
+                        "description": "The file, as an attachment.",
+                        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+                    },
+                    **_errors("403", "404", "410"),
+                },
+            )
+        },
+        "/api/skill_collections/{id}/versions": {
+            "post": _operation(
+                "skill_collections",
+                "skill_collections_versions_upload",
+                "Upload a zip as a new version of a skill collection",
+                "Creates a skill collection version from an `application/zip` body (every "
+                "folder with a `SKILL.md` is a skill) and answers `201` with the version. "
+                "Hostile archives (absolute paths, `..`, symlinks, zip bombs, invalid "
+                "`SKILL.md`, too many or too large files) are a `422` and nothing is stored.",
+                security=_KEY_SECURITY,
+                parameters=[
+                    {**_ID, "description": "The skill collection's id (UUID)."},
+                    {
+                        "name": "commit_message",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "The version's commit message.",
+                    },
+                    {
+                        "name": "release_label",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "A release label to put on the new version.",
+                    },
+                ],
+                requestBody={"required": True, "content": _ZIP_CONTENT},
+                responses={
+                    "201": {
+                        "description": "The new version.",
+                        "content": {
+                            JSON_API_MEDIA_TYPE: {
+                                "schema": {
+                                    "$ref": "#/components/schemas/SkillCollectionVersionDocument"
+                                }
+                            }
+                        },
+                    },
+                    **_errors("400", "401", "404", "413", "415", "422", "429"),
+                },
+            )
+        },
+        "/api/public/v2/skill-collections/{identifier}": {
+            "get": _operation(
+                "compatibility",
+                "public_skill_collection_retrieve",
+                "Get a skill collection in PromptLayer's shape",
+                "PromptLayer-compatible: the collection, its pinned (or newest) version and "
+                "its files as `{path: content}` in PromptLayer's envelope; errors as "
+                "`{success: false, message, errors}`. `?format=zip` (or `Accept: "
+                "application/zip`) answers the version's files as a zip instead.",
+                security=_KEY_SECURITY,
+                parameters=[
+                    {
+                        "name": "identifier",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "description": "The collection's id (UUID), name or root path.",
+                    },
+                    *_PIN,
+                    {
+                        "name": "format",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["zip"]},
+                        "description": "`zip` downloads the files as a zip.",
+                    },
+                ],
+                responses={
+                    "200": {
+                        "description": "The envelope, or the zip with `format=zip`.",
+                        "content": {
+                            "application/json": {"schema": PUBLIC_ENVELOPE},
+                            **_ZIP_CONTENT,
+                        },
+                    },
+                    **{
+                        status: {
+                            "description": ERROR_DESCRIPTIONS[status],
+                            "content": {"application/json": {"schema": PUBLIC_ENVELOPE}},
+                        }
+                        for status in ("400", "401", "404", "406", "429")
+                    },
+                },
+            )
+        },
+    }
+
+
+def postprocess(result: dict, generator, request, public) -> dict:
+    """Add the hand-written endpoints and the documents they refer to."""
+    paths = result.setdefault("paths", {})
+    for path, operations in _extra_paths().items():
+        paths.setdefault(path, {}).update(operations)
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ErrorDocument", ERROR_DOCUMENT)
+    schemas["SkillCollectionVersionDocument"] = document(
+        {"$ref": "#/components/schemas/SkillCollectionVersion"}
+    )
     return result

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 from rest_framework import serializers
 from rest_framework.fields import SkipField
-from rest_framework.relations import Hyperlink, ManyRelatedField
+from rest_framework.relations import Hyperlink, ManyRelatedField, RelatedField
 from rest_framework.settings import api_settings
 from rest_framework_json_api import relations
 from rest_framework_json_api import serializers as jsonapi
@@ -21,24 +21,29 @@ def resource_serializer(type_name: str) -> type["ResourceSerializer"] | None:
     return _resource_serializers.get(type_name)
 
 
-# Placeholders that satisfy the URL patterns of `api.routing`, replaced by real values.
-_URL_PLACEHOLDERS = {"pk": "00000000-0000-4000-8000-00000000beef", "related_field": "placeholder"}
+# A placeholder that satisfies the `pk` of the URL patterns of `api.routing`, replaced by the
+# real value. `related_field` is part of the template's key: each relationship has its pattern.
+_PK_PLACEHOLDER = "00000000-0000-4000-8000-00000000beef"
 
 
 @lru_cache(maxsize=1024)
-def _url_template(script_prefix: str, urlconf: str, view_name: str, keys: tuple[str, ...]) -> str:
-    return reverse(view_name, urlconf=urlconf, kwargs={key: _URL_PLACEHOLDERS[key] for key in keys})
+def _url_template(
+    script_prefix: str, urlconf: str, view_name: str, related_field: str | None
+) -> str:
+    kwargs = {"pk": _PK_PLACEHOLDER}
+    if related_field is not None:
+        kwargs["related_field"] = related_field
+    return reverse(view_name, urlconf=urlconf, kwargs=kwargs)
 
 
 def resource_url(view_name: str, kwargs: dict, request=None) -> str:
     """`reverse()` for resource links, memoised per view: list pages make thousands of links."""
-    if not set(kwargs) <= set(_URL_PLACEHOLDERS):
+    if "pk" not in kwargs or not set(kwargs) <= {"pk", "related_field"}:
         url = reverse(view_name, kwargs=kwargs)
     else:
         urlconf = get_urlconf() or settings.ROOT_URLCONF  # keyed by it: tests switch URLconfs
-        url = _url_template(get_script_prefix(), urlconf, view_name, tuple(sorted(kwargs)))
-        for key, value in kwargs.items():
-            url = url.replace(_URL_PLACEHOLDERS[key], quote(str(value), safe=""))
+        url = _url_template(get_script_prefix(), urlconf, view_name, kwargs.get("related_field"))
+        url = url.replace(_PK_PLACEHOLDER, quote(str(kwargs["pk"]), safe=""))
     if request is None:
         return url
     try:
@@ -46,6 +51,18 @@ def resource_url(view_name: str, kwargs: dict, request=None) -> str:
     except AttributeError:  # host validation is costly, so resolve the origin once a request
         origin = request._resource_url_origin = request.build_absolute_uri("/")[:-1]
     return origin + url
+
+
+def relationship_fields(serializer_class) -> dict:
+    """The relationships a resource serializer declares with links, by name: each gets its
+    relationship and related endpoints."""
+    return {
+        name: field
+        for name, field in serializer_class._declared_fields.items()
+        if isinstance(field, (RelatedField, ManyRelatedField))
+        and not isinstance(field, serializers.HyperlinkedIdentityField)
+        and getattr(getattr(field, "child_relation", field), "self_link_view_name", None)
+    }
 
 
 class SelfLinkField(serializers.HyperlinkedIdentityField):

@@ -53,6 +53,8 @@ class TenantScopedMixin:
 
 class ResourceViewSetMixin(TenantScopedMixin):
     ordering = ("-created_at",)
+    # Set per URL pattern by `api.routing` for the related endpoint of one relationship.
+    relationship_name: str | None = None
     extra_query_params: tuple[str, ...] = ()
 
     def relationship_field_names(self) -> set[str]:
@@ -125,6 +127,8 @@ class ResourceRelationshipView(
     """`/api/<type>/<id>/relationships/<name>`; read-only unless a subclass opens it."""
 
     http_method_names = ["get", "head", "options"]
+    # Set per URL pattern by `api.routing`: each relationship has its own endpoint.
+    relationship_name: str | None = None
 
     def get_links(self) -> dict[str, str]:
         kwargs = {"pk": self.kwargs["pk"], "related_field": self.kwargs["related_field"]}

@@ -189,7 +189,7 @@ REST_FRAMEWORK = {
         "api.filters.OrderingFilter",
         "api.filters.FilterBackend",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular_jsonapi.schemas.openapi.JsonApiAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ResourceAutoSchema",
     "ORDERING_PARAM": "sort",
     "URL_FIELD_NAME": "self",
     "PAGE_SIZE": 10,
@@ -214,8 +214,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Endpoints that are not JSON:API viewsets (health, downloads, zip upload, PromptLayer).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.postprocess",
         "api.schema.document_idempotency_key",
     ],
 }

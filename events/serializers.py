@@ -4,6 +4,7 @@ and `audited`, which gives any tracked resource its `events`/`versions`/`event_s
 from collections import OrderedDict
 
 from django.urls import NoReverseMatch, reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_json_api import relations
 from rest_framework_json_api.serializers import LazySerializersDict
@@ -44,8 +45,12 @@ def audited(serializer_class: type[ResourceSerializer]) -> type[ResourceSerializ
     return serializer_class
 
 
+@extend_schema_field({"type": "string"})  # the linkage is written by api.schema
 class SubjectField(relations.ResourceRelatedField):
     """The resource an event is about: `{type, id}` and a related link to that resource."""
+
+    # Any resource type: `model` only satisfies the library (the OpenAPI document reads this).
+    polymorphic = True
 
     def __init__(self, **kwargs):
         kwargs.update(read_only=True, source="*", model=EventStore)

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers import ResourceSerializer, to_one
@@ -21,8 +22,22 @@ READ_ONLY = (
 )
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "additionalProperties": {},
+        "description": "Why an export was interrupted, by kind: "
+        '`{"RecordLimitExceeded": "..."}`; null otherwise.',
+    }
+)
+class ErrorsLogField(serializers.JSONField):
+    pass
+
+
 @audited
 class ExportSerializer(ResourceSerializer):
+    errors_log = ErrorsLogField(read_only=True)
     resource_type = serializers.CharField()
     includes = serializers.ListField(child=serializers.CharField(), required=False)
     fields = serializers.ListField(child=serializers.CharField(), required=False)

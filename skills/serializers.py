@@ -2,6 +2,7 @@ import base64
 import binascii
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework_json_api import relations
@@ -61,6 +62,22 @@ def decode_file(value) -> bytes:
     raise ValueError('A file is a string or {"base64": "..."}.')
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": '`{path: content}`; binary content as `{"base64": "..."}`.',
+        "additionalProperties": {
+            "oneOf": [
+                {"type": "string"},
+                {
+                    "type": "object",
+                    "required": ["base64"],
+                    "properties": {"base64": {"type": "string"}},
+                },
+            ]
+        },
+    }
+)
 class FilesField(serializers.Field):
     """`files`: `{path: content}` in, and out on a single version (read from storage)."""
 

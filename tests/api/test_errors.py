@@ -110,3 +110,20 @@ def test_nesting_within_the_limit_is_parsed(client, settings):
     assert client.generic("POST", "/test-api/teams", body).status_code == 422
     deeper = body.replace('[[["a"]]]', '[[[["a"]]]]')
     assert client.generic("POST", "/test-api/teams", deeper).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"data": {"type": "skill_plugins", "attributes": [], "relationships": {}}},
+        {"data": {"type": "skill_plugins", "attributes": {"name": "x"}, "relationships": []}},
+        {"data": {"type": "skill_plugins", "relationships": {"skills": 7}}},
+        {"data": {"type": "skill_plugins", "relationships": {"skills": None}}},
+        {"data": {"type": "skill_plugins", "relationships": {"skills": {"data": "x"}}}},
+    ],
+)
+def test_malformed_attributes_or_relationships_are_400_not_500(client, document):
+    # Found by tests/api/test_openapi_conformance.py: the library assumed objects here.
+    response = client.post("/api/skill_plugins", document)
+    error = assert_error_document(response, 400)
+    assert error["source"]["pointer"].startswith("/data/")

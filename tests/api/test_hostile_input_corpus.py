@@ -377,7 +377,7 @@ CORPUS = [
     Case(
         "page-number-thousands-of-digits",
         "GET",
-        "/api/skill_plugins?page[number]=" + "9" * 5000,
+        "/api/skill_plugins?page[number]=" + "9" * 3000,
         400,
         parameter="page[number]",
     ),
@@ -431,7 +431,7 @@ CORPUS = [
     Case(
         "cursor-of-deep-json",
         "GET",
-        "/api/skill_plugins?page[after]=" + ("W1tb" * 2000),  # base64 of "[[[[..."
+        "/api/skill_plugins?page[after]=" + ("W1tb" * 900),  # base64 of "[[[[..."
         400,
         parameter="page[after]",
     ),
@@ -720,6 +720,7 @@ def world(organization, monkeypatch):
     plugin = SkillPluginFactory(organization=organization)
     stored = File.objects.create(
         organization=organization,
+        mode="test",
         file_name="a.zip",
         file_size=1,
         file_type=ZIP,

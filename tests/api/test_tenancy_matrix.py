@@ -47,7 +47,7 @@ def _patterns(resolver, prefix: str = ""):
         if isinstance(pattern, URLResolver):
             yield from _patterns(pattern, prefix + str(pattern.pattern))
         elif isinstance(pattern, URLPattern) and pattern.name:
-            yield pattern.name, prefix + str(pattern.pattern)
+            yield pattern.name, pattern.callback
 
 
 @dataclass(frozen=True)
@@ -77,19 +77,26 @@ class Route:
 def resource_routes() -> dict[str, Route]:
     """Every `<type>-detail` route of the project's URL conf, with its viewset."""
     routes = {}
-    for name, _pattern in _patterns(get_resolver()):
+    callbacks = list(_patterns(get_resolver()))
+    for name, _callback in callbacks:
         if not name.endswith("-detail"):
             continue
         type_name = name[: -len("-detail")]
         match = resolve(f"/api/{type_name}/00000000-0000-4000-8000-000000000000")
-        relationships = resolve(
-            f"/api/{type_name}/00000000-0000-4000-8000-000000000000/relationships/x"
+        # One pattern per relationship; they share the view class (None: no relationships).
+        relationship_view = next(
+            (
+                callback.view_class
+                for other, callback in callbacks
+                if other == f"{type_name}-relationships"
+            ),
+            None,
         )
         routes[type_name] = Route(
             type_name,
             match.func.cls,
             frozenset(match.func.actions),
-            relationships.func.view_class,
+            relationship_view,
         )
     return routes
 

@@ -2,6 +2,7 @@
 
 import factory
 
+from api.models import Mode
 from files.models import File
 from skills.models import Skill
 from tests.factories import OrganizationFactory
@@ -34,6 +35,7 @@ class FileFactory(factory.django.DjangoModelFactory):
         model = File
 
     organization = factory.SubFactory(OrganizationFactory)
+    mode = Mode.TEST
     file_name = factory.Sequence(lambda n: f"file-{n}.zip")
     file_size = 22
     file_type = "application/zip"
