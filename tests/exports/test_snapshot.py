@@ -18,7 +18,11 @@ def test_records_created_or_deleted_during_the_export_do_not_change_it(
     MemberFactory.create_batch(199, organization=organization)
     at_start = {str(pk) for pk in Member.objects.values_list("pk", flat=True)}
     export = start_export(client)
-    worker = worker_process(media_root, "--batch", **SLOW)
+    # Slower than SLOW: the writes below record audit rows in both modes (members are
+    # account-level) and must land while the export still runs.
+    worker = worker_process(
+        media_root, "--batch", **{**SLOW, "SKILLPORT_EXPORT_CHUNK_PAUSE": "0.4"}
+    )
     try:
         wait_for(
             lambda: Export.objects.filter(
