@@ -19,6 +19,25 @@ BUNDLERS = {
 }
 
 
+def target_errors(target: str, subjects: dict) -> dict[str, list[str]]:
+    """What is wrong with a target and its subjects (`{"skill": obj|None, ...}`), by relationship
+    name; both API surfaces check a create with this, so they refuse the same things."""
+    expected = SkillExport.TARGET_RELATIONSHIPS[target]
+    errors: dict[str, list[str]] = {}
+    for name in SkillExport.TARGET_RELATIONSHIPS.values():
+        given = subjects.get(name) is not None
+        if name == expected and not given:
+            errors[name] = [f"A '{target}' export needs the '{name}' relationship."]
+        elif name != expected and given:
+            errors[name] = [f"Only the '{expected}' relationship goes with target '{target}'."]
+    if not errors and target == SkillExport.Target.PLUGIN:
+        names = [skill.name for skill in subjects[expected].skills.all()]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            errors[expected] = [f"The plugin has several skills named {', '.join(duplicates)}."]
+    return errors
+
+
 def create_skill_export(*, organization, member, target: str, subject) -> SkillExport:
     relationship = SkillExport.TARGET_RELATIONSHIPS[target]
     with transaction.atomic():
