@@ -206,6 +206,9 @@ SKILLPORT = {
     "EXPORT_GZIP_LEVEL": int(os.environ.get("SKILLPORT_EXPORT_GZIP_LEVEL", "6")),
     # Seconds to pause between chunks, to go easy on a busy database (0: full speed).
     "EXPORT_CHUNK_PAUSE_SECONDS": float(os.environ.get("SKILLPORT_EXPORT_CHUNK_PAUSE", "0")),
+    # Metorial-compatible `GET /skill-exports`: default and largest `limit`.
+    "METORIAL_DEFAULT_LIMIT": int(os.environ.get("SKILLPORT_METORIAL_DEFAULT_LIMIT", "10")),
+    "METORIAL_MAX_LIMIT": int(os.environ.get("SKILLPORT_METORIAL_MAX_LIMIT", "100")),
 }
 
 # Webhook deliveries (see events/conf.py for every key and its default).
