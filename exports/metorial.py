@@ -44,13 +44,16 @@ def max_limit() -> int:
 # --- objects ----------------------------------------------------------------------------------
 
 
-@extend_schema_field({"type": "string", "format": "date-time", "nullable": True})
 class MetorialDateTimeField(serializers.Field):
     """ISO 8601 in UTC with milliseconds and `Z`, like Metorial's `2025-08-12T09:45:15.493Z`."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, nullable: bool = False, **kwargs):
         kwargs.setdefault("read_only", True)
         super().__init__(**kwargs)
+        schema = {"type": "string", "format": "date-time"}
+        self._spectacular_annotation = {
+            "field": {**schema, "nullable": True} if nullable else schema
+        }
 
     def to_representation(self, value) -> str | None:
         if value is None:
@@ -73,14 +76,14 @@ class ConstantField(serializers.Field):
         return self.value
 
 
-class TeamSerializer(serializers.Serializer):
+class MetorialTeamSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="team.pk", read_only=True)
     name = serializers.CharField(source="team.name", read_only=True)
     slug = serializers.CharField(source="team.slug", read_only=True)
     assignment_id = serializers.UUIDField(read_only=True)
 
 
-class OrganizationActorSerializer(serializers.Serializer):
+class MetorialOrganizationActorSerializer(serializers.Serializer):
     object = ConstantField("organization.actor")
     id = serializers.UUIDField(source="pk", read_only=True)
     type = serializers.SerializerMethodField()
@@ -99,7 +102,7 @@ class OrganizationActorSerializer(serializers.Serializer):
     def get_image_url(self, member) -> str | None:
         return member.image_url or None
 
-    @extend_schema_field(TeamSerializer(many=True))
+    @extend_schema_field(MetorialTeamSerializer(many=True))
     def get_teams(self, member) -> list[dict]:
         # `teams.all()` reads the prefetched teams (selectors.skill_exports_for).
         assignments = [
@@ -109,17 +112,17 @@ class OrganizationActorSerializer(serializers.Serializer):
             }
             for team in member.teams.all()
         ]
-        return TeamSerializer(assignments, many=True).data
+        return MetorialTeamSerializer(assignments, many=True).data
 
 
-class ActorSerializer(serializers.Serializer):
+class MetorialActorSerializer(serializers.Serializer):
     """Metorial's `created_by`: `{"type": "organization_actor", "organization_actor": {...}}`."""
 
     type = ConstantField("organization_actor")
-    organization_actor = OrganizationActorSerializer(source="*", read_only=True)
+    organization_actor = MetorialOrganizationActorSerializer(source="*", read_only=True)
 
 
-class FileSerializer(serializers.Serializer):
+class MetorialFileSerializer(serializers.Serializer):
     object = ConstantField("file")
     id = serializers.UUIDField(read_only=True)
     status = serializers.ChoiceField(choices=File.Status.choices, read_only=True)
@@ -128,12 +131,12 @@ class FileSerializer(serializers.Serializer):
     file_type = serializers.CharField(read_only=True)
     title = serializers.CharField(read_only=True)
     purpose = serializers.ChoiceField(choices=File.Purpose.choices, read_only=True)
-    created_by = ActorSerializer(read_only=True, allow_null=True)
+    created_by = MetorialActorSerializer(read_only=True, allow_null=True)
     created_at = MetorialDateTimeField()
     updated_at = MetorialDateTimeField()
 
 
-class FileLinkSerializer(serializers.Serializer):
+class MetorialFileLinkSerializer(serializers.Serializer):
     object = ConstantField("file.file_link")
     id = serializers.UUIDField(read_only=True)
     file_id = serializers.UUIDField(read_only=True)
@@ -148,34 +151,34 @@ class FileLinkSerializer(serializers.Serializer):
         return file_selectors.link_url(link, self.context.get("request"))
 
 
-class SkillExportSerializer(serializers.Serializer):
+class MetorialSkillExportSerializer(serializers.Serializer):
     """Metorial's `skill.export` object."""
 
     object = ConstantField("skill.export")
     id = serializers.UUIDField(read_only=True)
     target = serializers.ChoiceField(choices=SkillExport.Target.choices, read_only=True)
     status = serializers.ChoiceField(choices=SkillExport.Status.choices, read_only=True)
-    file = FileSerializer(read_only=True, allow_null=True)
-    file_link = FileLinkSerializer(read_only=True, allow_null=True)
-    created_by = ActorSerializer(read_only=True, allow_null=True)
+    file = MetorialFileSerializer(read_only=True, allow_null=True)
+    file_link = MetorialFileLinkSerializer(read_only=True, allow_null=True)
+    created_by = MetorialActorSerializer(read_only=True, allow_null=True)
     created_at = MetorialDateTimeField()
-    started_at = MetorialDateTimeField()
-    completed_at = MetorialDateTimeField()
+    started_at = MetorialDateTimeField(nullable=True)
+    completed_at = MetorialDateTimeField(nullable=True)
 
 
-class PaginationSerializer(serializers.Serializer):
+class MetorialPaginationSerializer(serializers.Serializer):
     has_more_before = serializers.BooleanField(read_only=True)
     has_more_after = serializers.BooleanField(read_only=True)
 
 
-class SkillExportListSerializer(serializers.Serializer):
+class MetorialSkillExportListSerializer(serializers.Serializer):
     """Metorial's list envelope."""
 
-    items = SkillExportSerializer(many=True, read_only=True)
-    pagination = PaginationSerializer(read_only=True)
+    items = MetorialSkillExportSerializer(many=True, read_only=True)
+    pagination = MetorialPaginationSerializer(read_only=True)
 
 
-class CreateSkillExportSerializer(serializers.Serializer):
+class MetorialCreateSkillExportSerializer(serializers.Serializer):
     """The request body of `POST /skill-exports` (documentation only; parsed in the view)."""
 
     target = serializers.ChoiceField(choices=SkillExport.Target.choices)
@@ -184,20 +187,20 @@ class CreateSkillExportSerializer(serializers.Serializer):
     skill_marketplace_id = serializers.UUIDField(required=False, allow_null=True)
 
 
-class ErrorDetailSerializer(serializers.Serializer):
+class MetorialErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
     path = serializers.ListField(child=serializers.CharField())
 
 
-class ErrorSerializer(serializers.Serializer):
+class MetorialErrorSerializer(serializers.Serializer):
     """Metorial's error object."""
 
     object = ConstantField("error")
     status = serializers.IntegerField()
     code = serializers.CharField()
     message = serializers.CharField()
-    errors = ErrorDetailSerializer(many=True, required=False)
+    errors = MetorialErrorDetailSerializer(many=True, required=False)
 
 
 # --- errors -----------------------------------------------------------------------------------

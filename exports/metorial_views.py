@@ -38,7 +38,7 @@ BODY_TARGETS = {
 }
 
 ERRORS = {
-    code: OpenApiResponse(metorial.ErrorSerializer, description=description)
+    code: OpenApiResponse(metorial.MetorialErrorSerializer, description=description)
     for code, description in {
         400: "Malformed body or query parameter (`bad_request`, `invalid_query`).",
         401: "Missing or invalid API key (`unauthorized`).",
@@ -71,7 +71,9 @@ class MetorialView(APIView):
         return metorial.exception_handler
 
     def present(self, export: SkillExport) -> dict:
-        return metorial.SkillExportSerializer(export, context={"request": self.request}).data
+        return metorial.MetorialSkillExportSerializer(
+            export, context={"request": self.request}
+        ).data
 
 
 def _list_values(query, name: str) -> list[str]:
@@ -86,6 +88,8 @@ def _list_values(query, name: str) -> list[str]:
 
 
 class SkillExportCollectionView(MetorialView):
+    serializer_class = metorial.MetorialSkillExportSerializer  # for the schema generator
+
     @extend_schema(
         operation_id="metorial_skill_exports_list",
         tags=[TAG],
@@ -112,7 +116,7 @@ class SkillExportCollectionView(MetorialView):
                 "status", {"type": "array", "items": {"type": "string", "enum": FILTERS["status"]}}
             ),
         ],
-        responses={200: metorial.SkillExportListSerializer, **ERRORS},
+        responses={200: metorial.MetorialSkillExportListSerializer, **ERRORS},
     )
     def get(self, request):
         query = request.query_params
@@ -158,7 +162,9 @@ class SkillExportCollectionView(MetorialView):
                 "has_more_after": page.has_more_after,
             },
         }
-        return Response(metorial.SkillExportListSerializer(body, context={"request": request}).data)
+        return Response(
+            metorial.MetorialSkillExportListSerializer(body, context={"request": request}).data
+        )
 
     def _limit(self, raw: str | None) -> int:
         if raw is None:
@@ -191,8 +197,8 @@ class SkillExportCollectionView(MetorialView):
             "`skill_plugin_id` or `skill_marketplace_id`). Answers `201` with the pending "
             "`skill.export`; the worker builds the zip, then `file` and `file_link` appear."
         ),
-        request=metorial.CreateSkillExportSerializer,
-        responses={201: metorial.SkillExportSerializer, **ERRORS},
+        request=metorial.MetorialCreateSkillExportSerializer,
+        responses={201: metorial.MetorialSkillExportSerializer, **ERRORS},
     )
     def post(self, request):
         body = request.data
@@ -243,6 +249,8 @@ class SkillExportCollectionView(MetorialView):
 
 
 class SkillExportDetailView(MetorialView):
+    serializer_class = metorial.MetorialSkillExportSerializer  # for the schema generator
+
     @extend_schema(
         operation_id="metorial_skill_exports_get",
         tags=[TAG],
@@ -251,7 +259,7 @@ class SkillExportDetailView(MetorialView):
             "Metorial's `GET /skill-exports/{skill_export_id}`: poll until `status` is "
             "`completed` (or `failed`), then download `file_link.url` with no API key."
         ),
-        responses={200: metorial.SkillExportSerializer, **ERRORS},
+        responses={200: metorial.MetorialSkillExportSerializer, **ERRORS},
     )
     def get(self, request, pk):
         export = selectors.skill_exports_for(request.auth).filter(pk=pk).first()

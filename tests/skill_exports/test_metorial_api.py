@@ -568,5 +568,25 @@ def test_documented_in_openapi_under_its_own_tag(client):
         "code",
         "message",
     }
+    # Its own components, never the JSON:API resources of the same names.
+    ref = detail["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    export = schemas[ref.rsplit("/", 1)[-1]]
+    assert ref.rsplit("/", 1)[-1].startswith("Metorial")
+    assert set(export["properties"]) == {
+        "object",
+        "id",
+        "target",
+        "status",
+        "file",
+        "file_link",
+        "created_by",
+        "created_at",
+        "started_at",
+        "completed_at",
+    }
+    enum = export["properties"]["object"]["allOf"][0]["$ref"].rsplit("/", 1)[-1]
+    assert schemas[enum]["enum"] == ["skill.export"]
+    nested = [export["properties"][name]["allOf"][0]["$ref"] for name in ("file", "file_link")]
+    assert all(ref.rsplit("/", 1)[-1].startswith("Metorial") for ref in nested)
     parameters = {parameter["name"] for parameter in collection["get"]["parameters"]}
     assert parameters >= {"limit", "after", "before", "cursor", "order", "id", "target", "status"}
