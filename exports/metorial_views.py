@@ -46,7 +46,7 @@ ERRORS = {
         405: "Method not allowed (`method_not_allowed`).",
         415: "The body is not `application/json` (`unsupported_media_type`).",
         422: "The body's fields are invalid (`invalid_data`, with `errors[].path`).",
-        429: "Rate limit or too many running exports (`too_many_requests`, `Retry-After`).",
+        429: "The key's rate limit is exceeded (`too_many_requests`, `Retry-After`).",
         500: "Unexpected error (`internal_server_error`).",
     }.items()
 }
