@@ -8,7 +8,9 @@ both); the views are in `exports/metorial_views.py`.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC
 from http import HTTPStatus
 from typing import Any
@@ -203,6 +205,110 @@ class MetorialErrorSerializer(serializers.Serializer):
     errors = MetorialErrorDetailSerializer(many=True, required=False)
 
 
+# --- requests ---------------------------------------------------------------------------------
+
+TARGETS = [choice for choice, _ in SkillExport.Target.choices]
+STATUSES = [choice for choice, _ in SkillExport.Status.choices]
+# The list filters and their allowed values (None: an export id).
+FILTERS: dict[str, list[str] | None] = {"id": None, "target": TARGETS, "status": STATUSES}
+LIST_PARAMETERS = {"limit", "after", "before", "cursor", "order", *FILTERS}
+ANCHORS = ("after", "before", "cursor")
+# `status`, `status[]` and `status[0]` all name the `status` filter (Metorial's array forms).
+ARRAY_FORM = re.compile(r"^(?P<name>\w+)\[\d*\]$")
+# The create body's id fields -> the relationship on SkillExport each one sets.
+BODY_TARGETS = {
+    "skill_id": "skill",
+    "skill_plugin_id": "skill_plugin",
+    "skill_marketplace_id": "skill_marketplace",
+}
+
+
+def parse_uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _parameter_name(key: str) -> str:
+    match = ARRAY_FORM.match(key)
+    return match.group("name") if match else key
+
+
+@dataclass
+class ListQuery:
+    limit: int
+    descending: bool
+    filters: dict[str, list[str]]
+    anchor: tuple[str, uuid.UUID] | None  # ("after" | "before" | "cursor", export id)
+
+
+def parse_list_query(query) -> ListQuery:
+    """`GET /skill-exports`'s query string, checked; anything unknown or malformed is a 400."""
+    for key in query:
+        if _parameter_name(key) not in LIST_PARAMETERS:
+            known = ", ".join(sorted(LIST_PARAMETERS))
+            raise invalid_query(key, f"Unknown query parameter '{key}'; known: {known}.")
+    raw_limit, highest = query.get("limit"), max_limit()
+    if raw_limit is not None and not (raw_limit.isdigit() and 1 <= int(raw_limit) <= highest):
+        raise invalid_query("limit", f"'limit' is a whole number from 1 to {highest}.")
+    order = query.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise invalid_query("order", "'order' is 'asc' or 'desc'.")
+    filters = {}
+    for name, choices in FILTERS.items():
+        values = [
+            part.strip()
+            for key in query
+            if _parameter_name(key) == name
+            for raw in query.getlist(key)
+            for part in raw.split(",")
+            if part.strip()
+        ]
+        for value in values:
+            if (parse_uuid(value) is None) if choices is None else value not in choices:
+                expected = "an export id" if choices is None else f"one of {', '.join(choices)}"
+                raise invalid_query(name, f"'{value}' is not {expected}.")
+        if values:
+            filters[name] = values
+    given = [name for name in ANCHORS if query.get(name)]
+    if len(given) > 1:
+        raise invalid_query(given[0], "Give at most one of 'after', 'before' and 'cursor'.")
+    anchor = None
+    if given:
+        name = given[0]
+        pk = parse_uuid(query[name])
+        if pk is None:
+            raise anchor_not_found(name, query[name])
+        anchor = (name, pk)
+    return ListQuery(
+        limit=int(raw_limit) if raw_limit is not None else default_limit(),
+        descending=order == "desc",
+        filters=filters,
+        anchor=anchor,
+    )
+
+
+def parse_create_body(body) -> tuple[str, dict[str, uuid.UUID | None], dict[str, list[str]]]:
+    """`POST /skill-exports`'s body: the target, the ids given (None when malformed) by body
+    field, and the errors found so far by body field. Not a JSON object: a 400."""
+    if not isinstance(body, dict):
+        raise MetorialError(400, "bad_request", "The body must be a JSON object.")
+    errors: dict[str, list[str]] = {
+        name: ["Unknown field."] for name in sorted(set(body) - {"target", *BODY_TARGETS})
+    }
+    target = body.get("target")
+    if target is None:
+        errors["target"] = ["This field is required."]
+    elif target not in TARGETS:
+        errors["target"] = [f"'{target}' is not one of {', '.join(TARGETS)}."]
+    ids = {field: parse_uuid(body[field]) for field in BODY_TARGETS if body.get(field) is not None}
+    for field, pk in ids.items():
+        if pk is None:
+            errors[field] = [f"'{body[field]}' is not an id."]
+    return target, ids, errors
+
+
 # --- errors -----------------------------------------------------------------------------------
 
 
@@ -222,6 +328,12 @@ def invalid_query(parameter: str, message: str) -> MetorialError:
         "invalid_query",
         message,
         [{"code": "invalid", "message": message, "path": [parameter]}],
+    )
+
+
+def anchor_not_found(name: str, value: str) -> MetorialError:
+    return invalid_query(
+        name, f"'{name}' is the id of one of your skill exports; '{value}' is not."
     )
 
 

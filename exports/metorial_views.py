@@ -6,9 +6,6 @@ and errors (see `exports/metorial.py`).
 
 from __future__ import annotations
 
-import re
-import uuid
-
 from django.urls import reverse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,23 +16,8 @@ from rest_framework.views import APIView
 
 from exports import metorial, selectors, skill_exports
 from exports.models import SkillExport
-from skills.models import Skill, SkillMarketplace, SkillPlugin
 
 TAG = "Metorial-compatible"
-FILTERS = {
-    "id": None,  # any export id
-    "target": [choice for choice, _ in SkillExport.Target.choices],
-    "status": [choice for choice, _ in SkillExport.Status.choices],
-}
-LIST_PARAMETERS = {"limit", "after", "before", "cursor", "order", *FILTERS}
-# `status`, `status[]` and `status[0]` all name the `status` filter (Metorial's array forms).
-ARRAY_FORM = re.compile(r"^(?P<name>\w+)\[\d*\]$")
-# The body's id field -> (relationship on SkillExport, the model it points to).
-BODY_TARGETS = {
-    "skill_id": ("skill", Skill),
-    "skill_plugin_id": ("skill_plugin", SkillPlugin),
-    "skill_marketplace_id": ("skill_marketplace", SkillMarketplace),
-}
 
 ERRORS = {
     code: OpenApiResponse(metorial.MetorialErrorSerializer, description=description)
@@ -50,13 +32,6 @@ ERRORS = {
         500: "Unexpected error (`internal_server_error`).",
     }.items()
 }
-
-
-def _parse_uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except (ValueError, AttributeError):
-        return None
 
 
 class MetorialView(APIView):
@@ -74,17 +49,6 @@ class MetorialView(APIView):
         return metorial.MetorialSkillExportSerializer(
             export, context={"request": self.request}
         ).data
-
-
-def _list_values(query, name: str) -> list[str]:
-    """Every value given for filter `name`, in any of its spellings, comma-separated or not."""
-    values = []
-    for key in query:
-        match = ARRAY_FORM.match(key)
-        if key == name or (match and match.group("name") == name):
-            for raw in query.getlist(key):
-                values += [part.strip() for part in raw.split(",") if part.strip()]
-    return values
 
 
 class SkillExportCollectionView(MetorialView):
@@ -110,50 +74,28 @@ class SkillExportCollectionView(MetorialView):
             OpenApiParameter("order", str, enum=["asc", "desc"], description="Default `desc`."),
             OpenApiParameter("id", {"type": "array", "items": {"type": "string"}}, explode=True),
             OpenApiParameter(
-                "target", {"type": "array", "items": {"type": "string", "enum": FILTERS["target"]}}
+                "target", {"type": "array", "items": {"type": "string", "enum": metorial.TARGETS}}
             ),
             OpenApiParameter(
-                "status", {"type": "array", "items": {"type": "string", "enum": FILTERS["status"]}}
+                "status", {"type": "array", "items": {"type": "string", "enum": metorial.STATUSES}}
             ),
         ],
         responses={200: metorial.MetorialSkillExportListSerializer, **ERRORS},
     )
     def get(self, request):
-        query = request.query_params
-        for key in query:
-            match = ARRAY_FORM.match(key)
-            if (match.group("name") if match else key) not in LIST_PARAMETERS:
-                known = ", ".join(sorted(LIST_PARAMETERS))
-                raise metorial.invalid_query(
-                    key, f"Unknown query parameter '{key}'; known: {known}."
-                )
-        limit = self._limit(query.get("limit"))
-        order = query.get("order", "desc")
-        if order not in ("asc", "desc"):
-            raise metorial.invalid_query("order", "'order' is 'asc' or 'desc'.")
-        exports = selectors.skill_exports_for(request.auth)
-        for name, choices in FILTERS.items():
-            values = _list_values(query, name)
-            if not values:
-                continue
-            for value in values:
-                valid = _parse_uuid(value) is not None if choices is None else value in choices
-                if not valid:
-                    expected = "an export id" if choices is None else f"one of {', '.join(choices)}"
-                    raise metorial.invalid_query(name, f"'{value}' is not {expected}.")
-            exports = exports.filter(**{f"{name}__in": values})
-        anchors = {name: query[name] for name in ("after", "before", "cursor") if query.get(name)}
-        if len(anchors) > 1:
-            raise metorial.invalid_query(
-                next(iter(anchors)), "Give at most one of 'after', 'before' and 'cursor'."
-            )
+        query = metorial.parse_list_query(request.query_params)
+        exports = selectors.skill_exports_for(request.auth).filter(
+            **{f"{name}__in": values for name, values in query.filters.items()}
+        )
         after = before = None
-        if anchors:
-            [(name, value)] = anchors.items()
-            anchor = self._anchor(name, value)
-            after, before = (anchor, None) if name != "before" else (None, anchor)
+        if query.anchor:
+            name, pk = query.anchor
+            anchor = selectors.for_tenant(SkillExport.objects, request.auth).filter(pk=pk).first()
+            if anchor is None:
+                raise metorial.anchor_not_found(name, str(pk))
+            after, before = (None, anchor) if name == "before" else (anchor, None)
         page = selectors.keyset_page(
-            exports, limit=limit, descending=order == "desc", after=after, before=before
+            exports, limit=query.limit, descending=query.descending, after=after, before=before
         )
         body = {
             "items": page.items,
@@ -165,27 +107,6 @@ class SkillExportCollectionView(MetorialView):
         return Response(
             metorial.MetorialSkillExportListSerializer(body, context={"request": request}).data
         )
-
-    def _limit(self, raw: str | None) -> int:
-        if raw is None:
-            return metorial.default_limit()
-        highest = metorial.max_limit()
-        if not raw.isdigit() or not 1 <= int(raw) <= highest:
-            raise metorial.invalid_query("limit", f"'limit' is a whole number from 1 to {highest}.")
-        return int(raw)
-
-    def _anchor(self, name: str, value: str) -> SkillExport:
-        pk = _parse_uuid(value)
-        anchor = (
-            selectors.for_tenant(SkillExport.objects, self.request.auth).filter(pk=pk).first()
-            if pk
-            else None
-        )
-        if anchor is None:
-            raise metorial.invalid_query(
-                name, f"'{name}' is the id of one of your skill exports; '{value}' is not."
-            )
-        return anchor
 
     @extend_schema(
         operation_id="metorial_skill_exports_create",
@@ -201,37 +122,24 @@ class SkillExportCollectionView(MetorialView):
         responses={201: metorial.MetorialSkillExportSerializer, **ERRORS},
     )
     def post(self, request):
-        body = request.data
-        if not isinstance(body, dict):
-            raise metorial.MetorialError(400, "bad_request", "The body must be a JSON object.")
-        errors: dict[str, list[str]] = {}
-        unknown = sorted(set(body) - {"target", *BODY_TARGETS})
-        for name in unknown:
-            errors[name] = ["Unknown field."]
-        target = body.get("target")
-        if target is None:
-            errors["target"] = ["This field is required."]
-        elif target not in FILTERS["target"]:
-            errors["target"] = [f"'{target}' is not one of {', '.join(FILTERS['target'])}."]
+        target, ids, errors = metorial.parse_create_body(request.data)
         subjects = {}
-        for field, (relationship, model) in BODY_TARGETS.items():
-            value = body.get(field)
-            if value is None:
+        for field, pk in ids.items():
+            if pk is None:
                 continue
-            pk = _parse_uuid(value) if isinstance(value, str) else None
-            subject = (
-                selectors.for_tenant(model.objects, request.auth).filter(pk=pk).first()
-                if pk
-                else None
-            )
+            relationship = metorial.BODY_TARGETS[field]
+            model = SkillExport._meta.get_field(relationship).related_model
+            subject = selectors.for_tenant(model.objects, request.auth).filter(pk=pk).first()
             if subject is None:
-                errors[field] = [f"No {model._meta.verbose_name} has the id '{value}'."]
+                errors[field] = [f"No {model._meta.verbose_name} has the id '{pk}'."]
             subjects[relationship] = subject
         if not errors:
-            fields = {relationship: field for field, (relationship, _) in BODY_TARGETS.items()}
-            labels = {relationship: f"'{field}'" for relationship, field in fields.items()}
-            relationship_errors = skill_exports.target_errors(target, subjects, labels)
-            errors = {fields[name]: messages for name, messages in relationship_errors.items()}
+            labels = {
+                relationship: f"'{field}'" for field, relationship in metorial.BODY_TARGETS.items()
+            }
+            fields = {relationship: field for field, relationship in metorial.BODY_TARGETS.items()}
+            found = skill_exports.target_errors(target, subjects, labels)
+            errors = {fields[name]: messages for name, messages in found.items()}
         if errors:
             raise metorial.invalid_data(errors)
         relationship = SkillExport.TARGET_RELATIONSHIPS[target]
