@@ -253,6 +253,9 @@ SKILLPORT = {
         os.environ.get("SKILLPORT_IDEMPOTENCY_KEY_TTL", str(24 * 3600))
     ),
     "IDEMPOTENCY_WAIT_SECONDS": float(os.environ.get("SKILLPORT_IDEMPOTENCY_WAIT", "10")),
+    # Metorial-compatible `GET /skill-exports`: default and largest `limit`.
+    "METORIAL_DEFAULT_LIMIT": int(os.environ.get("SKILLPORT_METORIAL_DEFAULT_LIMIT", "10")),
+    "METORIAL_MAX_LIMIT": int(os.environ.get("SKILLPORT_METORIAL_MAX_LIMIT", "100")),
 }
 
 # Webhook deliveries (see events/conf.py for every key and its default).

@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/", include("skills.urls")),
     path("api/", include("exports.urls")),
     path("api/", include("files.urls")),
+    # Metorial-compatible skill exports, at Metorial's own root paths.
+    path("", include("exports.metorial_urls")),
 ]
 
 handler400 = "api.exceptions.bad_request"

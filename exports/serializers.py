@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from api.serializers import ResourceSerializer, to_one
 from events.serializers import audited
-from exports import registry, services
+from exports import registry, services, skill_exports
 from exports.models import Export, SkillExport
 from exports.signing import signed_url
 from skills.models import Skill, SkillMarketplace, SkillPlugin
@@ -138,20 +138,7 @@ class SkillExportSerializer(ResourceSerializer):
         read_only_fields = ("status", "error", "started_at", "completed_at")
 
     def validate(self, attrs):
-        target = attrs["target"]
-        expected = SkillExport.TARGET_RELATIONSHIPS[target]
-        errors = {}
-        for name in SkillExport.TARGET_RELATIONSHIPS.values():
-            given = attrs.get(name) is not None
-            if name == expected and not given:
-                errors[name] = [f"A '{target}' export needs the '{name}' relationship."]
-            elif name != expected and given:
-                errors[name] = [f"Only the '{expected}' relationship goes with target '{target}'."]
-        if not errors and target == SkillExport.Target.PLUGIN:
-            names = [skill.name for skill in attrs[expected].skills.all()]
-            duplicates = sorted({name for name in names if names.count(name) > 1})
-            if duplicates:
-                errors[expected] = [f"The plugin has several skills named {', '.join(duplicates)}."]
+        errors = skill_exports.target_errors(attrs["target"], attrs)
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

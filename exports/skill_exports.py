@@ -20,6 +20,30 @@ BUNDLERS = {
 }
 
 
+def target_errors(
+    target: str, subjects: dict, labels: dict[str, str] | None = None
+) -> dict[str, list[str]]:
+    """What is wrong with a target and its subjects (`{"skill": obj|None, ...}`), by relationship
+    name; both API surfaces check a create with this, so they refuse the same things. `labels`
+    names the relationships as the caller's clients know them (default: the relationship)."""
+    labels = labels or {}
+    expected = SkillExport.TARGET_RELATIONSHIPS[target]
+    wanted = labels.get(expected, f"'{expected}' relationship")
+    errors: dict[str, list[str]] = {}
+    for name in SkillExport.TARGET_RELATIONSHIPS.values():
+        given = subjects.get(name) is not None
+        if name == expected and not given:
+            errors[name] = [f"A '{target}' export needs the {wanted}."]
+        elif name != expected and given:
+            errors[name] = [f"Only the {wanted} goes with target '{target}'."]
+    if not errors and target == SkillExport.Target.PLUGIN:
+        names = [skill.name for skill in subjects[expected].skills.all()]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            errors[expected] = [f"The plugin has several skills named {', '.join(duplicates)}."]
+    return errors
+
+
 def create_skill_export(*, tenant: Tenant, member, target: str, subject) -> SkillExport:
     relationship = SkillExport.TARGET_RELATIONSHIPS[target]
     with transaction.atomic():
