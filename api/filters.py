@@ -82,7 +82,19 @@ class BooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-def _state_filter(path: str, predicate: str, is_text: bool):
+def _blank(path: str, model_field: models.Field) -> Q:
+    """What `blank` means for a field: NULL; for text also ""; for JSON also the JSON null,
+    `{}` and `[]` (the same SQL on SQLite and PostgreSQL)."""
+    condition = Q(**{f"{path}__isnull": True})
+    if isinstance(model_field, TEXT_FIELDS):
+        condition |= Q(**{path: ""})
+    elif isinstance(model_field, models.JSONField):
+        # `path=None` is the JSON null (SQL NULL is the isnull above).
+        condition |= Q(**{path: None}) | Q(**{path: {}}) | Q(**{path: []})
+    return condition
+
+
+def _state_filter(path: str, predicate: str, model_field: models.Field):
     """`present`/`blank`/`true`/`false` take a boolean saying whether the state must hold."""
 
     def method(queryset, name, value):
@@ -91,9 +103,7 @@ def _state_filter(path: str, predicate: str, is_text: bool):
         if predicate in ("true", "false"):
             condition = Q(**{path: predicate == "true"})
         else:
-            condition = Q(**{f"{path}__isnull": True})
-            if is_text:
-                condition |= Q(**{path: ""})
+            condition = _blank(path, model_field)
             if predicate == "present":
                 condition = ~condition
         return queryset.filter(condition if value else ~condition)
@@ -118,11 +128,13 @@ class ResourceFilterSet(django_filters.FilterSet):
             attributes = {name: name for name in attributes}
         for attr, path in attributes.items():
             model_field = get_model_field(cls._meta.model, path)
-            is_text = isinstance(model_field, TEXT_FIELDS)
             for predicate in _predicates_for(model_field):
                 name = f"{attr}_{predicate}"
                 if predicate in STATE_PREDICATES:
-                    filters[name] = _state_filter(path, predicate, is_text)
+                    filters[name] = _state_filter(path, predicate, model_field)
+                    continue
+                if predicate == "null":  # a boolean for every field type, JSON included
+                    filters[name] = BooleanFilter(field_name=path, lookup_expr="isnull")
                     continue
                 lookup, exclude = LOOKUP_PREDICATES[predicate]
                 filter_class, params = cls.filter_for_lookup(model_field, lookup)
