@@ -117,6 +117,15 @@ class ResourceFilterSet(django_filters.FilterSet):
     attributes: Mapping[str, str] | list[str] = ()
     # Attributes whose bare `filter[attr]=a,b` means "any of" (Metorial style).
     multi_value: tuple[str, ...] = ()
+    # attr -> why it takes only some predicates or no sort; told in the 400/422 that refuses it.
+    attribute_notes: Mapping[str, str] = {}
+
+    @classmethod
+    def note_for(cls, key: str) -> str:
+        for attr, note in cls.attribute_notes.items():
+            if key == attr or key.startswith(f"{attr}_"):
+                return f" {note}"
+        return ""
 
     @classmethod
     def get_filters(cls):
@@ -153,7 +162,8 @@ def apply_filters(filterset_class, queryset, data: Mapping[str, object], request
     normalised = {}
     for key, value in data.items():
         if key not in filterset_class.base_filters:
-            raise FilterError(key)
+            note = getattr(filterset_class, "note_for", lambda key: "")(key)
+            raise FilterError(key, f"'{key}' is not a filter of this resource.{note}")
         if isinstance(value, (list, tuple)):
             value = ",".join(str(item) for item in value)
         elif isinstance(value, bool):
@@ -211,9 +221,10 @@ class FilterBackend(drf_filters.BaseFilterBackend):
         except FilterError as error:
             parameter = spelled[error.key]
             unknown = error.key not in filterset_class.base_filters
-            message = (
-                f"'{parameter}' is not a filter of this resource." if unknown else error.message
-            )
+            message = error.message
+            if unknown:
+                note = getattr(filterset_class, "note_for", lambda key: "")(error.key)
+                message = f"'{parameter}' is not a filter of this resource.{note}"
             raise InvalidQueryParameter(parameter, message) from None
 
     def get_schema_operation_parameters(self, view):
@@ -246,8 +257,16 @@ class OrderingFilter(drf_filters.OrderingFilter):
             }
             bad = [term for term in fields if term.lstrip("-") not in valid or not term.strip("-")]
             if bad:
+                filterset_class = getattr(view, "filterset_class", None)
+                notes = "".join(
+                    filterset_class.note_for(term.lstrip("-"))
+                    for term in bad
+                    if hasattr(filterset_class, "note_for")
+                )
                 raise InvalidQueryParameter(
-                    self.ordering_param, f"Cannot sort by: {', '.join(bad)}.", "invalid_sort"
+                    self.ordering_param,
+                    f"Cannot sort by: {', '.join(bad)}.{notes}",
+                    "invalid_sort",
                 )
             ordering = fields
         else:

@@ -1,4 +1,3 @@
-from django.db.models import F
 from django.http import FileResponse
 from django.views.decorators.http import require_GET
 
@@ -31,7 +30,7 @@ class SkillExportViewSet(ResourceViewSet):
 
 
 class ExportViewSet(ResourceViewSet):
-    queryset = Export.objects.annotate(attachment_url=F("attachment"))
+    queryset = Export.objects.all()
     serializer_class = ExportSerializer
     filterset_class = ExportFilterSet
     ordering_fields = SORTABLE
