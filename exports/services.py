@@ -127,7 +127,9 @@ def perform_export(export: Export, heartbeat: Heartbeat) -> None:
                 for rows in engine.stream_rows(plan, queryset, chunk_size):
                     writer.write(rows)
                     exported += len(rows)
-                    heartbeat.beat(exported)
+                    # Progress is written once per chunk (not only with the lease renewals),
+                    # so clients watching `records_exported` see it advance.
+                    heartbeat.beat(exported, force=True)
                     if pause:
                         time.sleep(pause)
             except BaseException:
