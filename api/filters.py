@@ -84,7 +84,19 @@ class BooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-def _state_filter(path: str, predicate: str, is_text: bool):
+def _blank(path: str, model_field: models.Field) -> Q:
+    """What `blank` means for a field: NULL; for text also ""; for JSON also the JSON null,
+    `{}` and `[]` (the same SQL on SQLite and PostgreSQL)."""
+    condition = Q(**{f"{path}__isnull": True})
+    if isinstance(model_field, TEXT_FIELDS):
+        condition |= Q(**{path: ""})
+    elif isinstance(model_field, models.JSONField):
+        # `path=None` is the JSON null (SQL NULL is the isnull above).
+        condition |= Q(**{path: None}) | Q(**{path: {}}) | Q(**{path: []})
+    return condition
+
+
+def _state_filter(path: str, predicate: str, model_field: models.Field):
     """`present`/`blank`/`true`/`false` take a boolean saying whether the state must hold."""
 
     def method(queryset, name, value):
@@ -93,9 +105,7 @@ def _state_filter(path: str, predicate: str, is_text: bool):
         if predicate in ("true", "false"):
             condition = Q(**{path: predicate == "true"})
         else:
-            condition = Q(**{f"{path}__isnull": True})
-            if is_text:
-                condition |= Q(**{path: ""})
+            condition = _blank(path, model_field)
             if predicate == "present":
                 condition = ~condition
         return queryset.filter(condition if value else ~condition)
@@ -109,6 +119,15 @@ class ResourceFilterSet(django_filters.FilterSet):
     attributes: Mapping[str, str] | list[str] = ()
     # Attributes whose bare `filter[attr]=a,b` means "any of" (Metorial style).
     multi_value: tuple[str, ...] = ()
+    # attr -> why it takes only some predicates or no sort; told in the 400/422 that refuses it.
+    attribute_notes: Mapping[str, str] = {}
+
+    @classmethod
+    def note_for(cls, key: str) -> str:
+        for attr, note in cls.attribute_notes.items():
+            if key == attr or key.startswith(f"{attr}_"):
+                return f" {note}"
+        return ""
 
     @classmethod
     def get_filters(cls):
@@ -120,11 +139,13 @@ class ResourceFilterSet(django_filters.FilterSet):
             attributes = {name: name for name in attributes}
         for attr, path in attributes.items():
             model_field = get_model_field(cls._meta.model, path)
-            is_text = isinstance(model_field, TEXT_FIELDS)
             for predicate in _predicates_for(model_field):
                 name = f"{attr}_{predicate}"
                 if predicate in STATE_PREDICATES:
-                    filters[name] = _state_filter(path, predicate, is_text)
+                    filters[name] = _state_filter(path, predicate, model_field)
+                    continue
+                if predicate == "null":  # a boolean for every field type, JSON included
+                    filters[name] = BooleanFilter(field_name=path, lookup_expr="isnull")
                     continue
                 lookup, exclude = LOOKUP_PREDICATES[predicate]
                 filter_class, params = cls.filter_for_lookup(model_field, lookup)
@@ -145,7 +166,8 @@ def apply_filters(filterset_class, queryset, data: Mapping[str, object], request
     normalised = {}
     for key, value in data.items():
         if key not in filterset_class.base_filters:
-            raise FilterError(key)
+            note = getattr(filterset_class, "note_for", lambda key: "")(key)
+            raise FilterError(key, f"'{key}' is not a filter of this resource.{note}")
         if isinstance(value, (list, tuple)):
             value = ",".join(str(item) for item in value)
         elif isinstance(value, bool):
@@ -203,9 +225,10 @@ class FilterBackend(drf_filters.BaseFilterBackend):
         except FilterError as error:
             parameter = spelled[error.key]
             unknown = error.key not in filterset_class.base_filters
-            message = (
-                f"'{parameter}' is not a filter of this resource." if unknown else error.message
-            )
+            message = error.message
+            if unknown:
+                note = getattr(filterset_class, "note_for", lambda key: "")(error.key)
+                message = f"'{parameter}' is not a filter of this resource.{note}"
             raise InvalidQueryParameter(parameter, message) from None
 
     def get_schema_operation_parameters(self, view):
@@ -238,8 +261,16 @@ class OrderingFilter(drf_filters.OrderingFilter):
             }
             bad = [term for term in fields if term.lstrip("-") not in valid or not term.strip("-")]
             if bad:
+                filterset_class = getattr(view, "filterset_class", None)
+                notes = "".join(
+                    filterset_class.note_for(term.lstrip("-"))
+                    for term in bad
+                    if hasattr(filterset_class, "note_for")
+                )
                 raise InvalidQueryParameter(
-                    self.ordering_param, f"Cannot sort by: {', '.join(bad)}.", "invalid_sort"
+                    self.ordering_param,
+                    f"Cannot sort by: {', '.join(bad)}.{notes}",
+                    "invalid_sort",
                 )
             ordering = fields
         else:

@@ -41,6 +41,15 @@ class ExportAdmin(admin.ModelAdmin):
     )
     raw_id_fields = ("organization", "created_by")
     actions = ("retry", "interrupt")
+    # What the export is of; fixed once it has left `pending` (its file, events and audit
+    # trail describe it). Bookkeeping (`reference`, `metadata`) stays editable.
+    SPEC_FIELDS = ("resource_type", "format", "includes", "fields", "filters", "dry_data")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and (obj.status != Export.Status.PENDING or obj.started_at):
+            fields = (*fields, *self.SPEC_FIELDS)
+        return fields
 
     @admin.display(description="Download")
     def download_link(self, export: Export) -> str:
@@ -72,6 +81,21 @@ class SkillExportAdmin(admin.ModelAdmin):
     list_filter = ("status", "target")
     search_fields = ("id", "error")
     readonly_fields = [field.name for field in SkillExport._meta.fields]
+    actions = ("retry", "interrupt")
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description="Retry the selected failed skill exports")
+    def retry(self, request, queryset) -> None:
+        from exports import skill_exports  # not at import time, as for exports
+
+        count = sum(skill_exports.retry_skill_export(export) for export in queryset)
+        self.message_user(request, f"{count} skill export(s) queued again.", messages.SUCCESS)
+
+    @admin.action(description="Interrupt the selected pending or running skill exports")
+    def interrupt(self, request, queryset) -> None:
+        from exports import skill_exports
+
+        count = sum(skill_exports.interrupt_skill_export(export) for export in queryset)
+        self.message_user(request, f"{count} skill export(s) interrupted.", messages.SUCCESS)

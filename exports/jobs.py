@@ -223,6 +223,35 @@ def release(job: LeasedJob) -> bool:
     return bool(released)
 
 
+def requeue(model: type[LeasedJob], pk, **reset: Any) -> bool:
+    """Put a failed job back in the queue from scratch (`reset`: its own result fields)."""
+    updated = model._default_manager.filter(pk=pk, status=model.FAILED).update(
+        status=model.PENDING,
+        started_at=None,
+        attempts=0,
+        lease_owner="",
+        lease_expires_at=None,
+        updated_at=timezone.now(),
+        **reset,
+    )
+    if updated:
+        model.enqueue_run(pk)
+    return bool(updated)
+
+
+def interrupt(job: LeasedJob, reason: str) -> bool:
+    """Fail a pending or running job; a worker running it notices at its next heartbeat."""
+    failure = job.fail_fields({"Interrupted": reason})
+    model = type(job)
+    with transaction.atomic():
+        interrupted = model._default_manager.filter(
+            pk=job.pk, status__in=[model.PENDING, model.RUNNING]
+        ).update(**failure, lease_owner="", lease_expires_at=None, updated_at=timezone.now())
+        if interrupted:
+            job.record_status(job.status, failure["status"])
+    return bool(interrupted)
+
+
 def error_log(error: BaseException) -> dict[str, str]:
     return {type(error).__name__: str(error) or type(error).__name__}
 

@@ -35,8 +35,9 @@ class Export(LeasedJob, TenantModel):
     fields = models.JSONField(default=list, blank=True)
     filters = models.JSONField(default=dict, blank=True)
     dry_data = models.BooleanField(default=False)
-    reference = models.CharField(max_length=255, blank=True, default="")
-    reference_origin = models.CharField(max_length=255, blank=True, default="")
+    # null when not given, as in Commerce Layer (the API contract), so NULL and "" differ.
+    reference = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    reference_origin = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     metadata = models.JSONField(default=dict, blank=True)
 
     status = models.CharField(

@@ -18,7 +18,16 @@ from api.exceptions import UnprocessableEntity
 from api.filters import FilterError, apply_filters
 from api.models import Tenant
 from exports import engine, registry
-from exports.jobs import Heartbeat, LeaseLost, finish, job_setting, run_leased, sweep_leases
+from exports.jobs import (
+    Heartbeat,
+    LeaseLost,
+    finish,
+    interrupt,
+    job_setting,
+    requeue,
+    run_leased,
+    sweep_leases,
+)
 from exports.models import Export
 
 
@@ -131,7 +140,9 @@ def perform_export(export: Export, heartbeat: Heartbeat) -> None:
                 for rows in engine.stream_rows(plan, queryset, chunk_size):
                     writer.write(rows)
                     exported += len(rows)
-                    heartbeat.beat(exported)
+                    # Progress is written once per chunk (not only with the lease renewals),
+                    # so clients watching `records_exported` see it advance.
+                    heartbeat.beat(exported, force=True)
                     if pause:
                         time.sleep(pause)
             except BaseException:
@@ -181,33 +192,19 @@ def delete_export(export: Export) -> None:
 
 def retry_export(export: Export) -> bool:
     """Put an interrupted export back in the queue from scratch."""
-    updated = Export.objects.filter(pk=export.pk, status=Export.Status.INTERRUPTED).update(
-        status=Export.Status.PENDING,
-        started_at=None,
+    return requeue(
+        Export,
+        export.pk,
         interrupted_at=None,
         errors_log=None,
         records_exported=0,
         records_total=None,
-        attempts=0,
-        lease_owner="",
-        lease_expires_at=None,
-        updated_at=timezone.now(),
     )
-    if updated:
-        Export.enqueue_run(export.pk)
-    return bool(updated)
 
 
 def interrupt_export(export: Export, reason: str = "Interrupted by an administrator.") -> bool:
     """Stop a pending or running export; its worker notices at its next heartbeat."""
-    failure = export.fail_fields({"Interrupted": reason})
-    with transaction.atomic():
-        interrupted = Export.objects.filter(
-            pk=export.pk, status__in=[Export.Status.PENDING, Export.Status.IN_PROGRESS]
-        ).update(**failure, lease_owner="", lease_expires_at=None, updated_at=timezone.now())
-        if interrupted:
-            export.record_status(export.status, failure["status"])
-    return bool(interrupted)
+    return interrupt(export, reason)
 
 
 def cleanup_expired_files() -> int:

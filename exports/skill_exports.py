@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from api.models import Tenant
 from exports import bundles
-from exports.jobs import Heartbeat, finish, run_leased, sweep_leases
+from exports.jobs import Heartbeat, finish, interrupt, requeue, run_leased, sweep_leases
 from exports.models import SkillExport
 from files import services as files
 from files.models import File
@@ -93,6 +93,19 @@ def perform_skill_export(export: SkillExport, heartbeat: Heartbeat) -> None:
 
 def run(export_id: str) -> str:
     return run_leased(SkillExport, export_id, perform_skill_export)
+
+
+def retry_skill_export(export: SkillExport) -> bool:
+    """Put a failed skill export back in the queue from scratch."""
+    return requeue(SkillExport, export.pk, error="", completed_at=None, file=None, file_link=None)
+
+
+def interrupt_skill_export(
+    export: SkillExport, reason: str = "Interrupted by an administrator."
+) -> bool:
+    """Stop a pending or running skill export (it fails); its worker notices and stores
+    nothing."""
+    return interrupt(export, reason)
 
 
 def sweep() -> dict[str, int]:

@@ -1,5 +1,4 @@
 from django.core.exceptions import SuspiciousFileOperation
-from django.db.models import F
 from django.http import FileResponse
 from django.views.decorators.http import require_GET
 
@@ -32,7 +31,7 @@ class SkillExportViewSet(ResourceViewSet):
 
 
 class ExportViewSet(ResourceViewSet):
-    queryset = Export.objects.annotate(attachment_url=F("attachment"))
+    queryset = Export.objects.all()
     serializer_class = ExportSerializer
     filterset_class = ExportFilterSet
     ordering_fields = SORTABLE

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils.text import slugify
 
-from organizations.models import ApiKey, Member, Mode, Organization
+from organizations.models import ApiKey, Member, Mode, Organization, Team
 
 
 @transaction.atomic
@@ -30,3 +30,12 @@ def issue_api_key(*, member: Member, mode: str = Mode.TEST, name: str = "") -> t
     raw_key = key.set_new_key()
     key.save()
     return key, raw_key
+
+
+@transaction.atomic
+def create_team(*, organization: Organization, name: str, members: list[Member] = ()) -> Team:
+    """A team (slug from its name) with `members`; recorded like any other tracked change."""
+    team = Team.objects.create(organization=organization, name=name, slug=slugify(name))
+    for member in members:
+        member.teams.add(team)
+    return team

@@ -44,7 +44,16 @@ class SkillFilterSet(ResourceFilterSet):
 
 
 class SkillPluginFilterSet(ResourceFilterSet):
-    attributes = [*COMMON, "name", "version", "description", "license", "homepage", "repository"]
+    attributes = [
+        *COMMON,
+        "name",
+        "version",
+        "description",
+        "license",
+        "homepage",
+        "repository",
+        "keywords",
+    ]
 
     class Meta:
         model = SkillPlugin

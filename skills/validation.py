@@ -239,6 +239,35 @@ def _check_name(name: Any, folder_name: str, path: str) -> str:
     return name
 
 
+def _split_tools(text: str) -> list[str]:
+    """Split on whitespace and commas outside parentheses: `Bash(git add:*)` is one tool."""
+    tools, current, depth = [], [], 0
+    for character in text:
+        if character == "(":
+            depth += 1
+        elif character == ")":
+            depth = max(depth - 1, 0)
+        if depth == 0 and (character == "," or character.isspace()):
+            tools.append("".join(current))
+            current = []
+        else:
+            current.append(character)
+    tools.append("".join(current))
+    return [tool for tool in tools if tool]
+
+
+def parse_allowed_tools(value: Any) -> list[str] | None:
+    """`allowed-tools` as the Agent Skills format defines it: a space-separated string (commas,
+    as Claude Code writes them, tolerated) or a YAML list of strings. None when it is neither."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return _split_tools(value)
+    if isinstance(value, list) and all(isinstance(tool, str) for tool in value):
+        return [tool.strip().strip(",").strip() for tool in value if tool.strip().strip(",")]
+    return None
+
+
 def _optional_text(meta: Mapping, key: str, path: str, max_length: int) -> str:
     value = meta.get(key)
     if value is None:
@@ -286,10 +315,8 @@ def parse_skill_md(
     description = meta.get("description")
     if not isinstance(description, str) or not 1 <= len(description.strip()) <= 1024:
         raise TreeError(path, "The skill 'description' must be 1-1024 characters.", "invalid_skill")
-    allowed_tools = meta.get("allowed-tools", [])
-    if isinstance(allowed_tools, str):
-        allowed_tools = allowed_tools.split()
-    if not isinstance(allowed_tools, list) or not all(isinstance(t, str) for t in allowed_tools):
+    allowed_tools = parse_allowed_tools(meta.get("allowed-tools"))
+    if allowed_tools is None:
         raise TreeError(path, "'allowed-tools' must be a string or a list.", "invalid_skill")
     metadata = meta.get("metadata") or {}
     if not isinstance(metadata, Mapping):

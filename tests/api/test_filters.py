@@ -117,3 +117,56 @@ def test_integer_filters_beyond_64_bits_are_400_not_500(client, organization, pa
     assert response.status_code == 400, response.content
     assert response.json()["errors"][0]["source"] == {"parameter": parameter.split("=")[0]}
     assert client.get("/api/skill_collection_versions?filter[number.in]=1,2").status_code == 200
+
+
+@pytest.fixture
+def json_values(organization):
+    """Rows whose JSON attributes hold blank values (SQL NULL, JSON null, {}, []) or not."""
+    from django.db.models import JSONField, Value
+
+    from exports.models import Export
+    from tests.exports.factories import ExportFactory
+    from tests.skills.factories import SkillPluginFactory
+
+    exports = [
+        ExportFactory(organization=organization, metadata={}, errors_log=None),
+        ExportFactory(organization=organization, metadata={"k": 1}, errors_log={"E": "x"}),
+        ExportFactory(organization=organization, metadata={}, errors_log={}),
+        ExportFactory(organization=organization, metadata={"k": {}}, errors_log={"E": ""}),
+    ]
+    Export.objects.filter(pk=exports[0].pk).update(errors_log=Value(None, JSONField()))
+    exports.append(ExportFactory(organization=organization, errors_log=None))  # SQL NULL
+    plugins = [
+        SkillPluginFactory(organization=organization, keywords=[]),
+        SkillPluginFactory(organization=organization, keywords=["pdf"]),
+    ]
+    return {"exports": exports, "skill_plugins": plugins}
+
+
+@pytest.mark.parametrize(
+    ("type_name", "key", "value", "expected"),
+    [
+        ("exports", "metadata_blank", "true", [0, 2, 4]),
+        ("exports", "metadata_blank", "false", [1, 3]),
+        ("exports", "metadata_present", "true", [1, 3]),
+        ("exports", "metadata_present", "false", [0, 2, 4]),
+        ("exports", "errors_log_blank", "true", [0, 2, 4]),
+        ("exports", "errors_log_present", "true", [1, 3]),
+        ("skill_plugins", "keywords_blank", "true", [0]),
+        ("skill_plugins", "keywords_present", "true", [1]),
+    ],
+)
+def test_present_and_blank_on_json_values(client, json_values, type_name, key, value, expected):
+    """null, {} and [] are blank, anything else is present: in list filters and export filters."""
+    from api.filters import apply_filters
+    from exports import registry
+
+    rows = json_values[type_name]
+    wanted = sorted(str(rows[index].pk) for index in expected)
+    response = client.get(f"/api/{type_name}?filter[q][{key}]={value}")
+    assert response.status_code == 200, response.json()
+    assert sorted(item["id"] for item in response.json()["data"]) == wanted
+    declaration = registry.get(type_name)
+    queryset = declaration.queryset(rows[0].tenant)
+    found = apply_filters(declaration.filterset, queryset, {key: value == "true"})
+    assert sorted(str(pk) for pk in found.values_list("pk", flat=True)) == wanted

@@ -53,3 +53,56 @@ def test_openapi_documents_exports(client):
     assert "/api/exports" in schema["paths"]
     attributes = schema["components"]["schemas"]["Export"]["properties"]["attributes"]
     assert attributes["properties"]["resource_type"]["enum"] == EXPORTABLE_TYPES
+
+
+SPEC = ("resource_type", "format", "includes", "fields", "filters", "dry_data")
+
+
+@pytest.mark.parametrize(
+    ("status", "started"),
+    [
+        (Export.Status.IN_PROGRESS, True),
+        (Export.Status.COMPLETED, True),
+        (Export.Status.INTERRUPTED, True),
+        (Export.Status.INTERRUPTED, False),  # interrupted before it started
+    ],
+)
+def test_admin_spec_is_read_only_once_the_export_has_started(admin_client, status, started):
+    from django.utils import timezone
+
+    export = ExportFactory(
+        status=status,
+        started_at=timezone.now() if started else None,
+        includes=["teams"],
+        filters={"name_cont": "a"},
+    )
+    url = f"/admin/exports/export/{export.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    for name in SPEC:
+        assert f'name="{name}"' not in page, name  # shown, not an input
+    response = admin_client.post(
+        url,
+        {
+            "organization": export.organization_id,
+            "resource_type": "teams",
+            "format": "csv",
+            "includes": "[]",
+            "fields": '["name"]',
+            "filters": "{}",
+            "dry_data": "on",
+            "reference": "edited",
+            "metadata": "{}",
+        },
+    )
+    assert response.status_code == 302
+    export.refresh_from_db()
+    assert (export.resource_type, export.format, export.includes) == ("members", "json", ["teams"])
+    assert (export.fields, export.filters, export.dry_data) == ([], {"name_cont": "a"}, False)
+    assert export.reference == "edited"  # bookkeeping stays editable
+
+
+def test_admin_spec_is_editable_while_pending(admin_client):
+    export = ExportFactory()
+    page = admin_client.get(f"/admin/exports/export/{export.pk}/change/").content.decode()
+    for name in SPEC:
+        assert f'name="{name}"' in page, name

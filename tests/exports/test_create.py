@@ -110,3 +110,31 @@ def test_wrong_type_is_409(client):
         "/api/exports", {"data": {"type": "teams", "attributes": {"resource_type": "members"}}}
     )
     assert response.status_code == 409
+
+
+def test_reference_and_origin_are_null_when_not_given(client, organization):
+    attributes = create(client, resource_type="teams").json()["data"]["attributes"]
+    assert attributes["reference"] is None
+    assert attributes["reference_origin"] is None
+    given = create(client, resource_type="teams", reference="r-1", reference_origin=None)
+    assert given.status_code == 201, given.json()
+    assert given.json()["data"]["attributes"]["reference"] == "r-1"
+    assert given.json()["data"]["attributes"]["reference_origin"] is None
+    listed = client.get("/api/exports?filter[reference.null]=true").json()["data"]
+    assert len(listed) == 1
+
+
+def test_migration_turns_stored_empty_references_into_null(organization):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("exports.migrations.0003_export_reference_nullable")
+    export = ExportFactory(organization=organization)
+    Export.objects.filter(pk=export.pk).update(reference="", reference_origin="")
+    kept = ExportFactory(organization=organization, reference="r", reference_origin="crm")
+    migration.empty_references_to_null(apps, None)
+    export.refresh_from_db()
+    kept.refresh_from_db()
+    assert (export.reference, export.reference_origin) == (None, None)
+    assert (kept.reference, kept.reference_origin) == ("r", "crm")

@@ -137,3 +137,39 @@ def test_expired_files_are_cleaned_up(organization):
     fresh.refresh_from_db()
     assert old.attachment == "" and not default_storage.exists(old_name)
     assert default_storage.exists(fresh.attachment)
+
+
+def test_attachment_url_filters_on_having_a_file_and_refuses_sorting(client, exports):
+    """`attachment_url` is a signed link minted on each read: it filters on whether the export
+    has a file to download (also in export filters), and sorting by it is a 400 saying why."""
+    from api.filters import apply_filters
+    from exports import registry
+
+    interrupted_with_file = ExportFactory(
+        organization=exports[0].organization,
+        status=Export.Status.INTERRUPTED,
+        attachment=stored(exports[0].organization, "left-over"),
+    )
+    has_file = [str(exports[1].pk)]
+    no_file = sorted(str(e.pk) for e in (exports[0], exports[2], interrupted_with_file))
+    for query, expected in [
+        ("filter[attachment_url.present]=true", has_file),
+        ("filter[q][attachment_url_present]=false", no_file),
+        ("filter[attachment_url.blank]=true", no_file),
+        ("filter[attachment_url.null]=true", no_file),
+        ("filter[attachment_url.null]=false", has_file),
+    ]:
+        assert sorted(ids(client.get(f"/api/exports?{query}"))) == expected, query
+    declaration = registry.get("exports")
+    queryset = declaration.queryset(exports[0].organization)
+    found = apply_filters(declaration.filterset, queryset, {"attachment_url_present": True})
+    assert [str(pk) for pk in found.values_list("pk", flat=True)] == has_file
+    for query in ("filter[attachment_url.cont]=exports", "filter[attachment_url]=x"):
+        response = client.get(f"/api/exports?{query}")
+        assert response.status_code == 400, query
+        assert "present" in response.json()["errors"][0]["detail"]
+    response = client.get("/api/exports?sort=-attachment_url")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["source"] == {"parameter": "sort"}
+    assert "signed link" in error["detail"]
