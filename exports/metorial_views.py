@@ -34,6 +34,17 @@ ERRORS = {
 }
 
 
+def metorial_schema(**kwargs):
+    """`extend_schema` on drf-spectacular's plain AutoSchema: the project's default schema class
+    describes JSON:API documents, and this surface speaks plain JSON."""
+
+    def decorator(method):
+        method.kwargs = {"schema": AutoSchema}
+        return extend_schema(**kwargs)(method)
+
+    return decorator
+
+
 class MetorialView(APIView):
     """Plain JSON in and out, Metorial's error object for every failure."""
 
@@ -54,7 +65,7 @@ class MetorialView(APIView):
 class SkillExportCollectionView(MetorialView):
     serializer_class = metorial.MetorialSkillExportSerializer  # for the schema generator
 
-    @extend_schema(
+    @metorial_schema(
         operation_id="metorial_skill_exports_list",
         tags=[TAG],
         summary="List skill exports (Metorial-compatible)",
@@ -108,7 +119,7 @@ class SkillExportCollectionView(MetorialView):
             metorial.MetorialSkillExportListSerializer(body, context={"request": request}).data
         )
 
-    @extend_schema(
+    @metorial_schema(
         operation_id="metorial_skill_exports_create",
         tags=[TAG],
         summary="Create a skill export (Metorial-compatible)",
@@ -159,7 +170,7 @@ class SkillExportCollectionView(MetorialView):
 class SkillExportDetailView(MetorialView):
     serializer_class = metorial.MetorialSkillExportSerializer  # for the schema generator
 
-    @extend_schema(
+    @metorial_schema(
         operation_id="metorial_skill_exports_get",
         tags=[TAG],
         summary="Get a skill export (Metorial-compatible)",

@@ -84,6 +84,7 @@ def test_admin_spec_is_read_only_once_the_export_has_started(admin_client, statu
         url,
         {
             "organization": export.organization_id,
+            "mode": export.mode,
             "resource_type": "teams",
             "format": "csv",
             "includes": "[]",

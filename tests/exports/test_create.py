@@ -129,7 +129,7 @@ def test_migration_turns_stored_empty_references_into_null(organization):
 
     from django.apps import apps
 
-    migration = import_module("exports.migrations.0003_export_reference_nullable")
+    migration = import_module("exports.migrations.0004_export_reference_nullable")
     export = ExportFactory(organization=organization)
     Export.objects.filter(pk=export.pk).update(reference="", reference_origin="")
     kept = ExportFactory(organization=organization, reference="r", reference_origin="crm")

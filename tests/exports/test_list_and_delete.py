@@ -161,7 +161,7 @@ def test_attachment_url_filters_on_having_a_file_and_refuses_sorting(client, exp
     ]:
         assert sorted(ids(client.get(f"/api/exports?{query}"))) == expected, query
     declaration = registry.get("exports")
-    queryset = declaration.queryset(exports[0].organization)
+    queryset = declaration.queryset(exports[0].tenant)
     found = apply_filters(declaration.filterset, queryset, {"attachment_url_present": True})
     assert [str(pk) for pk in found.values_list("pk", flat=True)] == has_file
     for query in ("filter[attachment_url.cont]=exports", "filter[attachment_url]=x"):
