@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import fnmatch
-import gzip
 import io
 import queue
 import threading
@@ -28,6 +27,7 @@ from django.db.models import F, Func
 
 from exports import registry
 from exports.registry import Exportable, Relationship
+from files.compression import gzip_writer
 
 
 class PlanError(ValueError):
@@ -317,11 +317,12 @@ def _pluck(value: Any, parts: list[str]) -> Any:
 
 
 class GzipPipe:
-    """Compresses in a background thread (zlib releases the GIL), so compression overlaps the
-    database reads; at most `depth` chunks wait in between, so memory stays bounded."""
+    """Compresses in a background thread (ISA-L and zlib release the GIL), so compression
+    overlaps the database reads; at most `depth` chunks wait in between, so memory stays
+    bounded."""
 
     def __init__(self, target: BinaryIO, compresslevel: int, depth: int = 4):
-        self.gzip = gzip.GzipFile(fileobj=target, mode="wb", compresslevel=compresslevel, mtime=0)
+        self.gzip = gzip_writer(target, compresslevel)
         self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="export-gzip", daemon=True)
@@ -358,7 +359,7 @@ class Writer:
     extension = ""
     content_type = "application/gzip"
 
-    def __init__(self, target: BinaryIO, plan: Plan, organization, compresslevel: int = 6):
+    def __init__(self, target: BinaryIO, plan: Plan, organization, compresslevel: int = 1):
         self.gzip = GzipPipe(target, compresslevel)
         self.plan = plan
         self.organization = organization

@@ -109,7 +109,7 @@ def perform_export(export: Export, heartbeat: Heartbeat) -> None:
     )
     chunk_size = int(job_setting("EXPORT_CHUNK_SIZE", 2000))
     pause = float(job_setting("EXPORT_CHUNK_PAUSE_SECONDS", 0))
-    level = int(job_setting("EXPORT_GZIP_LEVEL", 6))
+    level = int(job_setting("EXPORT_GZIP_LEVEL", 1))
     limit = max_records()
     writer_class = engine.WRITERS[export.format]
     exported = 0
