@@ -444,7 +444,8 @@ class CsvWriter(Writer):
                     writerow(row)
                     continue
                 if (
-                    line.count(",") == width
+                    line  # an empty one-column row is `""`, not a blank line (no row)
+                    and line.count(",") == width
                     and '"' not in line
                     and "\n" not in line
                     and ("\r" not in line)

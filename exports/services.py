@@ -16,7 +16,7 @@ from rest_framework.exceptions import Throttled
 
 from api.exceptions import UnprocessableEntity
 from api.filters import FilterError, apply_filters
-from exports import engine, registry
+from exports import engine, pgcopy, registry
 from exports.jobs import Heartbeat, LeaseLost, finish, job_setting, run_leased, sweep_leases
 from exports.models import Export
 
@@ -122,18 +122,31 @@ def perform_export(export: Export, heartbeat: Heartbeat) -> None:
                     f"The filters select {total} records; an export may have at most {limit}."
                 )
             heartbeat.beat(0, force=True, records_total=total)
-            writer = writer_class(temp, plan, export.organization, compresslevel=level)
-            try:
-                for rows in engine.stream_rows(plan, queryset, chunk_size):
-                    writer.write(rows)
-                    exported += len(rows)
-                    heartbeat.beat(exported)
-                    if pause:
-                        time.sleep(pause)
-            except BaseException:
-                writer.abort()
-                raise
-            writer.close()
+            if pgcopy.can_encode(plan):  # PostgreSQL writes the file's text itself
+                exported = pgcopy.write_export(
+                    plan,
+                    queryset,
+                    export.format,
+                    export.organization,
+                    temp,
+                    compresslevel=level,
+                    chunk_size=chunk_size,
+                    progress=heartbeat.beat,
+                    pause=pause,
+                )
+            else:
+                writer = writer_class(temp, plan, export.organization, compresslevel=level)
+                try:
+                    for rows in engine.stream_rows(plan, queryset, chunk_size):
+                        writer.write(rows)
+                        exported += len(rows)
+                        heartbeat.beat(exported)
+                        if pause:
+                            time.sleep(pause)
+                except BaseException:
+                    writer.abort()
+                    raise
+                writer.close()
         temp.seek(0)
         name = f"exports/{export.organization_id}/{export.pk}.{writer_class.extension}"
         if default_storage.exists(name):

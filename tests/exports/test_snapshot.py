@@ -18,7 +18,10 @@ def test_records_created_or_deleted_during_the_export_do_not_change_it(
     MemberFactory.create_batch(199, organization=organization)
     at_start = {str(pk) for pk in Member.objects.values_list("pk", flat=True)}
     export = start_export(client)
-    worker = worker_process(media_root, "--batch", **SLOW)
+    # slower than SLOW: the export must outlast the writes below on a busy machine
+    worker = worker_process(
+        media_root, "--batch", **{**SLOW, "SKILLPORT_EXPORT_CHUNK_PAUSE": "0.3"}
+    )
     try:
         wait_for(
             lambda: Export.objects.filter(
