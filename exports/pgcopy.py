@@ -26,7 +26,7 @@ from typing import BinaryIO
 import orjson
 from django.db import connection, models
 from django.db.models import F, Func, OuterRef, Subquery, Value
-from django.db.models.expressions import OrderBy
+from django.db.models.expressions import OrderBy, RawSQL
 from django.db.models.functions import Cast
 
 from exports import registry
@@ -222,14 +222,32 @@ def _csv_path(plan: Plan, parts: list[str], organization):
     return _related(relationship, child, organization, _csv_path(child, parts[1:], organization))
 
 
-def _json_record(plan: Plan, organization) -> Sql:
-    """The record as orjson writes it: compact, keys in the plan's order, includes nested."""
+def _json_record(plan: Plan, organization, laterals: list | None = None) -> Sql:
+    """The record as orjson writes it: compact, keys in the plan's order, includes nested.
+
+    With `laterals` (the export's own level), to-one includes become LEFT JOIN LATERAL
+    subqueries appended there as (alias, queryset): PostgreSQL memoizes them by key (Memoize),
+    so a `created_by` shared by many records is encoded once, not once per record."""
     parts: list = []
     keys = [orjson.dumps(name).decode() for name in plan.columns]
     keys += [orjson.dumps(relationship.name).decode() for relationship, _ in plan.children]
     values = [_json_value(plan.exportable.model, path) for path in plan.paths]
+    table = plan.exportable.model._meta.db_table
     for relationship, child in plan.children:
-        value = _related(relationship, child, organization, _json_record(child, organization))
+        record = _json_record(child, organization)
+        if (
+            laterals is not None
+            and relationship.parent_key
+            and child.exportable.model._meta.db_table != table
+        ):
+            alias = f"_include_{len(laterals)}"
+            column = plan.exportable.model._meta.get_field(relationship.parent_key).column
+            key = RawSQL(f"{_quote(table)}.{_quote(column)}", [], output_field=models.UUIDField())
+            related = child.exportable.queryset(organization).filter(pk=key).order_by()
+            laterals.append((alias, related.annotate(_value=record).values("_value")[:1]))
+            value = RawSQL(f'{_quote(alias)}."_value"', [], output_field=TEXT)
+        else:
+            value = _related(relationship, child, organization, record)
         values.append(value if relationship.many else Sql("coalesce({0}, 'null')", value))
     if not keys:
         return _literal("{}")
@@ -239,13 +257,22 @@ def _json_record(plan: Plan, organization) -> Sql:
     return _chain(parts)
 
 
-def select(plan: Plan, queryset: models.QuerySet, file_format: str, organization):
-    """The export's queryset selecting its CSV cells or its one JSON text per record."""
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _ordered_once(queryset: models.QuerySet) -> models.QuerySet:
     if queryset.query.distinct:  # keep SELECT DISTINCT away from the computed columns
         inner = queryset.order_by().values("pk")
         queryset = queryset.model._default_manager.filter(pk__in=inner).order_by(
             *queryset.query.order_by
         )
+    return queryset
+
+
+def select(plan: Plan, queryset: models.QuerySet, file_format: str, organization):
+    """The export's queryset selecting its CSV cells or its one JSON text per record."""
+    queryset = _ordered_once(queryset)
     if file_format == "json":
         return queryset.values_list(_json_record(plan, organization))
     cells = [
@@ -255,16 +282,45 @@ def select(plan: Plan, queryset: models.QuerySet, file_format: str, organization
     return queryset.values_list(*cells)
 
 
-def copy_statement(plan: Plan, queryset, file_format: str, organization) -> tuple[str, list]:
-    """`COPY (<compiled SELECT>) TO STDOUT WITH (...)` and its parameters."""
-    sql, params = select(plan, queryset, file_format, organization).query.sql_with_params()
+def _sql_text(cursor, queryset: models.QuerySet) -> str:
+    """The queryset's SELECT with its parameters inlined by psycopg (client-side binding)."""
+    sql, params = queryset.query.sql_with_params()
+    return cursor.mogrify(sql, params)
+
+
+def _json_select_with_laterals(cursor, plan: Plan, queryset, organization) -> str | None:
+    """The JSON SELECT with to-one includes joined LATERAL after the export's table; None
+    when there are none or the table's FROM cannot be told apart."""
+    laterals: list = []
+    base = _ordered_once(queryset)
+    sql = _sql_text(cursor, base.values_list(_json_record(plan, organization, laterals)))
+    if not laterals:
+        return None
+    table = _quote(plan.exportable.model._meta.db_table)
+    found = list(re.finditer(rf"FROM {re.escape(table)}(?= WHERE| INNER| LEFT| ORDER|$)", sql))
+    if len(found) != 1:
+        return None
+    joins = "".join(
+        f" LEFT JOIN LATERAL ({_sql_text(cursor, related)}) AS {_quote(alias)} ON true"
+        for alias, related in laterals
+    )
+    return sql[: found[0].end()] + joins + sql[found[0].end() :]
+
+
+def copy_statement(cursor, plan: Plan, queryset, file_format: str, organization) -> str:
+    """`COPY (<compiled SELECT>) TO STDOUT WITH (...)`, parameters inlined."""
+    sql = None
+    if file_format == "json":
+        sql = _json_select_with_laterals(cursor, plan, queryset, organization)
+    if sql is None:
+        sql = _sql_text(cursor, select(plan, queryset, file_format, organization))
     if file_format == "json":
         options = JSON_COPY_OPTIONS
     elif len(plan.flat_columns()) == 1:
         options = CSV_ONE_COLUMN_OPTIONS
     else:
         options = CSV_COPY_OPTIONS
-    return f"COPY ({sql}) TO STDOUT WITH ({options})", list(params)
+    return f"COPY ({sql}) TO STDOUT WITH ({options})"
 
 
 def _csv_header(plan: Plan) -> bytes:
@@ -298,7 +354,6 @@ def write_export(
 
     `progress(records so far)` runs after every block of `chunk_size` records (then `pause`).
     Runs in the caller's transaction (the export's snapshot)."""
-    statement, params = copy_statement(plan, queryset, file_format, organization)
     pipe = GzipPipe(target, compresslevel)
     try:
         if file_format == "json":
@@ -310,7 +365,8 @@ def write_export(
             if connection.in_atomic_block:  # the export's snapshot transaction
                 # JIT-compiling the wide record expressions costs more than it saves
                 cursor.execute("SET LOCAL jit = off")
-            rows = _copy_rows(cursor, statement, params)
+            statement = copy_statement(cursor, plan, queryset, file_format, organization)
+            rows = _copy_rows(cursor, statement)
             try:
                 count = _stream(rows, file_format, pipe, chunk_size, progress, pause)
             finally:
@@ -324,8 +380,8 @@ def write_export(
     return count
 
 
-def _copy_rows(cursor, statement: str, params: list) -> Iterator:
-    with cursor.copy(statement, params) as copy:
+def _copy_rows(cursor, statement: str) -> Iterator:
+    with cursor.copy(statement) as copy:  # no parameters: the text is final
         yield from copy
 
 
