@@ -7,6 +7,7 @@ compares them value by value (parsed JSON / CSV cells), then byte by byte.
 import csv
 import gzip
 import io
+from datetime import UTC, datetime
 
 import orjson
 import pytest
@@ -14,6 +15,7 @@ from django.conf import settings as django_settings
 
 from exports import engine, pgcopy, services
 from exports.models import Export
+from organizations.models import Member
 from tests.exports.conftest import read_export_file
 from tests.exports.factories import ExportFactory
 from tests.factories import MemberFactory, OrganizationFactory, TeamFactory
@@ -113,6 +115,11 @@ def members(organization):
         member.teams.set(teams[: index % 5])
         created.append(member)
     other = OrganizationFactory()
+    # timestamps without a fraction are written without one, by both paths
+    Member.objects.filter(pk=created[0].pk).update(
+        created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        updated_at=datetime(2026, 1, 2, 3, 4, 5, 120000, tzinfo=UTC),
+    )
     foreign = MemberFactory(organization=other, name="elsewhere")
     foreign.teams.set([TeamFactory(organization=other)])
     return created
