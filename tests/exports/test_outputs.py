@@ -200,3 +200,18 @@ def test_record_limit_interrupts_with_errors_log(
     assert body["status"] == "interrupted"
     assert body["errors_log"] == export_row.errors_log
     assert body["attachment_url"] is None
+
+
+def test_one_column_csv_keeps_rows_with_an_empty_cell(client, run_worker, organization):
+    MemberFactory(organization=organization, name="")
+    data = export(
+        client,
+        run_worker,
+        resource_type="members",
+        format="csv",
+        dry_data=True,
+        fields=["name"],
+        filters={"name_blank": True},
+    )
+    assert data["attributes"]["records_count"] == 1
+    assert read_export_file(client, data) == [{"name": ""}]  # `""`, not a blank line

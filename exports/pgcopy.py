@@ -1,0 +1,415 @@
+"""PostgreSQL encodes the export: `COPY (<the export's SELECT>) TO STDOUT`, streamed to gzip.
+
+The SELECT is compiled from the export's own queryset (the registry's tenancy gate, the
+`apply_filters` vocabulary, the export ordering), so there is no second filter language. Its
+select list comes from the same `engine.Plan` as the Python writers: one text expression per
+CSV column, or one JSON text per record. Included relationships are correlated subqueries
+(to-one: the related row; to-many: `string_agg` in the related type's ordering), `fields` and
+`dry_data` are the plan's columns. Every expression renders exactly what the Python path writes
+(timestamps as DRF renders them, uuids, `true`/`false`, compact JSON, CSV quoting and `\\r\\n`
+line ends), so both paths write the same bytes; the per-row Python path stays for SQLite and
+for any column type this module does not know (`can_encode`).
+
+Rows arrive one CopyData message each (psycopg's `copy.read()`), so the row count is exact;
+they are joined into blocks of `EXPORT_CHUNK_SIZE` rows and handed to the compression thread.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+import orjson
+from django.db import connection, models
+from django.db.models import F, Func, OuterRef, Subquery, Value
+from django.db.models.expressions import OrderBy, RawSQL
+from django.db.models.functions import Cast
+
+from exports import registry
+from exports.engine import GzipPipe, Plan, Relationship, _as_output
+
+TEXT = models.TextField()
+
+# The kind of SQL value an exported column holds; other field types use the Python path.
+TEXT_FIELDS = (models.CharField, models.TextField, models.UUIDField, models.DateTimeField)
+# Whitespace outside JSON strings: PostgreSQL prints jsonb as `{"a": 1}`, orjson as `{"a":1}`.
+JSON_SPACES = r'("(?:[^"\\]|\\.)*")|\s+'
+# Options of the JSON COPY: CSV with a delimiter and quote that JSON text never holds raw
+# (control characters are always escaped in JSON), so each row is its JSON text and `\n`,
+# with no escaping at all (the text format would double every backslash).
+JSON_COPY_OPTIONS = "FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02', NULL E'\\x03'"
+# CSV: cells are never NULL (coalesced to ''); with a NULL marker no value equals, empty
+# strings are written unquoted, as Python's csv module writes them.
+CSV_COPY_OPTIONS = "FORMAT csv, NULL E'\\x01'"
+# One column: Python's csv module writes an empty cell as `""` (a blank line would be no row),
+# and so does COPY with the default NULL '' for a non-NULL empty string.
+CSV_ONE_COLUMN_OPTIONS = "FORMAT csv"
+# json_build_object-free records are `||` chains, but keep plans of sane width.
+MAX_COLUMNS = 200
+
+
+def _kind(model, path: str) -> str | None:
+    model_field = registry._model_field(model, path)
+    if model_field.is_relation:
+        return "text"  # a key: the related primary key, a uuid as text
+    if isinstance(model_field, models.JSONField):
+        return "json"
+    if isinstance(model_field, models.BooleanField):
+        return "bool"
+    if isinstance(model_field, models.IntegerField):
+        return "int"
+    if isinstance(model_field, TEXT_FIELDS):
+        return "text"
+    return None
+
+
+def can_encode(plan: Plan) -> bool:
+    """True on PostgreSQL when every column of every level has a known SQL rendering."""
+    if connection.vendor != "postgresql":
+        return False
+    return _known(plan) and len(plan.flat_columns()) <= MAX_COLUMNS
+
+
+def _known(plan: Plan) -> bool:
+    model = plan.exportable.model
+    if any(_kind(model, path) is None for path in plan.paths):
+        return False
+    return all(_known(child) for _, child in plan.children)
+
+
+# -- SQL building blocks -------------------------------------------------------------------------
+
+
+class Sql(Func):
+    """SQL text with `{0}`, `{1}`, ... standing for the compiled expressions (repeatable)."""
+
+    output_field = TEXT
+
+    def __init__(self, template: str, *expressions):
+        super().__init__(*expressions)
+        self.sql_template = template
+
+    def as_sql(self, compiler, connection, **extra_context):
+        compiled = [compiler.compile(expression) for expression in self.get_source_expressions()]
+        params: list = []
+
+        def place(match: re.Match) -> str:
+            sql, part_params = compiled[int(match.group(1))]
+            params.extend(part_params)
+            return sql
+
+        # `%` stays as Django wrote it: the compiled parts escape their own.
+        return PLACEHOLDER.sub(place, self.sql_template), params
+
+
+PLACEHOLDER = re.compile(r"\{(\d+)\}")
+
+
+def _literal(text: str) -> Cast:
+    return Cast(Value(text), TEXT)
+
+
+def _chain(parts: list) -> Sql:
+    """`a || b || ...` (NULL if any part is NULL: every part here is coalesced)."""
+    return Sql("(" + " || ".join(f"{{{index}}}" for index in range(len(parts))) + ")", *parts)
+
+
+class JsonArray(Func):
+    """`[a,b,...]` of the rows' JSON texts in `ordering` (`[]` without rows)."""
+
+    output_field = TEXT
+
+    def __init__(self, value, ordering: tuple[str, ...]):
+        orders = [
+            OrderBy(F(name[1:]), descending=True) if name.startswith("-") else OrderBy(F(name))
+            for name in ordering
+        ]
+        super().__init__(value, *orders)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        value, *orders = self.get_source_expressions()
+        sql, params = compiler.compile(value)
+        params = list(params)
+        order_sql = []
+        for order in orders:
+            part, part_params = compiler.compile(order)
+            order_sql.append(part)
+            params += list(part_params)
+        return (
+            f"coalesce('[' || string_agg({sql}, ',' ORDER BY {', '.join(order_sql)}) || ']', '[]')",
+            params,
+        )
+
+
+def _compact_json(expression) -> Sql:
+    return Sql(
+        "regexp_replace(({0})::text, {1}, {2}, 'g')", expression, Value(JSON_SPACES), Value("\\1")
+    )
+
+
+def _json_value(model, path: str) -> Sql:
+    """The column as JSON text, as orjson writes the Python value ('null' for NULL)."""
+    expression, kind = _as_output(model, path), _kind(model, path)
+    if kind == "text":
+        text = Sql("to_json({0})::text", expression)
+    elif kind == "json":
+        text = _compact_json(expression)
+    else:  # int, bool: `42`, `true`
+        text = Sql("({0})::text", expression)
+    return Sql("coalesce({0}, 'null')", text)
+
+
+def _csv_value(model, path: str):
+    """The column as a CSV cell, as `engine._cell` writes the Python value (NULL for None)."""
+    expression, kind = _as_output(model, path), _kind(model, path)
+    if kind == "text":
+        return expression
+    if kind == "json":
+        # a JSON string is written bare, a JSON null as an empty cell, the rest compact
+        return Sql(
+            "CASE jsonb_typeof({0}) WHEN 'string' THEN {0} #>> '{}' WHEN 'null' THEN NULL "
+            "ELSE {1} END",
+            expression,
+            _compact_json(expression),
+        )
+    return Sql("({0})::text", expression)
+
+
+# -- included relationships ----------------------------------------------------------------------
+
+
+def _related(relationship: Relationship, child: Plan, tenant, value) -> Subquery | Func:
+    """`value` (an expression over the related rows) as a correlated subquery: the one related
+    row's for a to-one, a JSON array in the related type's ordering for a to-many."""
+    related = child.exportable.queryset(tenant)
+    ordering = child.exportable.ordering
+    if relationship.parent_key:  # the parent holds the key, as the Python path looks it up
+        related = related.filter(pk=OuterRef(relationship.parent_key)).order_by()
+        return Subquery(related.annotate(_value=value).values("_value")[:1], output_field=TEXT)
+    related = related.filter(**{relationship.child_lookup: OuterRef("pk")})
+    if not relationship.many:  # the first of the related rows
+        related = related.order_by(*ordering).annotate(_value=value).values("_value")[:1]
+        return Subquery(related, output_field=TEXT)
+    array = related.order_by().annotate(_value=JsonArray(value, ordering)).values("_value")
+    return Sql("coalesce({0}, '[]')", Subquery(array, output_field=TEXT))
+
+
+def _child(plan: Plan, name: str) -> tuple[Relationship, Plan]:
+    return next((rel, child) for rel, child in plan.children if rel.name == name)
+
+
+def _json_path(plan: Plan, parts: list[str], tenant) -> Sql:
+    """The JSON text of `engine._pluck(record, parts)`."""
+    model = plan.exportable.model
+    if len(parts) == 1:
+        return _json_value(model, plan.exportable.attributes[parts[0]])
+    relationship, child = _child(plan, parts[0])
+    value = _related(relationship, child, tenant, _json_path(child, parts[1:], tenant))
+    return value if relationship.many else Sql("coalesce({0}, 'null')", value)
+
+
+def _csv_path(plan: Plan, parts: list[str], tenant):
+    """The cell `engine._cell(engine._pluck(record, parts))` (NULL for an empty cell)."""
+    if len(parts) == 1:
+        return _csv_value(plan.exportable.model, plan.exportable.attributes[parts[0]])
+    relationship, child = _child(plan, parts[0])
+    if relationship.many:  # a JSON array of the values
+        return _json_path(plan, parts, tenant)
+    return _related(relationship, child, tenant, _csv_path(child, parts[1:], tenant))
+
+
+def _json_record(plan: Plan, tenant, laterals: list | None = None) -> Sql:
+    """The record as orjson writes it: compact, keys in the plan's order, includes nested.
+
+    With `laterals` (the export's own level), to-one includes become LEFT JOIN LATERAL
+    subqueries appended there as (alias, queryset): PostgreSQL memoizes them by key (Memoize),
+    so a `created_by` shared by many records is encoded once, not once per record."""
+    parts: list = []
+    keys = [orjson.dumps(name).decode() for name in plan.columns]
+    keys += [orjson.dumps(relationship.name).decode() for relationship, _ in plan.children]
+    values = [_json_value(plan.exportable.model, path) for path in plan.paths]
+    table = plan.exportable.model._meta.db_table
+    for relationship, child in plan.children:
+        record = _json_record(child, tenant)
+        if (
+            laterals is not None
+            and relationship.parent_key
+            and child.exportable.model._meta.db_table != table
+        ):
+            alias = f"_include_{len(laterals)}"
+            column = plan.exportable.model._meta.get_field(relationship.parent_key).column
+            key = RawSQL(f"{_quote(table)}.{_quote(column)}", [], output_field=models.UUIDField())
+            related = child.exportable.queryset(tenant).filter(pk=key).order_by()
+            laterals.append((alias, related.annotate(_value=record).values("_value")[:1]))
+            value = RawSQL(f'{_quote(alias)}."_value"', [], output_field=TEXT)
+        else:
+            value = _related(relationship, child, tenant, record)
+        values.append(value if relationship.many else Sql("coalesce({0}, 'null')", value))
+    if not keys:
+        return _literal("{}")
+    for index, (key, value) in enumerate(zip(keys, values, strict=True)):
+        parts += [_literal(("{" if index == 0 else ",") + key + ":"), value]
+    parts.append(_literal("}"))
+    return _chain(parts)
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _ordered_once(queryset: models.QuerySet) -> models.QuerySet:
+    if queryset.query.distinct:  # keep SELECT DISTINCT away from the computed columns
+        inner = queryset.order_by().values("pk")
+        queryset = queryset.model._default_manager.filter(pk__in=inner).order_by(
+            *queryset.query.order_by
+        )
+    return queryset
+
+
+def select(plan: Plan, queryset: models.QuerySet, file_format: str, tenant):
+    """The export's queryset selecting its CSV cells or its one JSON text per record."""
+    queryset = _ordered_once(queryset)
+    if file_format == "json":
+        return queryset.values_list(_json_record(plan, tenant))
+    cells = [
+        Sql("coalesce({0}, '')", _csv_path(plan, name.split("."), tenant))
+        for name in plan.flat_columns()
+    ]
+    return queryset.values_list(*cells)
+
+
+def _sql_text(cursor, queryset: models.QuerySet) -> str:
+    """The queryset's SELECT with its parameters inlined by psycopg (client-side binding)."""
+    sql, params = queryset.query.sql_with_params()
+    return cursor.mogrify(sql, params)
+
+
+def _json_select_with_laterals(cursor, plan: Plan, queryset, tenant) -> str | None:
+    """The JSON SELECT with to-one includes joined LATERAL after the export's table; None
+    when there are none or the table's FROM cannot be told apart."""
+    laterals: list = []
+    base = _ordered_once(queryset)
+    sql = _sql_text(cursor, base.values_list(_json_record(plan, tenant, laterals)))
+    if not laterals:
+        return None
+    table = _quote(plan.exportable.model._meta.db_table)
+    found = list(re.finditer(rf"FROM {re.escape(table)}(?= WHERE| INNER| LEFT| ORDER|$)", sql))
+    if len(found) != 1:
+        return None
+    joins = "".join(
+        f" LEFT JOIN LATERAL ({_sql_text(cursor, related)}) AS {_quote(alias)} ON true"
+        for alias, related in laterals
+    )
+    return sql[: found[0].end()] + joins + sql[found[0].end() :]
+
+
+def copy_statement(cursor, plan: Plan, queryset, file_format: str, tenant) -> str:
+    """`COPY (<compiled SELECT>) TO STDOUT WITH (...)`, parameters inlined."""
+    sql = None
+    if file_format == "json":
+        sql = _json_select_with_laterals(cursor, plan, queryset, tenant)
+    if sql is None:
+        sql = _sql_text(cursor, select(plan, queryset, file_format, tenant))
+    if file_format == "json":
+        options = JSON_COPY_OPTIONS
+    elif len(plan.flat_columns()) == 1:
+        options = CSV_ONE_COLUMN_OPTIONS
+    else:
+        options = CSV_COPY_OPTIONS
+    return f"COPY ({sql}) TO STDOUT WITH ({options})"
+
+
+def _csv_header(plan: Plan) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(plan.flat_columns())
+    return buffer.getvalue().encode()
+
+
+def _csv_block(rows: list) -> bytes:
+    """COPY ends rows with `\n`, Python's csv module with `\r\n` (inside quoted cells both
+    keep their newlines as they are)."""
+    data = b"".join(rows)
+    if data.count(b"\n") == len(rows):  # no newline inside a cell
+        return data.replace(b"\n", b"\r\n")
+    return b"".join(bytes(row[:-1]) + b"\r\n" for row in rows)
+
+
+def write_export(
+    plan: Plan,
+    queryset: models.QuerySet,
+    file_format: str,
+    tenant,
+    target: BinaryIO,
+    *,
+    compresslevel: int,
+    chunk_size: int,
+    progress: Callable[[int], None] | None = None,
+    pause: float = 0,
+) -> int:
+    """Stream the export through COPY into gzipped `target`; returns the number of records.
+
+    `progress(records so far)` runs after every block of `chunk_size` records (then `pause`).
+    Runs in the caller's transaction (the export's snapshot)."""
+    pipe = GzipPipe(target, compresslevel)
+    try:
+        if file_format == "json":
+            pipe.write(b"[")
+        else:
+            pipe.write(_csv_header(plan))
+        connection.ensure_connection()
+        with connection.connection.cursor() as cursor:
+            if connection.in_atomic_block:  # the export's snapshot transaction
+                # JIT-compiling the wide record expressions costs more than it saves
+                cursor.execute("SET LOCAL jit = off")
+            statement = copy_statement(cursor, plan, queryset, file_format, tenant)
+            rows = _copy_rows(cursor, statement)
+            try:
+                count = _stream(rows, file_format, pipe, chunk_size, progress, pause)
+            finally:
+                rows.close()  # ends the COPY now when the export stops early
+        if file_format == "json":
+            pipe.write(b"]")
+    except BaseException:
+        pipe.abort()
+        raise
+    pipe.close()
+    return count
+
+
+def _copy_rows(cursor, statement: str) -> Iterator:
+    with cursor.copy(statement) as copy:  # no parameters: the text is final
+        yield from copy
+
+
+def _stream(rows: Iterator, file_format: str, pipe: GzipPipe, chunk_size: int, progress, pause):
+    """Join rows into blocks of `chunk_size` for the compression thread; the record count."""
+    count = 0
+    block: list = []
+    append = block.append
+    for row in rows:
+        append(row)
+        if len(block) >= chunk_size:
+            pipe.write(_block(block, file_format, count))
+            count += len(block)
+            block = []
+            append = block.append
+            if progress is not None:
+                progress(count)
+            if pause:
+                time.sleep(pause)
+    if block:
+        pipe.write(_block(block, file_format, count))
+        count += len(block)
+    return count
+
+
+def _block(rows: list, file_format: str, written: int) -> bytes:
+    if file_format != "json":
+        return _csv_block(rows)
+    # each row is one JSON text and `\n` (JSON text holds no raw newline): `,` between records
+    data = b"".join(rows).replace(b"\n", b",")[:-1]
+    return b"," + data if written else data
