@@ -6,6 +6,7 @@ and errors (see `exports/metorial.py`).
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -181,7 +182,10 @@ class SkillExportDetailView(MetorialView):
         responses={200: metorial.MetorialSkillExportSerializer, **ERRORS},
     )
     def get(self, request, pk):
-        export = selectors.skill_exports_for(request.auth).filter(pk=pk).first()
+        try:
+            export = selectors.skill_exports_for(request.auth).filter(pk=pk).first()
+        except ValidationError:  # the URL pattern admits strings that are not UUIDs
+            export = None
         if export is None:
             raise metorial.MetorialError(
                 404, "not_found", "The requested skill export could not be found."

@@ -504,6 +504,10 @@ def test_missing_or_bad_key_is_401(anonymous_client, five):
 def test_unknown_ids_and_paths_are_404(metorial):
     assert_error(metorial.get(f"/skill-exports/{uuid.uuid4()}"), 404, "not_found")
     assert_error(metorial.get("/skill-exports/not-an-id"), 404, "not_found")
+    # Matches the URL pattern but is no UUID (found by schemathesis): a 404, not a 500.
+    assert_error(
+        metorial.get("/skill-exports/7baa96A6d21F301171F2abAAF1C6db2cd-31"), 404, "not_found"
+    )
     assert_error(metorial.get(f"/skill-exports/{uuid.uuid4()}/file"), 404, "not_found")
     assert_error(metorial.get("/skill-exports/"), 404, "not_found")
 
