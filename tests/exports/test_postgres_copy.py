@@ -50,6 +50,7 @@ def run_both(organization, file_format, resource_type, **spec) -> tuple[bytes, b
     """The decompressed files of the Python path and of the COPY path, for the same export."""
     export = Export(
         organization=organization,
+        mode="test",
         resource_type=resource_type,
         format=file_format,
         includes=spec.get("includes", []),
@@ -60,7 +61,7 @@ def run_both(organization, file_format, resource_type, **spec) -> tuple[bytes, b
     plan = engine.build_plan(resource_type, export.includes, export.fields, export.dry_data)
     assert pgcopy.can_encode(plan)
     python_file, copy_file = io.BytesIO(), io.BytesIO()
-    writer = engine.WRITERS[file_format](python_file, plan, organization, compresslevel=1)
+    writer = engine.WRITERS[file_format](python_file, plan, export.tenant, compresslevel=1)
     for rows in engine.stream_rows(plan, services.export_queryset(export), 3):
         writer.write(rows)
     writer.close()
@@ -68,7 +69,7 @@ def run_both(organization, file_format, resource_type, **spec) -> tuple[bytes, b
         plan,
         services.export_queryset(export),
         file_format,
-        organization,
+        export.tenant,
         copy_file,
         compresslevel=1,
         chunk_size=3,
@@ -239,14 +240,14 @@ def test_other_organizations_rows_never_appear(organization, members):
 
 
 def test_progress_counts_each_block_of_records(organization, members):
-    export = Export(organization=organization, resource_type="members", format="csv")
+    export = Export(organization=organization, mode="test", resource_type="members", format="csv")
     plan = engine.build_plan("members", [], [], False)
     seen = []
     count = pgcopy.write_export(
         plan,
         services.export_queryset(export),
         "csv",
-        organization,
+        export.tenant,
         io.BytesIO(),
         compresslevel=1,
         chunk_size=5,
