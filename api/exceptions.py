@@ -159,6 +159,16 @@ def errors_for(exc: exceptions.APIException, view=None) -> list[dict]:
     return [error_object(status_code, exc.default_code, str(exc.detail))]
 
 
+def error_headers(exc: exceptions.APIException) -> dict[str, str]:
+    """The headers an error answer carries: the auth challenge of a 401, `Retry-After` of a 429."""
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    return headers
+
+
 def exception_handler(exc, context) -> Response | None:
     # Imported here: rest_framework.views loads the negotiation class at import time.
     from rest_framework.views import set_rollback
@@ -176,11 +186,7 @@ def exception_handler(exc, context) -> Response | None:
     if not isinstance(exc, exceptions.APIException):
         logger.exception("Unhandled error in %s", view.__class__.__name__ if view else "view")
         exc = exceptions.APIException()
-    headers = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))
+    headers = error_headers(exc)
     set_rollback()
     if view is not None:
         view.resource_name = "errors"

@@ -22,6 +22,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
+from api.exceptions import error_headers
 from exports.jobs import job_setting
 from exports.models import SkillExport
 from files import selectors as file_selectors
@@ -394,13 +395,8 @@ def exception_handler(exc, context) -> Response:
         logger.exception("Unhandled error in %s", type(view).__name__ if view else "view")
         exc = exceptions.APIException()
         body = error_body(500, "internal_server_error", "The server hit an unexpected error.")
-    headers = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))
     set_rollback()
-    return Response(body, status=exc.status_code, headers=headers)
+    return Response(body, status=exc.status_code, headers=error_headers(exc))
 
 
 class PlainJsonNegotiation(DefaultContentNegotiation):

@@ -76,20 +76,21 @@ def media_root(settings, tmp_path):
     return tmp_path / "media"
 
 
+def run_queued_tasks(worker_id: str = "test-worker") -> None:
+    """Run every queued task with the real django-tasks-db worker, in this process."""
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    ).run()
+
+
 @pytest.fixture
 def run_worker():
-    """Run every queued task with the real django-tasks-db worker, in this process."""
-
-    def run() -> None:
-        Worker(
-            queue_names=["default"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="test-worker",
-            excluded_queue_names=[],
-        ).run()
-
-    return run
+    """`run_queued_tasks`, for tests that take it as a fixture."""
+    return run_queued_tasks

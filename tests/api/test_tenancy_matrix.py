@@ -18,7 +18,6 @@ from django.apps import apps
 from django.db import connection
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from api.filters import include_paths
@@ -29,7 +28,7 @@ from exports import registry
 from files import services as file_services
 from organizations.models import Organization
 from skills import services as skill_services
-from tests.conftest import JsonApiClient
+from tests.conftest import JsonApiClient, run_queued_tasks
 from tests.events.factories import WebhookFactory
 from tests.factories import ApiKeyFactory, MemberFactory, OrganizationFactory, TeamFactory
 from tests.skills.factories import SkillCollectionFactory, create_version, skill_files
@@ -124,16 +123,7 @@ def test_the_router_serves_every_tenant_type():
 
 
 def _run_worker() -> None:
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="matrix-worker",
-        excluded_queue_names=[],
-    ).run()
+    run_queued_tasks("matrix-worker")
 
 
 def _post(client, type_name: str, attributes: dict, relationships: dict | None = None) -> dict:
