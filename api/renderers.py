@@ -38,8 +38,13 @@ class JsonApiRenderer(JSONRenderer):
                 "links": relation.get_links(resource_instance, relation.related_link_lookup_field)
             }
         for name, field in fields.items():
-            if isinstance(field, PrefetchedManyRelatedField) and name not in resource:
+            if not isinstance(field, PrefetchedManyRelatedField):
+                continue
+            if name not in resource:
                 # Not prefetched: links only, rather than a misleading `data: null`.
                 relationships.get(name, {}).pop("data", None)
                 relationships.get(name, {}).pop("meta", None)
+            elif field.linkage_meta is not None and name in relationships:
+                # Capped linkage: the count is the relationship's, not the data's.
+                relationships[name]["meta"] = dict(field.linkage_meta)
         return relationships

@@ -114,14 +114,32 @@ def links_only(type_name: str, model, **kwargs) -> LinksOnlyRelatedField:
 
 
 class PrefetchedManyRelatedField(ManyRelatedField):
-    """Renders linkage `data` only when it is cheap: prefetched, or the answer's one resource."""
+    """Renders linkage `data` only when it is cheap and bounded.
+
+    Prefetched (included): complete. The answer's one resource: at most
+    `SKILLPORT["MAX_RELATIONSHIP_LINKAGE"]` entries, `linkage_meta` telling the renderer the
+    full count and that the data is capped. List rows: none (links only).
+    """
+
+    linkage_meta: dict | None = None
 
     def get_attribute(self, instance):
+        self.linkage_meta = None
         prefetched = self.source in getattr(instance, "_prefetched_objects_cache", {})
+        if prefetched:
+            return super().get_attribute(instance)
         # One query for the one resource of a detail/create answer is cheap; per row it is not.
-        if not prefetched and not getattr(self.parent, "primary_resource", False):
+        if not getattr(self.parent, "primary_resource", False):
             raise SkipField
-        return super().get_attribute(instance)
+        related = super().get_attribute(instance)
+        if isinstance(related, list):  # an unsaved instance has no relations yet
+            return related
+        cap = settings.SKILLPORT["MAX_RELATIONSHIP_LINKAGE"]
+        rows = list(related[: cap + 1])
+        if len(rows) <= cap:
+            return rows
+        self.linkage_meta = {"count": related.count(), "capped": True}
+        return rows[:cap]
 
 
 class ToManyRelatedField(RelationshipLinksMixin, relations.ResourceRelatedField):
