@@ -61,6 +61,9 @@ class JsonApiRenderer(JSONRenderer, OrjsonRenderer):
             name: getattr(field, "child_relation", field)
             for name, field in fields.items()
             if isinstance(getattr(field, "child_relation", field), LinksOnlyRelatedField)
+            # A to-many relationship without linkage on this row (a list row, not included):
+            # the library would build its related manager and queryset just to drop them.
+            or (isinstance(field, PrefetchedManyRelatedField) and name not in resource)
         }
         others = {name: field for name, field in fields.items() if name not in links_only}
         relationships = super().extract_relationships(others, resource, resource_instance)
@@ -81,4 +84,5 @@ class JsonApiRenderer(JSONRenderer, OrjsonRenderer):
             elif field.linkage_meta is not None and name in relationships:
                 # Capped linkage: the count is the relationship's, not the data's.
                 relationships[name]["meta"] = dict(field.linkage_meta)
-        return relationships
+        # The declared order, as the library writes it.
+        return {name: relationships[name] for name in fields if name in relationships}

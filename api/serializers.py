@@ -11,6 +11,7 @@ from rest_framework.relations import Hyperlink, ManyRelatedField, RelatedField
 from rest_framework.settings import api_settings
 from rest_framework_json_api import relations
 from rest_framework_json_api import serializers as jsonapi
+from rest_framework_json_api.utils import format_link_segment
 
 META_FIELDS = ("mode", "organization_id", "trace_id")
 
@@ -77,6 +78,33 @@ class RelationshipLinksMixin:
         if not view_name:
             return None
         return Hyperlink(resource_url(view_name, kwargs, request), name)
+
+    def _link_templates(self, request) -> list[tuple[str, str]]:
+        """(`self`/`related`, absolute URL with the pk placeholder), once per field and request."""
+        cached = getattr(self, "_templates", None)
+        if cached is not None and cached[0] is request:
+            return cached[1]
+        field_name = self.field_name or self.parent.field_name
+        kwargs = {"pk": _PK_PLACEHOLDER, "related_field": format_link_segment(field_name)}
+        templates = [
+            (name, resource_url(view_name, kwargs, request))
+            for name, view_name in (
+                ("self", self.self_link_view_name),
+                ("related", self.related_link_view_name),
+            )
+            if view_name
+        ]
+        self._templates = (request, templates)
+        return templates
+
+    def get_links(self, obj=None, lookup_field="pk"):
+        if obj is None or lookup_field != "pk" or self.related_link_url_kwarg != "pk":
+            return super().get_links(obj, lookup_field)
+        pk = quote(str(obj.pk), safe="")
+        return {
+            name: Hyperlink(template.replace(_PK_PLACEHOLDER, pk), name)
+            for name, template in self._link_templates(self.context.get("request"))
+        }
 
     def get_resource_type_from_included_serializer(self):
         try:
