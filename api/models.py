@@ -78,6 +78,17 @@ def _check_mode(instance: models.Model) -> None:
         raise ValueError(f"{type(instance).__name__} needs a mode ({', '.join(Mode.values)}).")
 
 
+def list_index(name: str, *, account: bool = False) -> models.Index:
+    """The index behind a tenant's lists: the gate's equality columns, then the default sort.
+
+    Lists are ordered `-created_at, id` (api/filters.py), so this one index serves the count of
+    `meta.record_count`, numbered pages and the default keyset pages without a sort.
+    Account-level rows (members, teams) are shared by both modes: no `mode` column.
+    """
+    gate = ["organization"] if account else ["organization", "mode"]
+    return models.Index(fields=[*gate, "-created_at", "id"], name=f"{name}_list")
+
+
 class UUIDModel(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

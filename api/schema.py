@@ -6,6 +6,8 @@ docstring reaches users; `postprocess` (a SPECTACULAR_SETTINGS postprocessing ho
 endpoints that are not DRF viewsets (health, downloads, zip upload, the PromptLayer envelope).
 """
 
+import copy
+
 from django.utils.module_loading import import_string
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
@@ -125,6 +127,13 @@ def _words(type_name: str) -> tuple[str, str]:
     many = type_name.replace("_", " ")
     one = many[:-1] if many.endswith("s") else many
     return ("an " if one[0] in "aeiou" else "a ") + one, many
+
+
+# A to-many relationship's size, and whether its `data` was capped (not included).
+_RELATIONSHIP_META = {
+    "type": "object",
+    "properties": {"count": {"type": "integer", "minimum": 0}, "capped": {"type": "boolean"}},
+}
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -461,7 +470,7 @@ class ResourceAutoSchema(JsonApiAutoSchema):
                     "type": "object",
                     "properties": {"self": _LINK, "related": _LINK},
                 }
-                relationship["properties"]["meta"] = {"type": "object"}
+                relationship["properties"]["meta"] = copy.deepcopy(_RELATIONSHIP_META)
 
     def _resource_ref(self, serializer) -> dict:
         component = self.resolve_serializer(serializer, "response")

@@ -11,6 +11,7 @@ from rest_framework.relations import Hyperlink, ManyRelatedField, RelatedField
 from rest_framework.settings import api_settings
 from rest_framework_json_api import relations
 from rest_framework_json_api import serializers as jsonapi
+from rest_framework_json_api.utils import format_link_segment
 
 META_FIELDS = ("mode", "organization_id", "trace_id")
 
@@ -78,6 +79,33 @@ class RelationshipLinksMixin:
             return None
         return Hyperlink(resource_url(view_name, kwargs, request), name)
 
+    def _link_templates(self, request) -> list[tuple[str, str]]:
+        """(`self`/`related`, absolute URL with the pk placeholder), once per field and request."""
+        cached = getattr(self, "_templates", None)
+        if cached is not None and cached[0] is request:
+            return cached[1]
+        field_name = self.field_name or self.parent.field_name
+        kwargs = {"pk": _PK_PLACEHOLDER, "related_field": format_link_segment(field_name)}
+        templates = [
+            (name, resource_url(view_name, kwargs, request))
+            for name, view_name in (
+                ("self", self.self_link_view_name),
+                ("related", self.related_link_view_name),
+            )
+            if view_name
+        ]
+        self._templates = (request, templates)
+        return templates
+
+    def get_links(self, obj=None, lookup_field="pk"):
+        if obj is None or lookup_field != "pk" or self.related_link_url_kwarg != "pk":
+            return super().get_links(obj, lookup_field)
+        pk = quote(str(obj.pk), safe="")
+        return {
+            name: Hyperlink(template.replace(_PK_PLACEHOLDER, pk), name)
+            for name, template in self._link_templates(self.context.get("request"))
+        }
+
     def get_resource_type_from_included_serializer(self):
         try:
             return self._included_type
@@ -114,14 +142,32 @@ def links_only(type_name: str, model, **kwargs) -> LinksOnlyRelatedField:
 
 
 class PrefetchedManyRelatedField(ManyRelatedField):
-    """Renders linkage `data` only when it is cheap: prefetched, or the answer's one resource."""
+    """Renders linkage `data` only when it is cheap and bounded.
+
+    Prefetched (included): complete. The answer's one resource: at most
+    `SKILLPORT["MAX_RELATIONSHIP_LINKAGE"]` entries, `linkage_meta` telling the renderer the
+    full count and that the data is capped. List rows: none (links only).
+    """
+
+    linkage_meta: dict | None = None
 
     def get_attribute(self, instance):
+        self.linkage_meta = None
         prefetched = self.source in getattr(instance, "_prefetched_objects_cache", {})
+        if prefetched:
+            return super().get_attribute(instance)
         # One query for the one resource of a detail/create answer is cheap; per row it is not.
-        if not prefetched and not getattr(self.parent, "primary_resource", False):
+        if not getattr(self.parent, "primary_resource", False):
             raise SkipField
-        return super().get_attribute(instance)
+        related = super().get_attribute(instance)
+        if isinstance(related, list):  # an unsaved instance has no relations yet
+            return related
+        cap = settings.SKILLPORT["MAX_RELATIONSHIP_LINKAGE"]
+        rows = list(related[: cap + 1])
+        if len(rows) <= cap:
+            return rows
+        self.linkage_meta = {"count": related.count(), "capped": True}
+        return rows[:cap]
 
 
 class ToManyRelatedField(RelationshipLinksMixin, relations.ResourceRelatedField):

@@ -229,6 +229,9 @@ SKILLPORT = {
     "DEFAULT_RATE_LIMIT": int(os.environ.get("SKILLPORT_DEFAULT_RATE_LIMIT", "0")),
     # Cache alias that counts requests (Redis); None counts in the database.
     "RATE_LIMIT_CACHE": "ratelimit" if REDIS_URL else None,
+    # Linkage `data` of a to-many relationship that is not included: at most this many entries,
+    # then `meta.capped` (api/serializers.py); `meta.count` always gives the full size.
+    "MAX_RELATIONSHIP_LINKAGE": int(os.environ.get("SKILLPORT_MAX_RELATIONSHIP_LINKAGE", "20")),
     # Longest URI (path and query) answered; longer is a JSON:API 414 (config/gunicorn.py).
     "MAX_URI_LENGTH": int(os.environ.get("SKILLPORT_MAX_URI_LENGTH", "4096")),
     # Background jobs (exports/jobs.py): a worker renews its lease while it runs; a job whose

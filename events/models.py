@@ -5,7 +5,7 @@ import secrets
 
 from django.db import models
 
-from api.models import TenantModel
+from api.models import TenantModel, list_index
 
 
 def new_shared_secret() -> str:
@@ -40,7 +40,10 @@ class EventStore(AppendOnlyModel):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "resource_type", "resource_id"])]
+        indexes = [
+            list_index("event_store"),
+            models.Index(fields=["organization", "resource_type", "resource_id"]),
+        ]
 
     class JSONAPIMeta:
         resource_name = "event_stores"
@@ -57,7 +60,10 @@ class Event(AppendOnlyModel):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "resource_type", "resource_id"])]
+        indexes = [
+            list_index("event"),
+            models.Index(fields=["organization", "resource_type", "resource_id"]),
+        ]
 
     class JSONAPIMeta:
         resource_name = "events"
@@ -81,7 +87,10 @@ class Version(AppendOnlyModel):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "resource_type", "resource_id"])]
+        indexes = [
+            list_index("version"),
+            models.Index(fields=["organization", "resource_type", "resource_id"]),
+        ]
 
     class JSONAPIMeta:
         resource_name = "versions"
@@ -112,6 +121,7 @@ class Webhook(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [list_index("webhook")]
 
     class JSONAPIMeta:
         resource_name = "webhooks"
@@ -149,7 +159,10 @@ class WebhookDelivery(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["webhook", "event"], name="delivery_once_per_event"),
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            list_index("webhook_delivery"),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} -> {self.webhook} ({self.status})"
@@ -170,6 +183,7 @@ class EventCallback(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [list_index("event_callback")]
 
     class JSONAPIMeta:
         resource_name = "event_callbacks"

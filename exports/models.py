@@ -3,7 +3,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from api.models import TenantModel
+from api.models import TenantModel, list_index
 from exports.jobs import LeasedJob
 
 
@@ -57,7 +57,10 @@ class Export(LeasedJob, TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "status"], name="export_org_status")]
+        indexes = [
+            list_index("export"),
+            models.Index(fields=["organization", "status"], name="export_org_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.resource_type} export {self.pk} ({self.status})"
@@ -141,6 +144,7 @@ class SkillExport(LeasedJob, TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [list_index("skill_export")]
 
     def __str__(self) -> str:
         return f"{self.target} export {self.pk} ({self.status})"

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from api.models import TenantModel
+from api.models import TenantModel, list_index
 
 
 class File(TenantModel):
@@ -29,6 +29,7 @@ class File(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [list_index("file")]
 
     def __str__(self) -> str:
         return self.file_name
@@ -46,6 +47,7 @@ class FileLink(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [list_index("file_link")]
 
     def __str__(self) -> str:
         return f"link to {self.file}"

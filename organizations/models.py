@@ -4,7 +4,7 @@ import secrets
 from django.db import models
 from django.utils import timezone
 
-from api.models import AccountQuerySet, Mode, OrganizationModel, Tenant, UUIDModel
+from api.models import AccountQuerySet, Mode, OrganizationModel, Tenant, UUIDModel, list_index
 
 __all__ = ["ApiKey", "Member", "Mode", "Organization", "Team", "hash_key"]
 
@@ -36,6 +36,7 @@ class Team(OrganizationModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "slug"], name="team_slug_unique"),
         ]
+        indexes = [list_index("team", account=True)]
 
     def __str__(self) -> str:
         return self.name
@@ -59,6 +60,7 @@ class Member(OrganizationModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "email"], name="member_email_unique"),
         ]
+        indexes = [list_index("member", account=True)]
 
     def __str__(self) -> str:
         return self.email

@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
-from api.models import TenantModel, TenantQuerySet
+from api.models import TenantModel, TenantQuerySet, list_index
 
 
 class Blob(models.Model):
@@ -62,6 +62,7 @@ class SkillCollection(TenantModel):
                 name="skill_collection_root_path_unique",
             ),
         ]
+        indexes = [list_index("skill_collection")]
 
     def __str__(self) -> str:
         return self.name
@@ -125,6 +126,7 @@ class SkillCollectionVersion(TenantModel):
                 name="skill_collection_version_label_unique",
             ),
         ]
+        indexes = [list_index("skill_collection_version")]
 
     def __str__(self) -> str:
         return f"{self.skill_collection} v{self.number}"
@@ -184,6 +186,7 @@ class Skill(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["skill_collection", "path"], name="skill_path_unique"),
         ]
+        indexes = [list_index("skill")]
 
     def __str__(self) -> str:
         return self.name
@@ -213,6 +216,7 @@ class SkillPlugin(TenantModel):
                 fields=["organization", "mode", "name"], name="skill_plugin_name_unique"
             ),
         ]
+        indexes = [list_index("skill_plugin")]
 
     def __str__(self) -> str:
         return self.name
@@ -238,6 +242,7 @@ class SkillMarketplace(TenantModel):
                 fields=["organization", "mode", "name"], name="skill_marketplace_name_unique"
             ),
         ]
+        indexes = [list_index("skill_marketplace")]
 
     def __str__(self) -> str:
         return self.name

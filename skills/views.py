@@ -39,9 +39,8 @@ def _wants_zip(request) -> bool:
 
 class SkillCollectionViewSet(ResourceViewSet):
     queryset = selectors.collections_with_current_version(
-        SkillCollection.objects.select_related("created_by", "updated_by").prefetch_related(
-            "versions", "skills"
-        )
+        # Versions and skills grow without bound: linkage comes capped or through `include=`.
+        SkillCollection.objects.select_related("created_by", "updated_by")
     )
     serializer_class = serializers.SkillCollectionSerializer
     filterset_class = filters.SkillCollectionFilterSet

@@ -32,3 +32,27 @@ def test_query_count_is_constant(client, crowd, django_assert_max_num_queries, u
         response = client.get(f"{url}{separator}page[size]={size}")
     assert response.status_code == 200
     assert len(response.json()["data"]) >= 1
+
+
+@pytest.mark.parametrize("size", [1, 100])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/skill_collections?include=created_by",
+        "/api/skill_collections?page[after]=&include=created_by",
+        "/api/skill_collections?sort=name&page[after]=",
+    ],
+)
+def test_collection_list_query_count_is_constant(
+    client, organization, django_assert_max_num_queries, url, size
+):
+    from tests.skills.factories import SkillCollectionFactory, create_version
+
+    for collection in SkillCollectionFactory.create_batch(30, organization=organization):
+        create_version(collection)
+    # key lookup and its last use, savepoint, count, page, current versions and their skills,
+    # the included members' teams: one query each, never one per row
+    with django_assert_max_num_queries(9):
+        response = client.get(f"{url}&page[size]={size}")
+    assert response.status_code == 200
+    assert len(response.json()["data"]) == min(size, 30)
