@@ -152,12 +152,32 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# The task queue (Django Tasks API): the database (django-tasks-db) by default; Redis
+# (django-tasks-rq, run by `manage.py rqworker`) when REDIS_URL is set, unless
+# SKILLPORT_TASKS_BACKEND=database. Export leases and delivery state stay in the database either
+# way. `manage.py task_worker` runs the worker of the backend chosen here.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+TASKS_QUEUE_BACKEND = os.environ.get("SKILLPORT_TASKS_BACKEND") or (
+    "redis" if REDIS_URL else "database"
+)
+if TASKS_QUEUE_BACKEND not in {"redis", "database"}:
+    raise ImproperlyConfigured("SKILLPORT_TASKS_BACKEND must be 'redis' or 'database'")
+if TASKS_QUEUE_BACKEND == "redis" and not REDIS_URL:
+    raise ImproperlyConfigured("SKILLPORT_TASKS_BACKEND=redis needs REDIS_URL")
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND",
+            "django_tasks_rq.RQBackend"
+            if TASKS_QUEUE_BACKEND == "redis"
+            else "django_tasks_db.DatabaseBackend",
+        ),
         "QUEUES": ["default"],
     }
 }
+if TASKS_QUEUE_BACKEND == "redis":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
 
 CACHES = {
     "default": {
@@ -166,7 +186,6 @@ CACHES = {
     }
 }
 # Rate-limit counts live in the database (organizations/ratelimit.py), or in Redis when given.
-REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES["ratelimit"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
