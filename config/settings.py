@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config import secret_key
+from config import secret_key, storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -136,21 +136,9 @@ STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
-# Storage: local files by default, S3 when a bucket is configured.
-if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
-    _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {"querystring_auth": True, "file_overwrite": True},
-    }
-else:
-    _default_storage = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(MEDIA_ROOT)},
-    }
-STORAGES = {
-    "default": _default_storage,
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-}
+# Storage: local files by default, S3 (or any S3-compatible store) when AWS_STORAGE_BUCKET_NAME
+# is set, with AWS_S3_ENDPOINT_URL, AWS_S3_REGION_NAME and the AWS credentials (config/storage.py).
+STORAGES = storage.storages(os.environ, MEDIA_ROOT)
 
 # The task queue (Django Tasks API): the database (django-tasks-db) by default; Redis
 # (django-tasks-rq, run by `manage.py rqworker`) when REDIS_URL is set, unless
