@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
+SKILLPORT_SWEEP_INTERVAL ?= 60
+SKILLPORT_WEBHOOK_SWEEP_INTERVAL ?= 30
 
 .PHONY: install serve test test-sqlite test-postgres bench lint
 
@@ -15,16 +17,21 @@ $(BIN)/.installed: requirements/base.txt requirements/test.txt
 
 install: $(BIN)/.installed
 
+# supervisord (config/supervisord.conf) runs and restarts gunicorn, the task worker and the two
+# sweepers; Ctrl-C stops them all.
+serve: export SKILLPORT_ROOT := $(CURDIR)
+serve: export SKILLPORT_PYTHON := $(CURDIR)/$(BIN)/python
+serve: export SKILLPORT_VAR_DIR := $(abspath $(or $(SKILLPORT_VAR_DIR),var))
+serve: export PORT := $(PORT)
+serve: export WEB_CONCURRENCY := $(WEB_CONCURRENCY)
+serve: export SKILLPORT_SWEEP_INTERVAL := $(SKILLPORT_SWEEP_INTERVAL)
+serve: export SKILLPORT_WEBHOOK_SWEEP_INTERVAL := $(SKILLPORT_WEBHOOK_SWEEP_INTERVAL)
 serve: install
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py demo --port $(PORT)
-	$(BIN)/python manage.py db_worker --no-startup-delay & worker=$$!; \
-	$(BIN)/python manage.py sweep_exports --loop --interval 60 > /dev/null & exports=$$!; \
-	$(BIN)/python manage.py deliver_webhooks --enqueue --loop --interval 30 > /dev/null & hooks=$$!; \
-	trap 'kill $$worker $$exports $$hooks 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn config.wsgi -c config/gunicorn.py --bind 127.0.0.1:$(PORT) --workers $(WEB_CONCURRENCY) \
-		--access-logfile - --graceful-timeout 5
+	mkdir -p "$$SKILLPORT_VAR_DIR/log"
+	exec $(BIN)/supervisord -c config/supervisord.conf
 
 # The suite on SQLite, then again on PostgreSQL when DATABASE_URL is set.
 test: install

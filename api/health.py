@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -23,16 +24,36 @@ def _check_storage() -> dict:
 
 
 def _check_task_queue() -> dict:
+    if settings.TASKS_QUEUE_BACKEND == "redis":
+        return _check_redis_queue()
     from django_tasks_db.models import DBTaskResult
 
     ready = DBTaskResult.objects.ready()
     oldest = ready.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
     return {
         "status": "ok",
+        "backend": "database",
         "ready": ready.count(),
         "running": DBTaskResult.objects.running().count(),
         "oldest_ready_age_seconds": (
             round((timezone.now() - oldest).total_seconds(), 1) if oldest else None
+        ),
+    }
+
+
+def _check_redis_queue() -> dict:
+    import django_rq
+
+    queue = django_rq.get_queue("default")
+    oldest = queue.get_jobs(0, 1)
+    enqueued_at = oldest[0].enqueued_at if oldest else None
+    return {
+        "status": "ok",
+        "backend": "redis",
+        "ready": queue.count,
+        "running": queue.started_job_registry.count,
+        "oldest_ready_age_seconds": (
+            round((timezone.now() - enqueued_at).total_seconds(), 1) if enqueued_at else None
         ),
     }
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config import secret_key
+from config import secret_key, storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -136,28 +136,36 @@ STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
-# Storage: local files by default, S3 when a bucket is configured.
-if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
-    _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {"querystring_auth": True, "file_overwrite": True},
-    }
-else:
-    _default_storage = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(MEDIA_ROOT)},
-    }
-STORAGES = {
-    "default": _default_storage,
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-}
+# Storage: local files by default, S3 (or any S3-compatible store) when AWS_STORAGE_BUCKET_NAME
+# is set, with AWS_S3_ENDPOINT_URL, AWS_S3_REGION_NAME and the AWS credentials (config/storage.py).
+STORAGES = storage.storages(os.environ, MEDIA_ROOT)
 
+# The task queue (Django Tasks API): the database (django-tasks-db) by default; Redis
+# (django-tasks-rq, run by `manage.py rqworker`) when REDIS_URL is set, unless
+# SKILLPORT_TASKS_BACKEND=database. Export leases and delivery state stay in the database either
+# way. `manage.py task_worker` runs the worker of the backend chosen here.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+TASKS_QUEUE_BACKEND = os.environ.get("SKILLPORT_TASKS_BACKEND") or (
+    "redis" if REDIS_URL else "database"
+)
+if TASKS_QUEUE_BACKEND not in {"redis", "database"}:
+    raise ImproperlyConfigured("SKILLPORT_TASKS_BACKEND must be 'redis' or 'database'")
+if TASKS_QUEUE_BACKEND == "redis" and not REDIS_URL:
+    raise ImproperlyConfigured("SKILLPORT_TASKS_BACKEND=redis needs REDIS_URL")
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND",
+            "django_tasks_rq.RQBackend"
+            if TASKS_QUEUE_BACKEND == "redis"
+            else "django_tasks_db.DatabaseBackend",
+        ),
         "QUEUES": ["default"],
     }
 }
+if TASKS_QUEUE_BACKEND == "redis":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
 
 CACHES = {
     "default": {
@@ -166,7 +174,6 @@ CACHES = {
     }
 }
 # Rate-limit counts live in the database (organizations/ratelimit.py), or in Redis when given.
-REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES["ratelimit"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
