@@ -16,7 +16,7 @@ import zlib
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from dulwich.errors import GitProtocolError
 from dulwich.protocol import ReceivableProtocol
 from dulwich.server import Backend, UploadPackHandler
 
@@ -29,6 +29,10 @@ from skills.models import SkillCollection
 
 SERVICE = "git-upload-pack"
 CHALLENGE = 'Basic realm="Skillport"'
+
+
+class BadGitRequest(Exception):
+    pass
 
 
 class _OneRepoBackend(Backend):
@@ -95,7 +99,12 @@ def _run(request: HttpRequest, collection, recv, advertise: bool) -> bytes:
     if advertise:
         proto.write_pkt_line(f"# service={SERVICE}\n".encode())
         proto.write_pkt_line(None)
-    handler.handle()
+    try:
+        handler.handle()
+    except (GitProtocolError, KeyError, ValueError) as error:
+        # A malformed or impossible negotiation (bad pkt-line, unknown object, missing
+        # capability) is the client's mistake.
+        raise BadGitRequest(str(error) or type(error).__name__) from error
     return output.getvalue()
 
 
@@ -105,9 +114,16 @@ def _git_response(body: bytes, kind: str) -> HttpResponse:
     return response
 
 
+def _method_not_allowed(method: str) -> HttpResponse:
+    return error_response(
+        405, "method_not_allowed", f"Only {method} is allowed here.", Allow=method
+    )
+
+
 @csrf_exempt
-@require_GET
 def info_refs(request: HttpRequest, pk: str) -> HttpResponse:
+    if request.method not in ("GET", "HEAD"):
+        return _method_not_allowed("GET")
     if request.GET.get("service") != SERVICE:
         # Only the smart protocol, and only fetching: pushes are not served here.
         return error_response(
@@ -120,8 +136,9 @@ def info_refs(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @csrf_exempt
-@require_POST
 def upload_pack(request: HttpRequest, pk: str) -> HttpResponse:
+    if request.method != "POST":
+        return _method_not_allowed("POST")
     error, collection = _open(request, pk)
     if error is not None:
         return error
@@ -140,4 +157,8 @@ def upload_pack(request: HttpRequest, pk: str) -> HttpResponse:
         return error_response(
             413, "request_too_large", f"A git-upload-pack request is at most {limit} bytes."
         )
-    return _git_response(_run(request, collection, io.BytesIO(body).read, False), "result")
+    try:
+        result = _run(request, collection, io.BytesIO(body).read, False)
+    except BadGitRequest as error:
+        return error_response(400, "bad_request", f"Not a valid git-upload-pack request: {error}")
+    return _git_response(result, "result")

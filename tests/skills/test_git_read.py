@@ -11,6 +11,7 @@ import pytest
 from api.models import Mode
 from skills import services
 from skills.git import git_path
+from tests.conftest import JsonApiClient
 from tests.factories import ApiKeyFactory
 from tests.skills.factories import SkillCollectionFactory, create_version, skill_files, skill_md
 
@@ -203,3 +204,55 @@ def test_the_rate_limit_applies(anonymous_client, key, collection):
     throttled = anonymous_client.get(path, **auth)
     assert throttled.status_code == 429
     assert "Retry-After" in throttled
+
+
+def test_git_url_attribute_is_absolute_on_the_public_url_and_clones(
+    live_server, settings, home, key, collection
+):
+    settings.SKILLPORT_WEBHOOKS = {**settings.SKILLPORT_WEBHOOKS, "PUBLIC_URL": live_server.url}
+    client = JsonApiClient(key)
+    document = client.get(f"/api/skill_collections/{collection.pk}").json()
+    git_url = document["data"]["attributes"]["git_url"]
+    assert git_url == f"{live_server.url}/git/skill_collections/{collection.pk}.git"
+
+    header = f"http.{git_url}.extraHeader=Authorization: Bearer {key.raw_key}"
+    run_git(home, "-c", header, "clone", git_url, str(home / "repo"))
+    assert (home / "repo" / "pdf-tools" / "SKILL.md").exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"garbage",
+        b"0032want " + b"0" * 40 + b"\n00000009done\n",
+        b"0032want " + b"z" * 40 + b"\n00000009done\n",
+        b"0047want " + b"1" * 40 + b" side-band-64k ofs-delta\n00000009done\n",
+        b"",
+        b"ffff",
+    ],
+)
+def test_a_malformed_upload_pack_request_is_a_400(anonymous_client, key, collection, body):
+    response = anonymous_client.post(
+        git_path(collection) + "/git-upload-pack",
+        body,
+        content_type="application/x-git-upload-pack-request",
+        HTTP_AUTHORIZATION=f"Bearer {key.raw_key}",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["code"] == "bad_request"
+
+
+def test_other_methods_and_services_are_json_api_errors(anonymous_client, key, collection):
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key.raw_key}"}
+    refs = git_path(collection) + "/info/refs"
+    posted = anonymous_client.post(refs + "?service=git-upload-pack", **auth)
+    assert posted.status_code == 405
+    assert posted["Allow"] == "GET"
+    assert (
+        anonymous_client.get(git_path(collection) + "/git-upload-pack", **auth).status_code == 405
+    )
+    # Pushing (receive-pack) and the dumb protocol are not served.
+    pushed = anonymous_client.get(refs + "?service=git-receive-pack", **auth)
+    assert pushed.status_code == 403
+    assert pushed.json()["errors"][0]["code"] == "unsupported_service"
+    assert anonymous_client.get(refs, **auth).status_code == 403
