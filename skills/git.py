@@ -1,15 +1,15 @@
 """A skill collection as a read-only git repository, derived from its stored versions.
 
 One commit per version (oldest first, linear history), a `v<N>` tag per version, a branch per
-release label, `main` at the latest version and HEAD -> main. Objects are computed from the
-stored file blobs on every request into an in-memory object store (dulwich `MemoryRepo`): the
-blobs stay the one copy of the truth and nothing is cached. Everything that goes into an object
-comes from the data (no "now", no randomness), so the same versions give the same commit ids on
-every request and on every install that holds them.
+release label, `main` at the latest version and HEAD -> main. Everything that goes into an
+object comes from the data (no "now", no randomness), so the same versions give the same commit
+ids on every request and on every install that holds them.
 
-Limits of this first version: a request holds the collection's distinct file contents (each
-stored blob once, however many versions hold it) and the pack in memory, so its memory is
-bounded by the collection's distinct content, not by one version's size limit.
+Git objects are derived from the stored file blobs, which stay the one copy of the truth: a
+blob's git id is computed once and kept in `GitBlobId`; per request the trees and commits are
+rebuilt in memory (small: no file content) and a file's content is read from storage only when
+the pack being sent holds it. Limits: the pack of one response is built in memory (at most the
+content it sends, compressed); trees and commits are recomputed on every request.
 """
 
 from collections import defaultdict
@@ -23,7 +23,7 @@ from dulwich.repo import MemoryRepo
 
 from api.models import Tenant
 from skills.blobs import read_content
-from skills.models import SkillCollection, SkillCollectionVersion, VersionFile
+from skills.models import GitBlobId, SkillCollection, SkillCollectionVersion, VersionFile
 
 MAIN = b"refs/heads/main"
 FILE_MODE = 0o100644
@@ -59,6 +59,40 @@ def _message(version: SkillCollectionVersion) -> bytes:
     return (text + "\n").encode()
 
 
+class _LazyBlobs(dict):
+    """The object store's objects: trees and commits in memory, file blobs read from storage
+    only when a pack needs them and not kept (memory holds one blob at a time)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stored: dict[bytes, str] = {}  # git blob id -> storage name
+
+    def __contains__(self, sha) -> bool:
+        return dict.__contains__(self, sha) or sha in self.stored
+
+    def __missing__(self, sha) -> GitBlob:
+        return GitBlob.from_string(read_content(self.stored[sha]))
+
+
+def _git_blob_ids(files: list[tuple[str, str, str]]) -> dict[str, bytes]:
+    """sha256 -> git blob id for every stored blob of `files`, derived (and cached) when new."""
+    sha256s = {sha256 for _, sha256, _ in files}
+    known = {
+        blob_id: git_id.encode()
+        for blob_id, git_id in GitBlobId.objects.filter(blob_id__in=sha256s).values_list(
+            "blob_id", "git_id"
+        )
+    }
+    derived = []
+    for _, sha256, name in files:
+        if sha256 not in known:
+            known[sha256] = GitBlob.from_string(read_content(name)).id
+            derived.append(GitBlobId(blob_id=sha256, git_id=known[sha256].decode()))
+    # Another request may derive the same ids at the same time; the values are equal.
+    GitBlobId.objects.bulk_create(derived, ignore_conflicts=True)
+    return known
+
+
 def build_repo(collection: SkillCollection, tenant: Tenant) -> MemoryRepo:
     """The collection's repository, built from its versions and their stored blobs."""
     versions = list(
@@ -67,27 +101,27 @@ def build_repo(collection: SkillCollection, tenant: Tenant) -> MemoryRepo:
         .select_related("created_by")
         .order_by("number")
     )
-    files_by_version: dict = defaultdict(list)
-    for path, version_id, sha256, name in (
+    files = list(
         VersionFile.objects.for_tenant(tenant)
         .filter(version__skill_collection=collection)
         .order_by("path")
-        .values_list("path", "version_id", "blob__sha256", "blob__storage_name")
-    ):
+        .values_list("version_id", "path", "blob__sha256", "blob__storage_name")
+    )
+    files_by_version: dict = defaultdict(list)
+    for version_id, path, sha256, name in files:
         files_by_version[version_id].append((path, sha256, name))
+    git_ids = _git_blob_ids([entry for entries in files_by_version.values() for entry in entries])
 
     repo = MemoryRepo()
     store = repo.object_store
-    git_ids: dict[str, bytes] = {}  # sha256 -> git blob id: each stored blob is read once
+    objects = _LazyBlobs()
+    store._data = objects  # dulwich's MemoryObjectStore keeps its objects in this dict
     parent: bytes | None = None
     refs: dict[bytes, bytes] = {}
     for version in versions:
         entries = []
         for path, sha256, name in files_by_version[version.pk]:
-            if sha256 not in git_ids:
-                blob = GitBlob.from_string(read_content(name))
-                store.add_object(blob)
-                git_ids[sha256] = blob.id
+            objects.stored[git_ids[sha256]] = name
             entries.append((path.encode(), git_ids[sha256], FILE_MODE))
         commit = Commit()
         commit.tree = commit_tree(store, entries)

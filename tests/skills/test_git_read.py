@@ -7,10 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 
 from api.models import Mode
 from skills import services
 from skills.git import git_path
+from skills.models import GitBlobId, VersionFile
 from tests.conftest import JsonApiClient
 from tests.factories import ApiKeyFactory
 from tests.skills.factories import SkillCollectionFactory, create_version, skill_files, skill_md
@@ -256,3 +258,29 @@ def test_other_methods_and_services_are_json_api_errors(anonymous_client, key, c
     assert pushed.status_code == 403
     assert pushed.json()["errors"][0]["code"] == "unsupported_service"
     assert anonymous_client.get(refs, **auth).status_code == 403
+
+
+def test_a_fetch_reads_only_the_new_files_from_storage(live_server, home, key, collection):
+    """Blob ids are derived once (GitBlobId) and a file is read only when a pack sends it: with
+    every file of versions 1 and 2 gone from storage, a fetch of version 3 still works."""
+    target = home / "repo"
+    clone_with_header(home, live_server, collection, key.raw_key, target)
+    old = set(
+        VersionFile.objects.filter(version__skill_collection=collection).values_list(
+            "blob__storage_name", flat=True
+        )
+    )
+    assert GitBlobId.objects.count() == len(old)
+
+    new_skill = skill_md("release-notes", "Writes better notes.")
+    create_version(collection, files={**V2, "release-notes/SKILL.md": new_skill})
+    for name in old:
+        default_storage.delete(name)
+    url = url_of(live_server, collection)
+    header = f"http.{url}.extraHeader=Authorization: Bearer {key.raw_key}"
+    run_git(home, "-c", header, "fetch", "origin", cwd=target)
+    run_git(home, "merge", "-q", "--ff-only", "origin/main", cwd=target)
+    assert tree_of(target) == {
+        **{p: c if isinstance(c, bytes) else c.encode() for p, c in V2.items()},
+        "release-notes/SKILL.md": new_skill.encode(),
+    }
