@@ -11,6 +11,7 @@ import base64
 import binascii
 import gzip
 import io
+import math
 import uuid
 import zlib
 
@@ -71,9 +72,9 @@ def _open(request: HttpRequest, pk: str) -> tuple[HttpResponse | None, SkillColl
     # Counted like an API request; the rate-limit middleware adds the RateLimit-* headers.
     usage = consume(request, key)
     if usage is not None and not usage.allowed:
-        wait = usage.reset_in()
-        detail = "Request was throttled."
-        return error_response(429, "throttled", detail, Retry_After=str(int(wait or 1))), None
+        wait = str(max(1, math.ceil(usage.reset_in() or 1)))
+        detail = f"Request was throttled. Expected available in {wait} seconds."
+        return error_response(429, "throttled", detail, Retry_After=wait), None
     try:
         collection_id = uuid.UUID(pk)
     except ValueError:
