@@ -2,7 +2,9 @@
 against a live server thread (pytest-django's `live_server`)."""
 
 import base64
+import gzip
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -228,7 +230,7 @@ def test_git_url_attribute_is_absolute_on_the_public_url_and_clones(
         b"garbage",
         b"0032want " + b"0" * 40 + b"\n00000009done\n",
         b"0032want " + b"z" * 40 + b"\n00000009done\n",
-        b"0047want " + b"1" * 40 + b" side-band-64k ofs-delta\n00000009done\n",
+        b"0051want " + b"1" * 40 + b" side-band-64k thin-pack ofs-delta\n00000009done\n",
         b"",
         b"ffff",
     ],
@@ -284,3 +286,55 @@ def test_a_fetch_reads_only_the_new_files_from_storage(live_server, home, key, c
         **{p: c if isinstance(c, bytes) else c.encode() for p, c in V2.items()},
         "release-notes/SKILL.md": new_skill.encode(),
     }
+
+
+def test_a_collection_without_versions_clones_empty(live_server, home, key):
+    empty = SkillCollectionFactory(organization=key.organization, created_by=key.member)
+    done = clone_with_header(home, live_server, empty, key.raw_key, home / "empty")
+    assert "empty repository" in done.stderr
+
+
+def test_a_deleted_collection_is_404(anonymous_client, key, collection):
+    services.delete_collection(collection, actor=key.member)
+    response = anonymous_client.get(
+        git_path(collection) + "/info/refs?service=git-upload-pack",
+        HTTP_AUTHORIZATION=f"Bearer {key.raw_key}",
+    )
+    assert response.status_code == 404
+
+
+def upload_pack_request(want: str) -> bytes:
+    line = f"want {want} side-band-64k thin-pack ofs-delta\n".encode()
+    return b"%04x" % (len(line) + 4) + line + b"0000" + b"0009done\n"
+
+
+def test_a_gzipped_upload_pack_request_is_inflated(anonymous_client, key, collection):
+    refs = anonymous_client.get(
+        git_path(collection) + "/info/refs?service=git-upload-pack",
+        HTTP_AUTHORIZATION=f"Bearer {key.raw_key}",
+    ).content
+    want = re.search(rb"([0-9a-f]{40}) refs/heads/main\n", refs).group(1).decode()
+    response = anonymous_client.post(
+        git_path(collection) + "/git-upload-pack",
+        gzip.compress(upload_pack_request(want)),
+        content_type="application/x-git-upload-pack-request",
+        HTTP_CONTENT_ENCODING="gzip",
+        HTTP_AUTHORIZATION=f"Bearer {key.raw_key}",
+    )
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/x-git-upload-pack-result"
+    assert b"PACK" in response.content
+
+
+def test_an_oversized_upload_pack_request_is_a_413(anonymous_client, settings, key, collection):
+    settings.SKILLPORT_SKILLS = {**settings.SKILLPORT_SKILLS, "GIT_MAX_REQUEST_SIZE": 100}
+    body = upload_pack_request("1" * 40) * 3
+    for extra, payload in (({}, body), ({"HTTP_CONTENT_ENCODING": "gzip"}, gzip.compress(body))):
+        response = anonymous_client.post(
+            git_path(collection) + "/git-upload-pack",
+            payload,
+            content_type="application/x-git-upload-pack-request",
+            HTTP_AUTHORIZATION=f"Bearer {key.raw_key}",
+            **extra,
+        )
+        assert response.status_code == 413
