@@ -773,11 +773,96 @@ def _extra_paths() -> dict:
     }
 
 
+_GIT_SECURITY = [{"BearerKey": []}, {"BasicKey": []}, {"ApiKeyHeader": []}]
+_GIT_ID = {**_ID, "description": "The skill collection's id (UUID)."}
+
+
+def _git_paths() -> dict:
+    """Git smart HTTP (skills/git_views.py): documented so the endpoints are known; their
+    bodies are git's own pkt-line protocol, spoken by `git`, not by hand."""
+    tag = "git"
+    return {
+        "/git/skill_collections/{id}.git/info/refs": {
+            "get": _operation(
+                tag,
+                "git_info_refs",
+                "Advertise a skill collection repository's refs (git smart HTTP)",
+                "The first request of `git clone`/`git fetch`: the refs (`main`, a branch per "
+                "release label, a `v<N>` tag per version) and capabilities. Only "
+                "`service=git-upload-pack` (read-only smart HTTP) is served. The API key goes "
+                "as a Bearer header (`git config http.<url>.extraHeader`) or as the HTTP Basic "
+                "password (any user name); without one the `401` carries "
+                '`WWW-Authenticate: Basic realm="Skillport"` so git asks for credentials.',
+                security=_GIT_SECURITY,
+                parameters=[
+                    _GIT_ID,
+                    {
+                        "name": "service",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "enum": ["git-upload-pack"]},
+                        "description": "The git service; only `git-upload-pack`.",
+                    },
+                ],
+                responses={
+                    "200": {
+                        "description": "The pkt-line ref advertisement.",
+                        "content": {
+                            "application/x-git-upload-pack-advertisement": {
+                                "schema": {"type": "string", "format": "binary"}
+                            }
+                        },
+                    },
+                    **_errors("401", "403", "404", "405", "429"),
+                },
+            )
+        },
+        "/git/skill_collections/{id}.git/git-upload-pack": {
+            "post": _operation(
+                tag,
+                "git_upload_pack",
+                "Send a pack of a skill collection repository (git smart HTTP)",
+                "The negotiation of `git clone`/`git fetch` (wants and haves, pkt-lines, "
+                "optionally gzip-encoded) answered with a packfile of the missing objects. A "
+                "malformed request is a `400`; one larger than "
+                "`SKILLPORT_SKILLS_GIT_MAX_REQUEST_SIZE` a `413`.",
+                security=_GIT_SECURITY,
+                parameters=[_GIT_ID],
+                requestBody={
+                    "required": True,
+                    "content": {
+                        "application/x-git-upload-pack-request": {
+                            "schema": {"type": "string", "format": "binary"}
+                        }
+                    },
+                },
+                responses={
+                    "200": {
+                        "description": "The pack, in git's side-band pkt-lines.",
+                        "content": {
+                            "application/x-git-upload-pack-result": {
+                                "schema": {"type": "string", "format": "binary"}
+                            }
+                        },
+                    },
+                    **_errors("400", "401", "404", "405", "413", "415", "429"),
+                },
+            )
+        },
+    }
+
+
 def postprocess(result: dict, generator, request, public) -> dict:
     """Add the hand-written endpoints and the documents they refer to."""
     paths = result.setdefault("paths", {})
-    for path, operations in _extra_paths().items():
+    for path, operations in {**_extra_paths(), **_git_paths()}.items():
         paths.setdefault(path, {}).update(operations)
+    schemes = result.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes["BasicKey"] = {
+        "type": "http",
+        "scheme": "basic",
+        "description": "The API key as the password, any user name (git endpoints only).",
+    }
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("ErrorDocument", ERROR_DOCUMENT)
     schemas["SkillCollectionVersionDocument"] = document(

@@ -295,6 +295,8 @@ SKILLPORT_SKILLS = {
     "MAX_UPLOAD_SIZE": None,
     # Deflate level of `?format=zip` downloads (0 = stored, fastest; 6 = like `zip -r`).
     "ZIP_COMPRESS_LEVEL": int(os.environ.get("SKILLPORT_SKILLS_ZIP_COMPRESS_LEVEL", 6)),
+    # Largest git-upload-pack request body (wants and haves, after gunzip) read.
+    "GIT_MAX_REQUEST_SIZE": int(os.environ.get("SKILLPORT_SKILLS_GIT_MAX_REQUEST_SIZE", 10 * MIB)),
 }
 
 LOGGING = {

@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/", include("skills.urls")),
     path("api/", include("exports.urls")),
     path("api/", include("files.urls")),
+    # Skill collections as read-only git repositories (smart HTTP).
+    path("git/", include("skills.git_urls")),
     # Metorial-compatible skill exports, at Metorial's own root paths.
     path("", include("exports.metorial_urls")),
 ]

@@ -23,6 +23,24 @@ def remember_authentication(http_request, authenticated: tuple) -> None:
     http_request.api_key_authentication = authenticated
 
 
+def active_key(raw_key: str) -> ApiKey | None:
+    """The active key `raw_key` is the secret of, its last use recorded; None when unknown or
+    revoked. Shared by the API and the git endpoints (skills/git_views.py)."""
+    key = (
+        ApiKey.objects.active()
+        .select_related("member", "organization")
+        .filter(key_hash=hash_key(raw_key))
+        .first()
+    )
+    if key is None:
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer <key>` or `X-API-KEY: <key>`; the key's member is the user."""
 
@@ -34,18 +52,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         raw_key = raw_key_from_request(request)
         if raw_key is None:
             return None
-        key = (
-            ApiKey.objects.active()
-            .select_related("member", "organization")
-            .filter(key_hash=hash_key(raw_key))
-            .first()
-        )
+        key = active_key(raw_key)
         if key is None:
             raise exceptions.AuthenticationFailed("The API key is not valid or was revoked.")
-        now = timezone.now()
-        if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-            key.last_used_at = now
         return key.member, key
 
     def authenticate_header(self, request) -> str:

@@ -246,3 +246,14 @@ class SkillMarketplace(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class GitBlobId(models.Model):
+    """The git blob id of a stored blob, derived once (skills/git.py) so that later clones and
+    fetches name a file without reading it; the content stays only in the Blob's storage."""
+
+    blob = models.OneToOneField(Blob, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    git_id = models.CharField(max_length=40)
+
+    def __str__(self) -> str:
+        return self.git_id

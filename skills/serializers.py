@@ -10,7 +10,7 @@ from rest_framework_json_api import relations
 from api.exceptions import UnprocessableEntity
 from api.serializers import ResourceSerializer, to_many, to_one
 from events.serializers import audited
-from skills import services
+from skills import git, services
 from skills.models import (
     Skill,
     SkillCollection,
@@ -122,6 +122,10 @@ class SkillCollectionSerializer(ResourceSerializer):
         related_link_view_name="skill_collections-related",
     )
     skills = to_many("skill_collections")
+    git_url = serializers.SerializerMethodField(
+        help_text="Clone URL of the collection as a read-only git repository (smart HTTP; "
+        "authenticate with the API key as a Bearer header or as the Basic password)."
+    )
 
     included_serializers = {
         "created_by": MEMBER_SERIALIZER,
@@ -141,6 +145,7 @@ class SkillCollectionSerializer(ResourceSerializer):
             "provider",
             "folder_id",
             "is_deleted",
+            "git_url",
             "created_at",
             "updated_at",
             "created_by",
@@ -151,6 +156,10 @@ class SkillCollectionSerializer(ResourceSerializer):
         )
         read_only_fields = ("is_deleted",)
         extra_kwargs = {"provider": {"required": False}}
+
+    @extend_schema_field({"type": "string", "format": "uri", "readOnly": True})
+    def get_git_url(self, collection: SkillCollection) -> str:
+        return git.git_url(collection)
 
     def _unique(self, field: str, value: str) -> str:
         tenant = self.context["request"].auth.tenant

@@ -1,0 +1,18 @@
+from django.urls import re_path
+
+from api.routing import UUID_PATTERN
+from skills import git_views
+
+# `git clone <public url>/git/skill_collections/<collection id>.git`
+urlpatterns = [
+    re_path(
+        rf"^skill_collections/(?P<pk>{UUID_PATTERN})\.git/info/refs$",
+        git_views.info_refs,
+        name="git-info-refs",
+    ),
+    re_path(
+        rf"^skill_collections/(?P<pk>{UUID_PATTERN})\.git/git-upload-pack$",
+        git_views.upload_pack,
+        name="git-upload-pack",
+    ),
+]

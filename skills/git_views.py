@@ -1,0 +1,165 @@
+"""Git smart HTTP (protocol v0/v1, read-only) for skill collections, with dulwich's protocol
+handling: `GET <repo>/info/refs?service=git-upload-pack` and `POST <repo>/git-upload-pack`.
+
+Same API keys, tenancy gate and rate limits as the JSON:API: `Authorization: Bearer <key>` (git
+`http.extraHeader`) or HTTP Basic with the key as password (any user name); no credentials is a
+401 with a Basic challenge so git asks for them; another organization's or mode's repository
+is a 404.
+"""
+
+import base64
+import binascii
+import gzip
+import io
+import math
+import uuid
+import zlib
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from dulwich.errors import GitProtocolError
+from dulwich.protocol import ReceivableProtocol
+from dulwich.server import Backend, UploadPackHandler
+
+from api.exceptions import error_response
+from organizations.authentication import active_key, raw_key_from_request
+from organizations.models import ApiKey
+from organizations.throttling import consume
+from skills import git
+from skills.models import SkillCollection
+
+SERVICE = "git-upload-pack"
+CHALLENGE = 'Basic realm="Skillport"'
+
+
+class BadGitRequest(Exception):
+    pass
+
+
+class _OneRepoBackend(Backend):
+    """The repository built for this request, whatever path the handler asks for."""
+
+    def __init__(self, repo):
+        self.repo = repo
+
+    def open_repository(self, path):
+        return self.repo
+
+
+def _raw_key(request: HttpRequest) -> str | None:
+    scheme, _, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return decoded.partition(":")[2].strip() or None
+    return raw_key_from_request(request)
+
+
+def _unauthorized(detail: str) -> HttpResponse:
+    return error_response(401, "not_authenticated", detail, WWW_Authenticate=CHALLENGE)
+
+
+def _open(request: HttpRequest, pk: str) -> tuple[HttpResponse | None, SkillCollection | None]:
+    """The collection the key may read, or the error response (401, 429, 404)."""
+    raw_key = _raw_key(request)
+    if raw_key is None:
+        return _unauthorized("Authentication credentials were not provided."), None
+    key: ApiKey | None = active_key(raw_key)
+    if key is None:
+        return _unauthorized("The API key is not valid or was revoked."), None
+    # Counted like an API request; the rate-limit middleware adds the RateLimit-* headers.
+    usage = consume(request, key)
+    if usage is not None and not usage.allowed:
+        wait = str(max(1, math.ceil(usage.reset_in() or 1)))
+        detail = f"Request was throttled. Expected available in {wait} seconds."
+        return error_response(429, "throttled", detail, Retry_After=wait), None
+    try:
+        collection_id = uuid.UUID(pk)
+    except ValueError:
+        collection_id = None  # matches the URL pattern but is no UUID: nothing there
+    collection = (
+        SkillCollection.objects.for_tenant(key.tenant).alive().filter(pk=collection_id).first()
+        if collection_id
+        else None
+    )
+    if collection is None:
+        return error_response(404, "not_found", "The requested resource does not exist."), None
+    request.git_tenant = key.tenant
+    return None, collection
+
+
+def _run(request: HttpRequest, collection, recv, advertise: bool) -> bytes:
+    output = io.BytesIO()
+    backend = _OneRepoBackend(git.build_repo(collection, request.git_tenant))
+    proto = ReceivableProtocol(recv, output.write)
+    handler = UploadPackHandler(
+        backend, [git.git_path(collection)], proto, stateless_rpc=True, advertise_refs=advertise
+    )
+    if advertise:
+        proto.write_pkt_line(f"# service={SERVICE}\n".encode())
+        proto.write_pkt_line(None)
+    try:
+        handler.handle()
+    except (GitProtocolError, KeyError, ValueError) as error:
+        # A malformed or impossible negotiation (bad pkt-line, unknown object, missing
+        # capability) is the client's mistake.
+        raise BadGitRequest(str(error) or type(error).__name__) from error
+    return output.getvalue()
+
+
+def _git_response(body: bytes, kind: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=f"application/x-{SERVICE}-{kind}")
+    response["Cache-Control"] = "no-cache, max-age=0, must-revalidate"
+    return response
+
+
+def _method_not_allowed(method: str) -> HttpResponse:
+    return error_response(
+        405, "method_not_allowed", f"Only {method} is allowed here.", Allow=method
+    )
+
+
+@csrf_exempt
+def info_refs(request: HttpRequest, pk: str) -> HttpResponse:
+    if request.method not in ("GET", "HEAD"):
+        return _method_not_allowed("GET")
+    if request.GET.get("service") != SERVICE:
+        # Only the smart protocol, and only fetching: pushes are not served here.
+        return error_response(
+            403, "unsupported_service", f"Only service={SERVICE} (smart HTTP) is served."
+        )
+    error, collection = _open(request, pk)
+    if error is not None:
+        return error
+    return _git_response(_run(request, collection, io.BytesIO().read, True), "advertisement")
+
+
+@csrf_exempt
+def upload_pack(request: HttpRequest, pk: str) -> HttpResponse:
+    if request.method != "POST":
+        return _method_not_allowed("POST")
+    error, collection = _open(request, pk)
+    if error is not None:
+        return error
+    if request.content_type != f"application/x-{SERVICE}-request":
+        return error_response(415, "unsupported_media_type", "Not a git-upload-pack request.")
+    limit = git.max_request_body()
+    body = request.read(limit + 1)
+    if request.META.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":
+        # git gzips large negotiation requests; inflate at most `limit` bytes.
+        try:
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            body = inflater.decompress(body, limit + 1)
+        except (zlib.error, gzip.BadGzipFile):
+            return error_response(400, "bad_request", "The gzip request body is corrupt.")
+    if len(body) > limit:
+        return error_response(
+            413, "request_too_large", f"A git-upload-pack request is at most {limit} bytes."
+        )
+    try:
+        result = _run(request, collection, io.BytesIO(body).read, False)
+    except BadGitRequest as error:
+        return error_response(400, "bad_request", f"Not a valid git-upload-pack request: {error}")
+    return _git_response(result, "result")
