@@ -24,6 +24,8 @@ serve: export SKILLPORT_PYTHON := $(CURDIR)/$(BIN)/python
 serve: export SKILLPORT_VAR_DIR := $(abspath $(or $(SKILLPORT_VAR_DIR),var))
 serve: export PORT := $(PORT)
 serve: export WEB_CONCURRENCY := $(WEB_CONCURRENCY)
+# Links in webhook payloads and `git_url` name the address this run serves on, unless set.
+serve: export SKILLPORT_PUBLIC_URL := $(or $(SKILLPORT_PUBLIC_URL),http://127.0.0.1:$(PORT))
 serve: export SKILLPORT_SWEEP_INTERVAL := $(SKILLPORT_SWEEP_INTERVAL)
 serve: export SKILLPORT_WEBHOOK_SWEEP_INTERVAL := $(SKILLPORT_WEBHOOK_SWEEP_INTERVAL)
 serve: install
