@@ -1,5 +1,6 @@
 """A real HTTP receiver on 127.0.0.1, run in a thread by the tests that need one."""
 
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +21,7 @@ class Receiver:
     hold: threading.Event | None = None  # when set, requests wait until it is released
     arrived: threading.Event = field(default_factory=threading.Event)
     url: str = ""
+    tls: ssl.SSLContext | None = None  # a server context: the receiver speaks https
 
     def start(self) -> "Receiver":
         receiver = self
@@ -42,7 +44,11 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        scheme = "http"
+        if self.tls is not None:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}/hooks"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self

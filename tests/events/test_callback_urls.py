@@ -1,6 +1,10 @@
 """Webhook callback URLs: only globally routable addresses, checked once and connected to as
 checked (no DNS rebinding window), at create/update time and again at every delivery."""
 
+import shutil
+import ssl
+import subprocess
+
 import pytest
 from django.core.management import call_command
 
@@ -199,3 +203,50 @@ def test_a_redirect_is_a_failed_delivery_not_a_hop(organization, resolver, recei
     assert len(receiver.requests) == 1
     [callback] = EventCallback.objects.all()
     assert callback.response_code == 302
+
+
+def self_signed(tmp_path, name: str) -> tuple[str, str]:
+    """A self-signed certificate (and its key) for `name`, made by the openssl command."""
+    cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    command += ["-keyout", str(key), "-out", str(cert), "-subj", f"/CN={name}"]
+    command += ["-addext", f"subjectAltName=DNS:{name}"]
+    subprocess.run(
+        command,
+        check=True,
+        capture_output=True,
+    )
+    return str(cert), str(key)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+@pytest.mark.parametrize(
+    ("certified", "delivered"), [("hooks.example.test", True), ("evil.test", False)]
+)
+def test_https_goes_to_the_pinned_address_and_verifies_the_urls_host(
+    organization, resolver, allow_private, tmp_path, monkeypatch, certified, delivered
+):
+    cert, key = self_signed(tmp_path, certified)
+    monkeypatch.setenv("SSL_CERT_FILE", cert)  # the only trusted authority: that certificate
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    receiver = Receiver(tls=server_context).start()
+    try:
+        port = int(receiver.url.split(":")[2].split("/")[0])
+        resolver(["127.0.0.1"])
+        url = f"https://hooks.example.test:{port}/in"
+        WebhookFactory(organization=organization, callback_url=url)
+        team = TeamFactory(organization=organization)
+        team.name = "renamed"
+        team.save()
+        sweep()
+    finally:
+        receiver.stop()
+    [callback] = EventCallback.objects.all()
+    if delivered:
+        assert callback.response_code == 200
+        assert receiver.requests[0].headers["Host"] == f"hooks.example.test:{port}"
+    else:
+        assert callback.response_code is None
+        assert "certificate" in callback.response_message.lower()
+        assert receiver.requests == []
