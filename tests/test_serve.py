@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.exports.test_crash_safety import SLOW, wait_for
+from tests.exports.test_crash_safety import SLOW
 from tests.exports.test_crash_safety_sqlite import CREATE
 from tests.served import ROOT, free_port, get, manage, reachable, sqlite_install
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.worker
 
@@ -84,6 +85,15 @@ def stack(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path, str]]:
         assert f"stopped: {name}" in log, log[-2000:]
 
 
+def seen(env: dict[str, str], tmp_path: Path, export_id: str) -> str:
+    """What a timed-out wait last saw: the export row, the processes and the logs' tails."""
+    found = row(tmp_path, export_id)
+    fields = ("status", "attempts", "records_exported", "lease_owner", "lease_expires_at")
+    logs = [tmp_path / "supervisord.out", tmp_path / "var" / "log" / "sweep_exports.log"]
+    tails = "\n".join(f"--- {log.name}\n{log.read_text()[-3000:]}" for log in logs if log.exists())
+    return f"{ {name: found[name] for name in fields} }\n{supervisorctl(env, 'status')}\n{tails}"
+
+
 def test_a_killed_task_worker_is_restarted_and_its_export_completes(stack):
     env, tmp_path, url = stack
     assert get(f"{url}/health")[0] == 200
@@ -98,7 +108,10 @@ def test_a_killed_task_worker_is_restarted_and_its_export_completes(stack):
 
     second = wait_for(lambda: pid(env, "worker") not in (0, first) and pid(env, "worker"), 30)
     assert second != first
-    done = wait_for(lambda: (found := row(tmp_path, export_id))["status"] == "completed" and found)
+    done = wait_for(
+        lambda: (found := row(tmp_path, export_id))["status"] == "completed" and found,
+        describe=lambda: seen(env, tmp_path, export_id),
+    )
     assert (done["attempts"], done["records_count"]) == (2, 200)
     records = json.loads(gzip.decompress((tmp_path / "media" / done["attachment"]).read_bytes()))
     assert len({record["id"] for record in records}) == 200

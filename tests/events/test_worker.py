@@ -20,6 +20,7 @@ from django.db import connection
 from events.models import EventCallback, WebhookDelivery
 from tests.events.factories import WebhookFactory
 from tests.factories import TeamFactory
+from tests.waiting import wait_for
 
 pytestmark = [
     pytest.mark.worker,
@@ -43,13 +44,6 @@ def _worker(*extra: str) -> subprocess.Popen:
     }
     command = [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "-v0", *extra]
     return subprocess.Popen(command, cwd=ROOT, env=env)
-
-
-def _wait_for(condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_worker_delivers_what_the_change_enqueued(receiver, organization):
@@ -86,5 +80,5 @@ def test_worker_killed_mid_delivery_does_not_lose_it(receiver, organization):
     call_command("deliver_webhooks", stdout=open("/dev/null", "w"))  # noqa: SIM115
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("delivered", 2)
-    _wait_for(lambda: len(receiver.requests) == 2)
+    wait_for(lambda: len(receiver.requests) == 2)
     assert len({r.headers["Webhook-Id"] for r in receiver.requests}) == 1

@@ -14,6 +14,7 @@ from exports.tasks import run_export
 from tests.exports.conftest import manage, read_export_file, requires_postgres, worker_process
 from tests.exports.factories import ExportFactory
 from tests.factories import MemberFactory
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
@@ -22,16 +23,6 @@ SLOW = {
     "SKILLPORT_EXPORT_CHUNK_PAUSE": "0.1",
     "SKILLPORT_JOB_LEASE_SECONDS": "1.5",
 }
-
-
-def wait_for(condition, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def start_export(client) -> Export:

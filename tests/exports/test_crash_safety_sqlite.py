@@ -13,7 +13,8 @@ import time
 import pytest
 
 from tests.exports.conftest import ROOT
-from tests.exports.test_crash_safety import SLOW, wait_for
+from tests.exports.test_crash_safety import SLOW
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.worker
 

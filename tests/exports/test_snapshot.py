@@ -5,8 +5,9 @@ import pytest
 from exports.models import Export
 from organizations.models import Member
 from tests.exports.conftest import read_export_file, requires_postgres, worker_process
-from tests.exports.test_crash_safety import SLOW, start_export, wait_for
+from tests.exports.test_crash_safety import SLOW, start_export
 from tests.factories import MemberFactory
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
