@@ -297,6 +297,11 @@ SKILLPORT_SKILLS = {
     "ZIP_COMPRESS_LEVEL": int(os.environ.get("SKILLPORT_SKILLS_ZIP_COMPRESS_LEVEL", 6)),
     # Largest git-upload-pack request body (wants and haves, after gunzip) read.
     "GIT_MAX_REQUEST_SIZE": int(os.environ.get("SKILLPORT_SKILLS_GIT_MAX_REQUEST_SIZE", 10 * MIB)),
+    # Version diffs (skills/diffs.py): a file with a side larger than DIFF_MAX_FILE_SIZE gets no
+    # diff; one answer reads at most DIFF_MAX_TOTAL_SIZE bytes for at most DIFF_MAX_FILES diffs.
+    "DIFF_MAX_FILE_SIZE": int(os.environ.get("SKILLPORT_SKILLS_DIFF_MAX_FILE_SIZE", 256 * 1024)),
+    "DIFF_MAX_TOTAL_SIZE": int(os.environ.get("SKILLPORT_SKILLS_DIFF_MAX_TOTAL_SIZE", 2 * MIB)),
+    "DIFF_MAX_FILES": int(os.environ.get("SKILLPORT_SKILLS_DIFF_MAX_FILES", 300)),
 }
 
 LOGGING = {

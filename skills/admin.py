@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
-from skills import services
+from skills import diffs, selectors, services
 from skills.models import (
     Blob,
     Skill,
@@ -22,6 +22,12 @@ VERSION_FIELDS = (
     "user_email",
     "created_at",
 )
+# Why a changed file shows no diff.
+OMITTED = {
+    diffs.BINARY: "binary file",
+    diffs.TOO_LARGE: "no diff: larger than SKILLPORT_SKILLS_DIFF_MAX_FILE_SIZE",
+    diffs.LIMIT: "no diff: beyond the page's DIFF_MAX_TOTAL_SIZE / DIFF_MAX_FILES",
+}
 
 
 class VersionInline(admin.TabularInline):
@@ -85,6 +91,7 @@ class SkillCollectionVersionAdmin(admin.ModelAdmin):
         "digest",
         "skills_list",
         "created_at",
+        "changes",
     )
     exclude = ("file_paths", "organization")
     inlines = [VersionFileInline]
@@ -93,6 +100,50 @@ class SkillCollectionVersionAdmin(admin.ModelAdmin):
     @admin.display(description="skills")
     def skills_list(self, obj):
         return format_html_join(", ", "{}", ((skill.name,) for skill in obj.skills.all()))
+
+    @admin.display(description="changes since the previous version")
+    def changes(self, obj):
+        """The API's diff against the previous version, every value escaped by format_html."""
+        if obj.pk is None:
+            return "-"
+        against = selectors.diff_base(
+            SkillCollectionVersion.objects.for_tenant(obj.tenant), obj, None
+        )
+        diff = diffs.diff_versions(obj, against)
+        summary = format_html(
+            "{} against {}: {} added, {} removed, {} changed, {} unchanged; +{} -{} lines{}",
+            f"v{obj.number}",
+            f"v{against.number}" if against else "the empty tree",
+            diff.counts[diffs.ADDED],
+            diff.counts[diffs.REMOVED],
+            diff.counts[diffs.CHANGED],
+            diff.unchanged,
+            diff.lines_added,
+            diff.lines_removed,
+            " (truncated: some diffs are beyond the limits)" if diff.truncated else "",
+        )
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td><code>{}</code></td><td>{} → {}</td><td>{}</td></tr>",
+            (
+                (
+                    change.status,
+                    change.path,
+                    change.old.size if change.old else "-",
+                    change.new.size if change.new else "-",
+                    format_html('<pre class="diff">{}</pre>', change.diff)
+                    if change.diff is not None
+                    else OMITTED[change.omitted],
+                )
+                for change in diff.files
+            ),
+        )
+        return format_html(
+            "<p>{}</p><table><thead><tr><th>status</th><th>path</th><th>size</th>"
+            "<th>diff</th></tr></thead><tbody>{}</tbody></table>",
+            summary,
+            rows,
+        )
 
     @admin.action(description="Archive selected versions")
     def archive_versions(self, request, queryset):

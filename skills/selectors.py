@@ -7,8 +7,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from rest_framework import exceptions
 
 from api.exceptions import InvalidQueryParameter
-from api.parameters import integer_parameter
+from api.parameters import MAX_INTEGER, integer_parameter
 from skills.models import SkillCollection, SkillCollectionVersion
+
+LABEL_LENGTH = SkillCollectionVersion._meta.get_field("release_label").max_length
 
 
 def current_version_prefetch(prefix: str = "") -> Prefetch:
@@ -76,3 +78,38 @@ def pinned_version(
         what = f"version {number}" if number is not None else f"label '{label}'"
         raise exceptions.NotFound(f"This skill collection has no {what}.")
     return found
+
+
+class UnknownParameterValue(InvalidQueryParameter):
+    """A 404 for a query parameter naming something that does not exist (`source.parameter`)."""
+
+    status_code = 404
+    default_code = "not_found"
+
+
+def diff_base(
+    versions: QuerySet, version: SkillCollectionVersion, against: str | None
+) -> SkillCollectionVersion | None:
+    """What `version` is compared with: the version of its collection that `against` names (a
+    number, else a release label; 404 when none), or without it the previous version (None for
+    the first: the empty tree). `versions` is already narrowed to the tenant."""
+    siblings = versions.filter(skill_collection_id=version.skill_collection_id)
+    if against is None:
+        return siblings.filter(number__lt=version.number).order_by("-number").first()
+    if not against.strip() or "\0" in against or len(against) > LABEL_LENGTH:
+        raise InvalidQueryParameter(
+            "against",
+            f"'against' is a version number or a release label (1-{LABEL_LENGTH} characters).",
+        )
+    condition = Q(release_label=against)
+    if against.isascii() and against.isdigit() and int(against) <= MAX_INTEGER:
+        condition |= Q(number=int(against))
+    # A number wins over a release label spelled like one.
+    matches = sorted(
+        siblings.filter(condition)[:2], key=lambda found: found.release_label == against
+    )
+    if not matches:
+        raise UnknownParameterValue(
+            "against", f"This skill collection has no version or release label '{against}'."
+        )
+    return matches[0]

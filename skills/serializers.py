@@ -8,9 +8,10 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework_json_api import relations
 
 from api.exceptions import UnprocessableEntity
-from api.serializers import ResourceSerializer, to_many, to_one
+from api.serializers import ResourceSerializer, resource_url, to_many, to_one
 from events.serializers import audited
 from skills import git, services
+from skills.diffs import FileChange, VersionDiff
 from skills.models import (
     Skill,
     SkillCollection,
@@ -426,3 +427,74 @@ class SkillMarketplaceSerializer(UniqueNameMixin, ResourceSerializer):
 
     def update(self, instance, validated_data):
         return services.update_marketplace(instance, **validated_data)
+
+
+# -- version diffs -----------------------------------------------------------------------------
+
+DIFF_TYPE = "skill_collection_version_diffs"
+
+
+def _file_change(change: FileChange) -> dict:
+    return {
+        "path": change.path,
+        "status": change.status,
+        "old_size": change.old.size if change.old else None,
+        "new_size": change.new.size if change.new else None,
+        "old_sha256": change.old.sha256 if change.old else None,
+        "new_sha256": change.new.sha256 if change.new else None,
+        "binary": change.binary,
+        "diff": change.diff,
+        "diff_omitted": change.omitted,
+        "lines_added": change.lines_added,
+        "lines_removed": change.lines_removed,
+    }
+
+
+def version_diff_document(diff: VersionDiff, request) -> dict:
+    """The JSON:API document of a diff: one `skill_collection_version_diffs` resource, its id
+    `<against id or "empty">..<version id>`, related to both versions."""
+    version, against = diff.version, diff.against
+
+    def version_linkage(instance) -> dict:
+        if instance is None:
+            return {"data": None}
+        url = resource_url("skill_collection_versions-detail", {"pk": instance.pk}, request)
+        return {
+            "data": {"type": "skill_collection_versions", "id": str(instance.pk)},
+            "links": {"related": url},
+        }
+
+    return {
+        "data": {
+            "type": DIFF_TYPE,
+            "id": f"{against.pk if against else 'empty'}..{version.pk}",
+            "attributes": {
+                "number": version.number,
+                "against_number": against.number if against else None,
+                "files_added": diff.counts["added"],
+                "files_removed": diff.counts["removed"],
+                "files_changed": diff.counts["changed"],
+                "files_unchanged": diff.unchanged,
+                "lines_added": diff.lines_added,
+                "lines_removed": diff.lines_removed,
+                "truncated": diff.truncated,
+                "limits": {
+                    "max_file_size": diff.limits.max_file_size,
+                    "max_total_size": diff.limits.max_total_size,
+                    "max_files": diff.limits.max_files,
+                },
+                "files": [_file_change(change) for change in diff.files],
+            },
+            "relationships": {
+                "skill_collection_version": version_linkage(version),
+                "against_version": version_linkage(against),
+            },
+            "links": {"self": request.build_absolute_uri()},
+            "meta": {
+                "mode": version.mode,
+                "organization_id": str(version.organization_id),
+                "trace_id": getattr(request, "request_id", None),
+            },
+        },
+        "links": {"self": request.build_absolute_uri()},
+    }

@@ -15,6 +15,11 @@ urlpatterns = [
         name="public-skill-collection",
     ),
     *resource_urls("skill_collections", views.SkillCollectionViewSet, detail_pattern=r".+"),
+    re_path(
+        r"^skill_collection_versions/(?P<pk>[^/]+)/diff$",
+        views.SkillCollectionVersionDiffView.as_view(),
+        name="skill_collection_versions-diff",
+    ),
     *resource_urls("skill_collection_versions", views.SkillCollectionVersionViewSet),
     *resource_urls("skills", views.SkillViewSet),
     *resource_urls(

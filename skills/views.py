@@ -10,8 +10,8 @@ from rest_framework.settings import api_settings
 from api.exceptions import InvalidQueryParameter, UnprocessableParameter
 from api.idempotency import IdempotentCreateMixin
 from api.routing import UUID_PATTERN
-from api.views import ReadOnlyResourceViewSet, ResourceViewSet, TenantScopedMixin
-from skills import filters, selectors, serializers, services
+from api.views import ReadOnlyResourceViewSet, ResourceViewSet, TenantScopedMixin, object_or_404
+from skills import diffs, filters, selectors, serializers, services
 from skills.downloads import public_envelope, zip_response
 from skills.models import (
     Skill,
@@ -169,6 +169,26 @@ class SkillCollectionVersionUploadView(
             name, [error, *_] = next(iter(serializer.errors.items()))
             raise UnprocessableParameter(name, str(error), error.code)
         return serializer.validated_data
+
+
+class SkillCollectionVersionDiffView(TenantScopedMixin, generics.GenericAPIView):
+    """`GET /api/skill_collection_versions/<id>/diff?against=<number|label>`."""
+
+    queryset = SkillCollectionVersion.objects.all()
+    resource_name = False  # the document is written whole by serializers.version_diff_document
+    schema = None  # documented by hand in api/schema.py
+
+    def get(self, request, pk):
+        unknown = set(request.query_params) - {"against"}
+        if unknown:
+            parameter = sorted(unknown)[0]
+            raise InvalidQueryParameter(parameter, f"'{parameter}' is not a known parameter.")
+        version = object_or_404(self.get_queryset(), pk)
+        against = selectors.diff_base(
+            self.get_queryset(), version, request.query_params.get("against")
+        )
+        diff = diffs.diff_versions(version, against)
+        return Response(serializers.version_diff_document(diff, request))
 
 
 class SkillViewSet(ReadOnlyResourceViewSet):
