@@ -616,6 +616,101 @@ PUBLIC_ENVELOPE = {
     },
 }
 
+_NULLABLE_INTEGER = {"type": "integer", "minimum": 0, "nullable": True}
+_NULLABLE_SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$", "nullable": True}
+_VERSION_LINKAGE = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "data": linkage("skill_collection_versions", many=False),
+        "links": {"type": "object", "properties": {"related": _LINK}},
+    },
+}
+VERSION_DIFF = {
+    "type": "object",
+    "description": (
+        "What changed from `against_version` (null: the empty tree) to `skill_collection_version`."
+    ),
+    "required": ["type", "id", "attributes", "relationships"],
+    "properties": {
+        "type": {"type": "string", "enum": ["skill_collection_version_diffs"]},
+        "id": {"type": "string", "description": "`<against id or empty>..<version id>`."},
+        "attributes": {
+            "type": "object",
+            "required": ["number", "against_number", "files", "truncated"],
+            "properties": {
+                "number": {"type": "integer", "minimum": 1},
+                "against_number": {"type": "integer", "minimum": 1, "nullable": True},
+                **{
+                    name: {"type": "integer", "minimum": 0}
+                    for name in (
+                        "files_added",
+                        "files_removed",
+                        "files_changed",
+                        "files_unchanged",
+                        "lines_added",
+                        "lines_removed",
+                    )
+                },
+                "truncated": {
+                    "type": "boolean",
+                    "description": "Some text files got no diff because of the answer's limits.",
+                },
+                "limits": {
+                    "type": "object",
+                    "properties": {
+                        name: {"type": "integer"}
+                        for name in ("max_file_size", "max_total_size", "max_files")
+                    },
+                },
+                "files": {
+                    "type": "array",
+                    "description": "The added, removed and changed files, by path.",
+                    "items": {
+                        "type": "object",
+                        "required": ["path", "status", "diff", "diff_omitted"],
+                        "properties": {
+                            "path": {"type": "string"},
+                            "status": {"type": "string", "enum": ["added", "removed", "changed"]},
+                            "old_size": _NULLABLE_INTEGER,
+                            "new_size": _NULLABLE_INTEGER,
+                            "old_sha256": _NULLABLE_SHA256,
+                            "new_sha256": _NULLABLE_SHA256,
+                            "binary": {
+                                "type": "boolean",
+                                "nullable": True,
+                                "description": "Null when the file was not looked at.",
+                            },
+                            "diff": {
+                                "type": "string",
+                                "nullable": True,
+                                "description": "A git-style unified diff (text files only).",
+                            },
+                            "diff_omitted": {
+                                "type": "string",
+                                "enum": ["binary", "too_large", "limit"],
+                                "nullable": True,
+                                "description": "Why `diff` is null.",
+                            },
+                            "lines_added": {"type": "integer", "minimum": 0},
+                            "lines_removed": {"type": "integer", "minimum": 0},
+                        },
+                    },
+                },
+            },
+        },
+        "relationships": {
+            "type": "object",
+            "properties": {
+                "skill_collection_version": _VERSION_LINKAGE,
+                "against_version": _VERSION_LINKAGE,
+            },
+        },
+        "links": {"type": "object", "properties": {"self": _LINK}},
+        "meta": _META_SCHEMA,
+    },
+}
+
 
 def _extra_paths() -> dict:
     """Endpoints outside the JSON:API viewsets, written by hand."""
@@ -723,6 +818,48 @@ def _extra_paths() -> dict:
                         },
                     },
                     **_errors("400", "401", "404", "413", "415", "422", "429"),
+                },
+            )
+        },
+        "/api/skill_collection_versions/{id}/diff": {
+            "get": _operation(
+                "skill_collection_versions",
+                "skill_collection_versions_diff",
+                "Compare a skill collection version with another",
+                "The files added, removed and changed (path, sizes, SHA-256 before and after) "
+                "from `against` (default: the previous version; the first version is compared "
+                "with the empty tree) to this version, each text file with a git-style unified "
+                "diff. Binary files, files larger than `SKILLPORT_SKILLS_DIFF_MAX_FILE_SIZE` and "
+                "files beyond the answer's limits (`_DIFF_MAX_TOTAL_SIZE` bytes read, "
+                "`_DIFF_MAX_FILES` diffs; then `truncated: true`) have `diff: null` and say why "
+                "in `diff_omitted`. An unknown `against` is a `404`, a malformed one a `400`, "
+                "both naming it in `source.parameter`.",
+                security=_KEY_SECURITY,
+                parameters=[
+                    {**_ID, "description": "The skill collection version's id (UUID)."},
+                    {
+                        "name": "against",
+                        "in": "query",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+                        "description": (
+                            "The version of the same collection to compare with: its number, "
+                            "else its release label."
+                        ),
+                    },
+                ],
+                responses={
+                    "200": {
+                        "description": "The diff.",
+                        "content": {
+                            JSON_API_MEDIA_TYPE: {
+                                "schema": {
+                                    "$ref": "#/components/schemas/"
+                                    "SkillCollectionVersionDiffDocument"
+                                }
+                            }
+                        },
+                    },
+                    **_errors("400", "401", "404", "406", "429"),
                 },
             )
         },
@@ -868,4 +1005,5 @@ def postprocess(result: dict, generator, request, public) -> dict:
     schemas["SkillCollectionVersionDocument"] = document(
         {"$ref": "#/components/schemas/SkillCollectionVersion"}
     )
+    schemas["SkillCollectionVersionDiffDocument"] = document(VERSION_DIFF)
     return result

@@ -288,3 +288,16 @@ def test_the_admin_page_shows_the_diff_escaped(admin_client, collection):
     assert "-&lt;p&gt;old&lt;/p&gt;\n+&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)</script>" not in page
     assert "binary file" in page
+
+
+def test_the_openapi_document_describes_the_diff(anonymous_client):
+    document = anonymous_client.get("/api/openapi.json", HTTP_ACCEPT="application/json").json()
+    operation = document["paths"]["/api/skill_collection_versions/{id}/diff"]["get"]
+    assert operation["tags"] == ["skill_collection_versions"]
+    assert {parameter["name"] for parameter in operation["parameters"]} == {"id", "against"}
+    assert {"200", "400", "401", "404"} <= set(operation["responses"])
+    schema = document["components"]["schemas"]["SkillCollectionVersionDiffDocument"]
+    data = schema["properties"]["data"]
+    assert data["properties"]["type"]["enum"] == ["skill_collection_version_diffs"]
+    files = data["properties"]["attributes"]["properties"]["files"]["items"]["properties"]
+    assert files["diff_omitted"]["enum"] == ["binary", "too_large", "limit"]
