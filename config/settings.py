@@ -300,7 +300,7 @@ SKILLPORT_SKILLS = {
     # Version diffs (skills/diffs.py): a file with a side larger than DIFF_MAX_FILE_SIZE gets no
     # diff; one answer reads at most DIFF_MAX_TOTAL_SIZE bytes for at most DIFF_MAX_FILES diffs.
     "DIFF_MAX_FILE_SIZE": int(os.environ.get("SKILLPORT_SKILLS_DIFF_MAX_FILE_SIZE", 256 * 1024)),
-    "DIFF_MAX_TOTAL_SIZE": int(os.environ.get("SKILLPORT_SKILLS_DIFF_MAX_TOTAL_SIZE", 2 * MIB)),
+    "DIFF_MAX_TOTAL_SIZE": int(os.environ.get("SKILLPORT_SKILLS_DIFF_MAX_TOTAL_SIZE", 1 * MIB)),
     "DIFF_MAX_FILES": int(os.environ.get("SKILLPORT_SKILLS_DIFF_MAX_FILES", 300)),
 }
 

@@ -5,13 +5,12 @@ Versions are content-addressed, so "changed" is a different blob at the same pat
 of changes comes from the database alone; storage is read only for the files that get a diff.
 """
 
-import difflib
 import mimetypes
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from skills import blobs
+from skills import blobs, linediff
 from skills.models import SkillCollectionVersion, VersionFile
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
@@ -146,7 +145,7 @@ def unified_diff(path: str, old: str | None, new: str | None) -> tuple[str, int,
     """A git-style unified diff (`a/`, `b/`, `/dev/null`, 3 lines of context) and the counts
     of added and removed lines."""
     output, added, removed = [], 0, 0
-    lines = difflib.unified_diff(
+    lines = linediff.unified_diff(
         _lines(old or ""),
         _lines(new or ""),
         fromfile="/dev/null" if old is None else f"a/{path}",

@@ -1,12 +1,14 @@
 """`GET /api/skill_collection_versions/<id>/diff` and the diff on the version's admin page."""
 
 import hashlib
+import random
+import subprocess
 
 import pytest
 from django.core.files.storage import default_storage
 
 from api.models import Mode
-from skills import blobs
+from skills import blobs, diffs
 from tests.conftest import JsonApiClient
 from tests.factories import ApiKeyFactory
 from tests.skills.factories import SkillCollectionFactory, create_version, skill_md
@@ -301,3 +303,50 @@ def test_the_openapi_document_describes_the_diff(anonymous_client):
     assert data["properties"]["type"]["enum"] == ["skill_collection_version_diffs"]
     files = data["properties"]["attributes"]["properties"]["files"]["items"]["properties"]
     assert files["diff_omitted"]["enum"] == ["binary", "too_large", "limit"]
+
+
+def edited(lines: list[str], rng: random.Random) -> list[str]:
+    """`lines` with random deletions, insertions, replacements and duplicated lines."""
+    result = []
+    for line in lines:
+        roll = rng.random()
+        if roll < 0.1:
+            continue
+        result.append(f"new {rng.randrange(50)}\n" if roll < 0.2 else line)
+        if roll > 0.93:
+            result.append(rng.choice(lines))
+    return result
+
+
+def test_real_git_applies_every_diff_even_on_adversarial_input(tmp_path):
+    """Correct diffs from the bounded matcher (skills/linediff.py): `git apply` turns each old
+    file into its new one, for random edits and for inputs that make difflib crawl."""
+    rng = random.Random(16)
+    pairs = {}
+    for number in range(40):
+        lines = [f"{rng.choice(['same', 'line', 'x'])} {rng.randrange(30)}\n" for _ in range(300)]
+        pairs[f"random/{number}.txt"] = ("".join(lines), "".join(edited(lines, rng)))
+    base = [f"line {number}\n" for number in range(20000)]
+    scattered = [line if n % 7 else f"changed {n}\n" for n, line in enumerate(base)]
+    pairs["scattered.txt"] = ("".join(base), "".join(scattered))
+    pairs["repetitive.txt"] = ("x\n" * 30000, "x\ny\n" * 15000)
+    pairs["shuffled.txt"] = ("".join(base), "".join(rng.sample(base, len(base))))
+    pairs["no newline.txt"] = ("a\nb", "a\nc")
+    pairs["emptied.txt"] = ("a\n", "")
+    patch = []
+    for path, (old, new) in pairs.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(old)
+        text, added, removed = diffs.unified_diff(path, old, new)
+        assert added == sum(line.startswith("+") for line in text.splitlines()[2:])
+        assert removed == sum(line.startswith("-") for line in text.splitlines()[2:])
+        patch.append(text)
+    subprocess.run(
+        ["git", "apply", "--unsafe-paths", "-"],
+        input="".join(patch).encode(),
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+    for path, (_old, new) in pairs.items():
+        assert (tmp_path / path).read_text() == new, path
