@@ -110,13 +110,14 @@ class SkillCollectionVersionAdmin(admin.ModelAdmin):
             SkillCollectionVersion.objects.for_tenant(obj.tenant), obj, None
         )
         diff = diffs.diff_versions(obj, against)
+        counts = diff.counts
         summary = format_html(
             "{} against {}: {} added, {} removed, {} changed, {} unchanged; +{} -{} lines{}",
             f"v{obj.number}",
             f"v{against.number}" if against else "the empty tree",
-            diff.counts[diffs.ADDED],
-            diff.counts[diffs.REMOVED],
-            diff.counts[diffs.CHANGED],
+            counts[diffs.ADDED],
+            counts[diffs.REMOVED],
+            counts[diffs.CHANGED],
             diff.unchanged,
             diff.lines_added,
             diff.lines_removed,

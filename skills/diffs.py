@@ -6,7 +6,7 @@ of changes comes from the database alone; storage is read only for the files tha
 """
 
 import mimetypes
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -81,12 +81,14 @@ class VersionDiff:
     unchanged: int
     limits: DiffLimits
     truncated: bool = False  # some text file got no diff because of the answer's limits
-    counts: dict[str, int] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.counts = {status: 0 for status in (ADDED, REMOVED, CHANGED)}
+    @property
+    def counts(self) -> dict[str, int]:
+        """Files by status: {ADDED: n, REMOVED: n, CHANGED: n}."""
+        counts = dict.fromkeys((ADDED, REMOVED, CHANGED), 0)
         for change in self.files:
-            self.counts[change.status] += 1
+            counts[change.status] += 1
+        return counts
 
     @property
     def lines_added(self) -> int:

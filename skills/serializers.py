@@ -11,7 +11,7 @@ from api.exceptions import UnprocessableEntity
 from api.serializers import ResourceSerializer, resource_url, to_many, to_one
 from events.serializers import audited
 from skills import git, services
-from skills.diffs import FileChange, VersionDiff
+from skills.diffs import ADDED, CHANGED, REMOVED, FileChange, VersionDiff
 from skills.models import (
     Skill,
     SkillCollection,
@@ -464,6 +464,7 @@ def version_diff_document(diff: VersionDiff, request) -> dict:
             "links": {"related": url},
         }
 
+    counts = diff.counts
     return {
         "data": {
             "type": DIFF_TYPE,
@@ -471,9 +472,9 @@ def version_diff_document(diff: VersionDiff, request) -> dict:
             "attributes": {
                 "number": version.number,
                 "against_number": against.number if against else None,
-                "files_added": diff.counts["added"],
-                "files_removed": diff.counts["removed"],
-                "files_changed": diff.counts["changed"],
+                "files_added": counts[ADDED],
+                "files_removed": counts[REMOVED],
+                "files_changed": counts[CHANGED],
                 "files_unchanged": diff.unchanged,
                 "lines_added": diff.lines_added,
                 "lines_removed": diff.lines_removed,

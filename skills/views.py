@@ -30,6 +30,13 @@ UPLOAD_PARAMS = ("commit_message", "release_label")
 PIN_PARAMS = ("format", "version", "label")
 
 
+def _refuse_unknown_parameters(request, known: tuple[str, ...]) -> None:
+    unknown = set(request.query_params) - set(known)
+    if unknown:
+        parameter = sorted(unknown)[0]
+        raise InvalidQueryParameter(parameter, f"'{parameter}' is not a known parameter.")
+
+
 def _wants_zip(request) -> bool:
     wanted = request.query_params.get("format")
     if wanted not in (None, "zip", "json"):
@@ -124,10 +131,7 @@ class SkillCollectionVersionUploadView(
     resource_name = "skill_collection_versions"
 
     def post(self, request, pk):
-        unknown = set(request.query_params) - set(UPLOAD_PARAMS)
-        if unknown:
-            parameter = sorted(unknown)[0]
-            raise InvalidQueryParameter(parameter, f"'{parameter}' is not a known parameter.")
+        _refuse_unknown_parameters(request, UPLOAD_PARAMS)
         collection = selectors.collection_by_identifier(self.get_queryset(), pk)
         if collection is None:
             raise exceptions.NotFound()
@@ -179,10 +183,7 @@ class SkillCollectionVersionDiffView(TenantScopedMixin, generics.GenericAPIView)
     schema = None  # documented by hand in api/schema.py
 
     def get(self, request, pk):
-        unknown = set(request.query_params) - {"against"}
-        if unknown:
-            parameter = sorted(unknown)[0]
-            raise InvalidQueryParameter(parameter, f"'{parameter}' is not a known parameter.")
+        _refuse_unknown_parameters(request, ("against",))
         version = object_or_404(self.get_queryset(), pk)
         against = selectors.diff_base(
             self.get_queryset(), version, request.query_params.get("against")
