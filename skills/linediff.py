@@ -53,10 +53,9 @@ def _unique_anchors(
     return run[::-1]
 
 
-def matching_blocks(a: Sequence[str], b: Sequence[str]) -> list[Block]:
+def matching_blocks(a: Sequence[str], b: Sequence[str], budget: int = WORK_BUDGET) -> list[Block]:
     """Increasing, non-adjacent runs of equal lines, as difflib's matcher returns them."""
     found: list[Block] = []
-    budget = WORK_BUDGET
     gaps = [(0, len(a), 0, len(b))]
     while gaps:
         alo, ahi, blo, bhi = gaps.pop()

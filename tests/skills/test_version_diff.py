@@ -8,7 +8,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from api.models import Mode
-from skills import blobs, diffs
+from skills import blobs, diffs, linediff
 from tests.conftest import JsonApiClient
 from tests.factories import ApiKeyFactory
 from tests.skills.factories import SkillCollectionFactory, create_version, skill_md
@@ -190,34 +190,47 @@ def test_unicode_paths_and_content(client, collection):
 
 def test_the_answer_limits_cut_diffs_off_and_say_so(client, collection, settings):
     files_before = {
-        "pdf-tools/SKILL.md": SKILL,
-        "a.txt": "a\n" * 50,
         "b.txt": "b\n",
         "c.txt": "c\n",
+        "pdf-tools/SKILL.md": SKILL,
+        "z.txt": "z\n" * 50,
     }
     create_version(collection, files_before)
     second = create_version(
-        collection, {**{path: f"{text}more\n" for path, text in files_before.items()}}
+        collection, {path: f"{text}more\n" for path, text in files_before.items()}
     )
+    forget_blob(files_before["z.txt"].encode())  # beyond the limits below: never read
     settings.SKILLPORT_SKILLS = {**settings.SKILLPORT_SKILLS, "DIFF_MAX_TOTAL_SIZE": 40}
     data = diff_of(client, second)
     files = by_path(data)
-    # a.txt (205 bytes read) does not fit; the smaller files after it still do.
-    assert files["a.txt"]["diff_omitted"] == "limit"
-    assert files["a.txt"]["diff"] is None
+    # SKILL.md (~150 bytes to read) does not fit in 40; smaller files after it would.
+    assert [entry["diff_omitted"] for entry in files.values()] == [None, None, "limit", "limit"]
     assert files["b.txt"]["diff"].endswith(" b\n+more\n")
-    assert files["c.txt"]["diff"] is not None
+    assert files["z.txt"]["diff"] is None
     assert data["attributes"]["truncated"] is True
     settings.SKILLPORT_SKILLS = {
         **settings.SKILLPORT_SKILLS,
         "DIFF_MAX_TOTAL_SIZE": 10**6,
-        "DIFF_MAX_FILES": 2,
+        "DIFF_MAX_FILES": 1,
     }
     data = diff_of(client, second)
     files = by_path(data)
-    assert [entry["diff_omitted"] for entry in files.values()] == [None, None, "limit", "limit"]
-    assert files["a.txt"]["lines_added"] == 1
+    assert [entry["diff_omitted"] for entry in files.values()] == [None, "limit", "limit", "limit"]
+    assert files["b.txt"]["lines_added"] == 1
     assert data["attributes"]["truncated"] is True
+
+
+def test_a_smaller_file_after_one_beyond_the_budget_still_gets_its_diff(
+    client, collection, settings
+):
+    create_version(collection, {"pdf-tools/SKILL.md": SKILL, "a.txt": "a\n" * 50, "b.txt": "b\n"})
+    second = create_version(
+        collection, {"pdf-tools/SKILL.md": SKILL, "a.txt": "a\n" * 51, "b.txt": "B\n"}
+    )
+    settings.SKILLPORT_SKILLS = {**settings.SKILLPORT_SKILLS, "DIFF_MAX_TOTAL_SIZE": 40}
+    files = by_path(diff_of(client, second))
+    assert files["a.txt"]["diff_omitted"] == "limit"
+    assert files["b.txt"]["diff"].endswith("-b\n+B\n")
 
 
 @pytest.mark.parametrize(
@@ -278,7 +291,7 @@ def test_the_query_count_does_not_grow_with_the_files(
 
 
 def test_the_admin_page_shows_the_diff_escaped(admin_client, collection):
-    create_version(collection, {"pdf-tools/SKILL.md": SKILL, "page.html": "<p>old</p>\n"})
+    first = create_version(collection, {"pdf-tools/SKILL.md": SKILL, "page.html": "<p>old</p>\n"})
     second = create_version(
         collection,
         {"pdf-tools/SKILL.md": SKILL, "page.html": "<script>alert(1)</script>\n", "logo.png": PNG},
@@ -290,6 +303,8 @@ def test_the_admin_page_shows_the_diff_escaped(admin_client, collection):
     assert "-&lt;p&gt;old&lt;/p&gt;\n+&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)</script>" not in page
     assert "binary file" in page
+    response = admin_client.get(f"/admin/skills/skillcollectionversion/{first.pk}/change/")
+    assert "v1 against the empty tree: 2 added, 0 removed, 0 changed" in response.content.decode()
 
 
 def test_the_openapi_document_describes_the_diff(anonymous_client):
@@ -350,3 +365,17 @@ def test_real_git_applies_every_diff_even_on_adversarial_input(tmp_path):
     )
     for path, (_old, new) in pairs.items():
         assert (tmp_path / path).read_text() == new, path
+
+
+def test_a_spent_work_budget_still_gives_correct_blocks():
+    rng = random.Random(3)
+    old = [f"{rng.randrange(40)}\n" for _ in range(2000)]
+    new = edited(old, rng)
+    for budget in (0, 1000, linediff.WORK_BUDGET):
+        blocks = linediff.matching_blocks(old, new, budget)
+        ends = [(0, 0)]
+        for i, j, size in blocks:
+            assert old[i : i + size] == new[j : j + size]
+            assert i >= ends[-1][0] and j >= ends[-1][1]  # increasing, never overlapping
+            ends.append((i + size, j + size))
+    assert len(linediff.matching_blocks(old, new, 0)) <= 2  # the common head and tail only
