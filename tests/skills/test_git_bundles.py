@@ -167,6 +167,15 @@ def test_no_change_no_new_commit(live_server, home, key, plugin, marketplace):
     assert GitBundleCommit.objects.filter(skill_marketplace=marketplace).count() == 1
 
 
+def test_the_same_data_gives_the_same_commit_on_a_fresh_record(live_server, home, key, plugin):
+    """Nothing in a commit comes from the request or the clock: with the recorded history gone
+    (another install holding the same data), the same content is the same commit again."""
+    first = clone(home, live_server, plugin, key.raw_key, "one")
+    GitBundleCommit.objects.all().delete()
+    second = clone(home, live_server, plugin, key.raw_key, "two")
+    assert head(home, first) == head(home, second)
+
+
 def test_a_manifest_edit_is_a_new_commit(live_server, home, key, plugin):
     repo = clone(home, live_server, plugin, key.raw_key)
     old_head, old_version = head(home, repo), plugin_version(repo)
