@@ -68,7 +68,7 @@ def current_state(
         plugins = [target]
     else:
         plugins = layouts.marketplace_plugins(target)
-        entries = layouts.marketplace_bundle(target)
+        entries = layouts.marketplace_bundle(target, plugins)
         version = target.version
     return version, entries, _content_time(target, plugins)
 

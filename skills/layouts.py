@@ -202,9 +202,12 @@ def marketplace_plugins(marketplace: SkillMarketplace) -> list[SkillPlugin]:
     )
 
 
-def marketplace_bundle(marketplace: SkillMarketplace) -> list[LayoutEntry]:
-    """`.claude-plugin/marketplace.json` and every plugin in full under `plugins/<name>/`."""
-    plugins = marketplace_plugins(marketplace)
+def marketplace_bundle(
+    marketplace: SkillMarketplace, plugins: list[SkillPlugin] | None = None
+) -> list[LayoutEntry]:
+    """`.claude-plugin/marketplace.json` and every plugin in full under `plugins/<name>/`
+    (`plugins`: `marketplace_plugins(marketplace)` when the caller has them already)."""
+    plugins = marketplace_plugins(marketplace) if plugins is None else plugins
     files = _skill_files(skill for plugin in plugins for skill in plugin.skills.all())
     versions, entries = {}, []
     for plugin in plugins:
