@@ -989,10 +989,46 @@ def _git_paths() -> dict:
     }
 
 
+# Plugin and marketplace repositories (skills/git_bundles.py): their refs, by resource type.
+_GIT_BUNDLES = {
+    "skill_plugins": ("plugin", "`main` and a `<name>--v<version>` tag per recorded commit"),
+    "skill_marketplaces": ("marketplace", "`main`"),
+}
+
+
+def _git_bundle_paths() -> dict:
+    """The collection repository's two operations, for plugin and marketplace repositories
+    (laid out like their zip exports; a plugin whose skills share a name is a `409`)."""
+    collection = _git_paths()
+    paths = {}
+    for resource, (noun, refs) in _GIT_BUNDLES.items():
+        for suffix, method, name in (
+            ("info/refs", "get", "info_refs"),
+            ("git-upload-pack", "post", "upload_pack"),
+        ):
+            operation = copy.deepcopy(collection[f"/git/skill_collections/{{id}}.git/{suffix}"])
+            operation = operation[method]
+            operation["operationId"] = f"git_{noun}_{name}"
+            operation["summary"] = operation["summary"].replace("skill collection", noun)
+            operation["parameters"][0] = {**_ID, "description": f"The {noun}'s id (UUID)."}
+            operation["description"] = (
+                operation["description"].replace(
+                    "(`main`, a branch per release label, a `v<N>` tag per version)", f"({refs})"
+                )
+                + f" The {noun} repository holds the {noun} zip export's files."
+            )
+            operation["responses"]["409"] = {
+                **_errors("409")["409"],
+                "description": "The plugin cannot be laid out (two of its skills share a name).",
+            }
+            paths[f"/git/{resource}/{{id}}.git/{suffix}"] = {method: operation}
+    return paths
+
+
 def postprocess(result: dict, generator, request, public) -> dict:
     """Add the hand-written endpoints and the documents they refer to."""
     paths = result.setdefault("paths", {})
-    for path, operations in {**_extra_paths(), **_git_paths()}.items():
+    for path, operations in {**_extra_paths(), **_git_paths(), **_git_bundle_paths()}.items():
         paths.setdefault(path, {}).update(operations)
     schemes = result.setdefault("components", {}).setdefault("securitySchemes", {})
     schemes["BasicKey"] = {

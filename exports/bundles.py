@@ -1,144 +1,25 @@
-"""The zip layouts agents install from: a skill, a Claude Code plugin, a plugin marketplace.
+"""The zip exports of a skill, a Claude Code plugin, a plugin marketplace.
 
-Entries are `skills.archives.ZipSource`s (path, size, lazily opened chunks), so a bundle never
-holds file contents in memory. `write_zip` is deterministic: sorted entries, fixed timestamps
-and permissions, so two exports of the same content are byte-identical.
+The layouts themselves live in `skills.layouts` (the plugin and marketplace git repositories
+share them); entries are `skills.archives.ZipSource`s (path, size, lazily opened chunks), so a
+bundle never holds file contents in memory. `write_zip` is deterministic: sorted entries, fixed
+timestamps and permissions, so two exports of the same content are byte-identical.
 """
 
-import json
 import zipfile
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import BinaryIO
 
-from skills import blobs
 from skills.archives import ZipSource
-from skills.models import Skill, SkillMarketplace, SkillPlugin, VersionFile
+from skills.layouts import (  # noqa: F401 (the bundlers, re-exported for exports' callers)
+    BundleError,
+    marketplace_bundle,
+    plugin_bundle,
+    skill_bundle,
+)
 
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644 << 16
-MANIFEST_DIR = ".claude-plugin"
-
-
-class BundleError(ValueError):
-    """The target cannot be laid out (e.g. two skills of a plugin share a name)."""
-
-
-def _bytes_source(path: str, data: bytes) -> ZipSource:
-    return ZipSource(path=path, size=len(data), open_chunks=lambda: iter((data,)))
-
-
-def _manifest(path: str, document: dict) -> ZipSource:
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    return _bytes_source(path, text.encode())
-
-
-def _skill_files(skills: Iterable[Skill]) -> dict[str, list[VersionFile]]:
-    """Each skill's files (from its latest version), fetched in one query for all skills."""
-    skills = list(skills)
-    files_by_version = defaultdict(list)
-    version_ids = {skill.skill_collection_version_id for skill in skills}
-    for item in (
-        VersionFile.objects.filter(version_id__in=version_ids)
-        .select_related("blob")
-        .order_by("path")
-    ):
-        files_by_version[item.version_id].append(item)
-    result = {}
-    for skill in skills:
-        prefix = f"{skill.path}/" if skill.path else ""
-        result[skill.pk] = [
-            item
-            for item in files_by_version[skill.skill_collection_version_id]
-            if item.path.startswith(prefix)
-        ]
-    return result
-
-
-def _skill_sources(skill: Skill, files: list[VersionFile], folder: str) -> list[ZipSource]:
-    prefix = f"{skill.path}/" if skill.path else ""
-    return [
-        blobs.zip_source(
-            f"{folder}/{item.path[len(prefix) :]}", item.blob.storage_name, item.blob.size
-        )
-        for item in files
-    ]
-
-
-def skill_bundle(skill: Skill) -> list[ZipSource]:
-    """`<skill-name>/SKILL.md` and the rest of the skill's folder."""
-    return _skill_sources(skill, _skill_files([skill])[skill.pk], skill.name)
-
-
-def plugin_manifest(plugin: SkillPlugin) -> dict:
-    """`.claude-plugin/plugin.json`: fixed key order, empty values left out."""
-    document = {
-        "name": plugin.name,
-        "version": plugin.version,
-        "description": plugin.description,
-        "author": {k: plugin.author[k] for k in ("name", "email", "url") if plugin.author.get(k)},
-        "homepage": plugin.homepage,
-        "repository": plugin.repository,
-        "license": plugin.license,
-        "keywords": list(plugin.keywords),
-    }
-    return {key: value for key, value in document.items() if value}
-
-
-def _plugin_sources(plugin: SkillPlugin, prefix: str, files: dict) -> list[ZipSource]:
-    skills = sorted(plugin.skills.all(), key=lambda skill: (skill.name, str(skill.pk)))
-    names = [skill.name for skill in skills]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise BundleError(
-            f"Plugin '{plugin.name}' has several skills named {', '.join(duplicates)}."
-        )
-    sources = [_manifest(f"{prefix}{MANIFEST_DIR}/plugin.json", plugin_manifest(plugin))]
-    for skill in skills:
-        sources += _skill_sources(skill, files[skill.pk], f"{prefix}skills/{skill.name}")
-    return sources
-
-
-def plugin_bundle(plugin: SkillPlugin) -> list[ZipSource]:
-    """`.claude-plugin/plugin.json` and `skills/<skill-name>/...`."""
-    return _plugin_sources(plugin, "", _skill_files(plugin.skills.all()))
-
-
-def marketplace_manifest(marketplace: SkillMarketplace, plugins: list[SkillPlugin]) -> dict:
-    owner = {k: marketplace.owner[k] for k in ("name", "email") if marketplace.owner.get(k)}
-    metadata = {"description": marketplace.description, "version": marketplace.version}
-    return {
-        "name": marketplace.name,
-        "owner": owner,
-        "metadata": {key: value for key, value in metadata.items() if value},
-        "plugins": [
-            {
-                key: value
-                for key, value in {
-                    "name": plugin.name,
-                    "source": f"./plugins/{plugin.name}",
-                    "description": plugin.description,
-                    "version": plugin.version,
-                }.items()
-                if value
-            }
-            for plugin in plugins
-        ],
-    }
-
-
-def marketplace_bundle(marketplace: SkillMarketplace) -> list[ZipSource]:
-    """`.claude-plugin/marketplace.json` and every plugin in full under `plugins/<name>/`."""
-    plugins = sorted(
-        marketplace.skill_plugins.prefetch_related("skills"), key=lambda plugin: plugin.name
-    )
-    files = _skill_files(skill for plugin in plugins for skill in plugin.skills.all())
-    sources = [
-        _manifest(f"{MANIFEST_DIR}/marketplace.json", marketplace_manifest(marketplace, plugins))
-    ]
-    for plugin in plugins:
-        sources += _plugin_sources(plugin, f"plugins/{plugin.name}/", files)
-    return sources
 
 
 def write_zip(sources: Iterable[ZipSource], fileobj: BinaryIO) -> int:

@@ -23,7 +23,14 @@ from dulwich.repo import MemoryRepo
 
 from api.models import Tenant
 from skills.blobs import read_content
-from skills.models import GitBlobId, SkillCollection, SkillCollectionVersion, VersionFile
+from skills.models import (
+    GitBlobId,
+    SkillCollection,
+    SkillCollectionVersion,
+    SkillMarketplace,
+    SkillPlugin,
+    VersionFile,
+)
 
 MAIN = b"refs/heads/main"
 FILE_MODE = 0o100644
@@ -32,16 +39,16 @@ FALLBACK_NAME = "Skillport"
 FALLBACK_EMAIL = "noreply@skillport.invalid"
 
 
-def git_path(collection: SkillCollection) -> str:
-    """The repository's path on this server (urls: `git/skill_collections/<id>.git`)."""
-    return f"/git/skill_collections/{collection.pk}.git"
+def git_path(target: SkillCollection | SkillPlugin | SkillMarketplace) -> str:
+    """The repository's path on this server (urls: `git/<resource type>/<id>.git`)."""
+    return f"/git/{target.JSONAPIMeta.resource_name}/{target.pk}.git"
 
 
-def git_url(collection: SkillCollection) -> str:
+def git_url(target: SkillCollection | SkillPlugin | SkillMarketplace) -> str:
     """The absolute clone URL, on the same public base as every other outside link."""
     from events.conf import webhook_setting
 
-    return webhook_setting("PUBLIC_URL").rstrip("/") + git_path(collection)
+    return webhook_setting("PUBLIC_URL").rstrip("/") + git_path(target)
 
 
 def _identity(version: SkillCollectionVersion) -> bytes:
@@ -93,8 +100,30 @@ def _git_blob_ids(files: list[tuple[str, str, str]]) -> dict[str, bytes]:
     return known
 
 
-def build_repo(collection: SkillCollection, tenant: Tenant) -> MemoryRepo:
-    """The collection's repository, built from its versions and their stored blobs."""
+def make_commit(
+    store, entries: list, parent: bytes | None, author: bytes, when: int, message: bytes
+) -> bytes:
+    """Add the tree of `entries` (path, blob id, mode) and its commit; return the commit id."""
+    commit = Commit()
+    commit.tree = commit_tree(store, entries)
+    commit.parents = [parent] if parent else []
+    commit.author = commit.committer = author
+    commit.author_time = commit.commit_time = when
+    commit.author_timezone = commit.commit_timezone = 0
+    commit.message = message
+    store.add_object(commit)
+    return commit.id
+
+
+def build_repo(
+    collection: SkillCollection | SkillPlugin | SkillMarketplace, tenant: Tenant
+) -> MemoryRepo:
+    """The collection's repository, built from its versions and their stored blobs (a plugin
+    or marketplace: skills/git_bundles.py)."""
+    if not isinstance(collection, SkillCollection):
+        from skills import git_bundles  # it builds on this module
+
+        return git_bundles.build_repo(collection, tenant)
     versions = list(
         SkillCollectionVersion.objects.for_tenant(tenant)
         .filter(skill_collection=collection)
@@ -123,21 +152,14 @@ def build_repo(collection: SkillCollection, tenant: Tenant) -> MemoryRepo:
         for path, sha256, name in files_by_version[version.pk]:
             objects.stored[git_ids[sha256]] = name
             entries.append((path.encode(), git_ids[sha256], FILE_MODE))
-        commit = Commit()
-        commit.tree = commit_tree(store, entries)
-        commit.parents = [parent] if parent else []
-        commit.author = commit.committer = _identity(version)
-        commit.author_time = commit.commit_time = int(version.created_at.timestamp())
-        commit.author_timezone = commit.commit_timezone = 0
-        commit.message = _message(version)
-        store.add_object(commit)
-        parent = commit.id
-        refs[f"refs/tags/v{version.number}".encode()] = commit.id
+        when = int(version.created_at.timestamp())
+        parent = make_commit(store, entries, parent, _identity(version), when, _message(version))
+        refs[f"refs/tags/v{version.number}".encode()] = parent
         if version.release_label:
             branch = f"refs/heads/{version.release_label}".encode()
             # `main` is always the latest version; a label git cannot name is not a branch.
             if branch != MAIN and check_ref_format(branch):
-                refs[branch] = commit.id
+                refs[branch] = parent
     if parent is not None:
         refs[MAIN] = parent
     for name, sha in refs.items():

@@ -1,4 +1,5 @@
-"""Git smart HTTP (protocol v0/v1, read-only) for skill collections, with dulwich's protocol
+"""Git smart HTTP (protocol v0/v1, read-only) for skill collections, plugins and marketplaces
+(`kind`: their resource type), with dulwich's protocol
 handling: `GET <repo>/info/refs?service=git-upload-pack` and `POST <repo>/git-upload-pack`.
 
 Same API keys, tenancy gate and rate limits as the JSON:API: `Authorization: Bearer <key>` (git
@@ -26,7 +27,8 @@ from organizations.authentication import active_key, raw_key_from_request
 from organizations.models import ApiKey
 from organizations.throttling import consume
 from skills import git
-from skills.models import SkillCollection
+from skills.layouts import BundleError
+from skills.models import SkillCollection, SkillMarketplace, SkillPlugin
 
 SERVICE = "git-upload-pack"
 CHALLENGE = 'Basic realm="Skillport"'
@@ -61,8 +63,19 @@ def _unauthorized(detail: str) -> HttpResponse:
     return error_response(401, "not_authenticated", detail, WWW_Authenticate=CHALLENGE)
 
 
-def _open(request: HttpRequest, pk: str) -> tuple[HttpResponse | None, SkillCollection | None]:
-    """The collection the key may read, or the error response (401, 429, 404)."""
+# Each kind of repository and the tenant's rows of it that can be read.
+REPOSITORIES = {
+    "skill_collections": lambda tenant: SkillCollection.objects.for_tenant(tenant).alive(),
+    "skill_plugins": lambda tenant: SkillPlugin.objects.for_tenant(tenant),
+    "skill_marketplaces": lambda tenant: SkillMarketplace.objects.for_tenant(tenant),
+}
+
+
+def _open(
+    request: HttpRequest, pk: str, kind: str = "skill_collections"
+) -> tuple[HttpResponse | None, SkillCollection | SkillPlugin | SkillMarketplace | None]:
+    """The collection, plugin or marketplace the key may read, or the error response (401,
+    429, 404)."""
     raw_key = _raw_key(request)
     if raw_key is None:
         return _unauthorized("Authentication credentials were not provided."), None
@@ -80,9 +93,7 @@ def _open(request: HttpRequest, pk: str) -> tuple[HttpResponse | None, SkillColl
     except ValueError:
         collection_id = None  # matches the URL pattern but is no UUID: nothing there
     collection = (
-        SkillCollection.objects.for_tenant(key.tenant).alive().filter(pk=collection_id).first()
-        if collection_id
-        else None
+        REPOSITORIES[kind](key.tenant).filter(pk=collection_id).first() if collection_id else None
     )
     if collection is None:
         return error_response(404, "not_found", "The requested resource does not exist."), None
@@ -115,6 +126,11 @@ def _git_response(body: bytes, kind: str) -> HttpResponse:
     return response
 
 
+def _unlayoutable(error: BundleError) -> HttpResponse:
+    # A plugin whose skills collide cannot be a repository, as it cannot be a zip.
+    return error_response(409, "conflict", str(error))
+
+
 def _method_not_allowed(method: str) -> HttpResponse:
     return error_response(
         405, "method_not_allowed", f"Only {method} is allowed here.", Allow=method
@@ -122,7 +138,7 @@ def _method_not_allowed(method: str) -> HttpResponse:
 
 
 @csrf_exempt
-def info_refs(request: HttpRequest, pk: str) -> HttpResponse:
+def info_refs(request: HttpRequest, pk: str, kind: str = "skill_collections") -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return _method_not_allowed("GET")
     if request.GET.get("service") != SERVICE:
@@ -130,17 +146,20 @@ def info_refs(request: HttpRequest, pk: str) -> HttpResponse:
         return error_response(
             403, "unsupported_service", f"Only service={SERVICE} (smart HTTP) is served."
         )
-    error, collection = _open(request, pk)
+    error, collection = _open(request, pk, kind)
     if error is not None:
         return error
-    return _git_response(_run(request, collection, io.BytesIO().read, True), "advertisement")
+    try:
+        return _git_response(_run(request, collection, io.BytesIO().read, True), "advertisement")
+    except BundleError as error:
+        return _unlayoutable(error)
 
 
 @csrf_exempt
-def upload_pack(request: HttpRequest, pk: str) -> HttpResponse:
+def upload_pack(request: HttpRequest, pk: str, kind: str = "skill_collections") -> HttpResponse:
     if request.method != "POST":
         return _method_not_allowed("POST")
-    error, collection = _open(request, pk)
+    error, collection = _open(request, pk, kind)
     if error is not None:
         return error
     if request.content_type != f"application/x-{SERVICE}-request":
@@ -162,4 +181,6 @@ def upload_pack(request: HttpRequest, pk: str) -> HttpResponse:
         result = _run(request, collection, io.BytesIO(body).read, False)
     except BadGitRequest as error:
         return error_response(400, "bad_request", f"Not a valid git-upload-pack request: {error}")
+    except BundleError as error:
+        return _unlayoutable(error)
     return _git_response(result, "result")

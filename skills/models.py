@@ -257,3 +257,45 @@ class GitBlobId(models.Model):
 
     def __str__(self) -> str:
         return self.git_id
+
+
+class GitBundleCommit(TenantModel):
+    """One commit of a plugin's or marketplace's git repository (skills/git_bundles.py).
+
+    Their content is derived from data that keeps no history of its own (a plugin's manifest,
+    its linked skills' latest versions), so each distinct content state served is recorded here,
+    in order: the repository's history is these rows, and a new row is added only when the
+    content differs from the last one. `files` lists every file as `[path, sha256, text]`: a
+    stored blob by its SHA-256 (text null) or a generated manifest by its text."""
+
+    skill_plugin = models.ForeignKey(
+        SkillPlugin, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    skill_marketplace = models.ForeignKey(
+        SkillMarketplace, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    number = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the content state.")
+    version = models.CharField(max_length=200, help_text="The served version string.")
+    name = models.CharField(max_length=64, help_text="The plugin's or marketplace's name.")
+    committed_at = models.DateTimeField()
+    files = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["skill_plugin", "number"], name="git_bundle_plugin_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["skill_marketplace", "number"],
+                name="git_bundle_marketplace_number_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(skill_plugin__isnull=True) ^ Q(skill_marketplace__isnull=True),
+                name="git_bundle_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.number}"

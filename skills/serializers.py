@@ -349,6 +349,10 @@ class UniqueNameMixin:
 class SkillPluginSerializer(UniqueNameMixin, ResourceSerializer):
     skills = to_many("skill_plugins", read_only=False, queryset=Skill.objects, required=False)
     created_by = to_one("skill_plugins")
+    git_url = serializers.SerializerMethodField(
+        help_text="Clone URL of the plugin as a read-only git repository, laid out like its zip "
+        "export (smart HTTP; authenticate as for a collection's git_url)."
+    )
 
     included_serializers = {"skills": SkillSerializer, "created_by": MEMBER_SERIALIZER}
 
@@ -365,11 +369,16 @@ class SkillPluginSerializer(UniqueNameMixin, ResourceSerializer):
             "repository",
             "license",
             "keywords",
+            "git_url",
             "created_at",
             "updated_at",
             "skills",
             "created_by",
         )
+
+    @extend_schema_field({"type": "string", "format": "uri", "readOnly": True})
+    def get_git_url(self, plugin: SkillPlugin) -> str:
+        return git.git_url(plugin)
 
     def validate_author(self, value) -> dict:
         return _person(value, ("name", "email", "url"))
@@ -395,6 +404,10 @@ class SkillMarketplaceSerializer(UniqueNameMixin, ResourceSerializer):
         "skill_marketplaces", read_only=False, queryset=SkillPlugin.objects, required=False
     )
     created_by = to_one("skill_marketplaces")
+    git_url = serializers.SerializerMethodField(
+        help_text="Clone URL of the marketplace as a read-only git repository, laid out like its "
+        "zip export (smart HTTP; authenticate as for a collection's git_url)."
+    )
 
     included_serializers = {
         "skill_plugins": SkillPluginSerializer,
@@ -410,11 +423,16 @@ class SkillMarketplaceSerializer(UniqueNameMixin, ResourceSerializer):
             "owner",
             "description",
             "version",
+            "git_url",
             "created_at",
             "updated_at",
             "skill_plugins",
             "created_by",
         )
+
+    @extend_schema_field({"type": "string", "format": "uri", "readOnly": True})
+    def get_git_url(self, marketplace: SkillMarketplace) -> str:
+        return git.git_url(marketplace)
 
     def validate_owner(self, value) -> dict:
         return _person(value, ("name", "email"))

@@ -82,8 +82,8 @@ class Seeded:
     def path_parameters(self, operation) -> dict[str, str]:
         """Seeded resources for the operation's path parameters (others are generated)."""
         type_name = operation.path.split("/")[2] if operation.path.startswith("/api/") else ""
-        if operation.path.startswith("/git/skill_collections/"):
-            type_name = "skill_collections"  # the collection's git repository
+        if operation.path.startswith("/git/"):
+            type_name = operation.path.split("/")[2]  # a collection's, plugin's, ... repository
         names = {parameter.name for parameter in operation.path_parameters}
         fixed = {}
         if "id" in names and type_name in self.ids:

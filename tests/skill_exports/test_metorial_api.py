@@ -269,7 +269,9 @@ def test_full_run_create_worker_completed_file_link_download(api_key, run_worker
         "skills/alpha/SKILL.md",
         "skills/beta/SKILL.md",
     }
-    assert json.loads(entries[".claude-plugin/plugin.json"])["version"] == "2.1.0"
+    # The plugin's version plus build metadata from its content (a new version per change).
+    version = json.loads(entries[".claude-plugin/plugin.json"])["version"]
+    assert re.fullmatch(r"2\.1\.0\+[0-9a-f]{12}", version)
     [listed] = metorial.get("/skill-exports?status=completed").json()["items"]
     assert listed["file_link"].pop("url").startswith("http://testserver/api/downloads/")
     assert listed == body

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 
 import pytest
 
@@ -64,9 +65,11 @@ def test_plugin_zip_is_a_claude_code_plugin(client, organization, run_worker):
         "license",
         "keywords",
     ]
+    # The plugin's version plus build metadata from its content (a new version per change).
+    assert re.fullmatch(r"1\.2\.0\+[0-9a-f]{12}", manifest["version"])
     assert manifest == {
         "name": "review-kit",
-        "version": "1.2.0",
+        "version": manifest["version"],
         "description": "Code review skills",
         "author": {"name": "Ada", "email": "ada@example.com", "url": "https://ada.example"},
         "homepage": "https://example.com/review-kit",
@@ -100,13 +103,24 @@ def test_marketplace_zip_lists_and_holds_every_plugin(client, organization, run_
         marketplace.pk,
     )
     entries = zip_entries(download(included(body, "file_links")["attributes"]["url"]))
+    versions = {
+        name: json.loads(entries[f"plugins/{name}/.claude-plugin/plugin.json"])["version"]
+        for name in ("alpha", "beta")
+    }
+    assert re.fullmatch(r"1\.0\.0\+[0-9a-f]{12}", versions["alpha"])
+    assert re.fullmatch(r"2\.0\.0\+[0-9a-f]{12}", versions["beta"])
     assert json.loads(entries[".claude-plugin/marketplace.json"]) == {
         "name": "team-market",
         "owner": {"name": "Platform", "email": "platform@example.com"},
         "metadata": {"description": "Our plugins", "version": "3.1.0"},
         "plugins": [
-            {"name": "alpha", "source": "./plugins/alpha", "description": "A", "version": "1.0.0"},
-            {"name": "beta", "source": "./plugins/beta", "version": "2.0.0"},
+            {
+                "name": "alpha",
+                "source": "./plugins/alpha",
+                "description": "A",
+                "version": versions["alpha"],
+            },
+            {"name": "beta", "source": "./plugins/beta", "version": versions["beta"]},
         ],
     }
     assert sorted(name for name in entries if name.endswith("plugin.json")) == [

@@ -1,0 +1,257 @@
+"""Plugins and marketplaces as git repositories, read with the real `git` client over smart
+HTTP against a live server thread; their trees are the zip exports' entries, byte for byte."""
+
+import io
+import json
+import re
+
+import pytest
+
+from exports import bundles
+from skills import services
+from skills.git import git_path
+from skills.models import GitBundleCommit
+from tests.conftest import JsonApiClient
+from tests.factories import ApiKeyFactory, tenant_of
+from tests.skill_exports.factories import plugin_with_skills
+from tests.skill_exports.helpers import zip_entries
+from tests.skills.factories import create_version, skill_md
+from tests.skills.test_git_read import run_git, tree_of
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SERVED_VERSION = re.compile(r"^1\.2\.0\+[0-9a-f]{12}$")
+
+
+@pytest.fixture
+def home(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    return home
+
+
+@pytest.fixture
+def key():
+    return ApiKeyFactory()
+
+
+@pytest.fixture
+def plugin(key):
+    return plugin_with_skills(
+        key.organization,
+        "review-kit",
+        ["style", "security"],
+        version="1.2.0",
+        description="Code review skills",
+        author={"name": "Ada", "email": "ada@example.com"},
+    )
+
+
+@pytest.fixture
+def marketplace(key, plugin):
+    other = plugin_with_skills(key.organization, "alpha", ["one"], version="0.3.0")
+    return services.create_marketplace(
+        tenant=tenant_of(key.organization),
+        actor=None,
+        skill_plugins=[plugin, other],
+        name="team-market",
+        owner={"name": "Platform"},
+        version="3.1.0",
+    )
+
+
+def git(home, live_server, target, raw_key, *args, cwd=None, check=True):
+    url = live_server.url + git_path(target)
+    header = f"http.{url}.extraHeader=Authorization: Bearer {raw_key}"
+    return run_git(home, "-c", header, *args, cwd=cwd, check=check)
+
+
+def clone(home, live_server, target, raw_key, name="repo"):
+    url = live_server.url + git_path(target)
+    git(home, live_server, target, raw_key, "clone", url, str(home / name))
+    return home / name
+
+
+def zip_export(bundle) -> dict[str, bytes]:
+    buffer = io.BytesIO()
+    bundles.write_zip(bundle, buffer)
+    return zip_entries(buffer.getvalue())
+
+
+def head(home, repo, ref="origin/main") -> str:
+    return run_git(home, "rev-parse", ref, cwd=repo).stdout.strip()
+
+
+def plugin_version(repo, prefix="") -> str:
+    return json.loads((repo / prefix / ".claude-plugin" / "plugin.json").read_text())["version"]
+
+
+def test_a_plugin_clones_as_its_zip_export_with_a_version_tag(live_server, home, key, plugin):
+    repo = clone(home, live_server, plugin, key.raw_key)
+
+    assert tree_of(repo) == zip_export(bundles.plugin_bundle(plugin))
+    assert sorted(tree_of(repo)) == [
+        ".claude-plugin/plugin.json",
+        "skills/security/SKILL.md",
+        "skills/security/scripts/run.py",
+        "skills/style/SKILL.md",
+        "skills/style/scripts/run.py",
+    ]
+    version = plugin_version(repo)
+    assert SERVED_VERSION.match(version)
+    tags = run_git(home, "tag", cwd=repo).stdout.split()
+    assert tags == [f"review-kit--v{version}"]
+    assert head(home, repo, tags[0]) == head(home, repo)
+    log = run_git(home, "log", "--format=%s|%an", cwd=repo).stdout.splitlines()
+    assert log == [f"review-kit {version}|Skillport"]
+
+
+def test_a_marketplace_clones_as_its_zip_export(live_server, home, key, marketplace, plugin):
+    repo = clone(home, live_server, marketplace, key.raw_key)
+
+    assert tree_of(repo) == zip_export(bundles.marketplace_bundle(marketplace))
+    listed = json.loads((repo / ".claude-plugin" / "marketplace.json").read_text())["plugins"]
+    assert [entry["source"] for entry in listed] == ["./plugins/alpha", "./plugins/review-kit"]
+    # The entry's version is the one in the plugin's own plugin.json, and its repository's.
+    review_kit = plugin_version(repo, "plugins/review-kit")
+    assert listed[1]["version"] == review_kit
+    assert review_kit == plugin_version(clone(home, live_server, plugin, key.raw_key, "p"))
+    assert run_git(home, "tag", cwd=repo).stdout == ""
+
+
+def test_a_new_skill_version_is_a_new_commit_and_version(
+    live_server, home, key, plugin, marketplace
+):
+    repo = clone(home, live_server, plugin, key.raw_key)
+    market = clone(home, live_server, marketplace, key.raw_key, "market")
+    old_head, old_version = head(home, repo), plugin_version(repo)
+    old_market = head(home, market)
+
+    skill = plugin.skills.get(name="style")
+    changed = skill_md("style", "Checks style, better.")
+    create_version(
+        skill.skill_collection,
+        {"style/SKILL.md": changed, "security/SKILL.md": skill_md("security")},
+    )
+    git(home, live_server, plugin, key.raw_key, "pull", "-q", "--ff-only", cwd=repo)
+    git(home, live_server, marketplace, key.raw_key, "pull", "-q", "--ff-only", cwd=market)
+
+    assert head(home, repo, "origin/main^") == old_head
+    new_version = plugin_version(repo)
+    assert SERVED_VERSION.match(new_version)
+    assert new_version != old_version
+    assert (repo / "skills" / "style" / "SKILL.md").read_text() == changed
+    assert not (repo / "skills" / "style" / "scripts").exists()
+    assert tree_of(repo) == zip_export(bundles.plugin_bundle(plugin))
+    assert sorted(run_git(home, "tag", cwd=repo).stdout.split()) == sorted(
+        [f"review-kit--v{old_version}", f"review-kit--v{new_version}"]
+    )
+    # The marketplace holding the plugin moves too, fast-forward, with the new version listed.
+    assert head(home, market, "origin/main^") == old_market
+    assert plugin_version(market, "plugins/review-kit") == new_version
+    assert tree_of(market) == zip_export(bundles.marketplace_bundle(marketplace))
+
+
+def test_no_change_no_new_commit(live_server, home, key, plugin, marketplace):
+    first = clone(home, live_server, plugin, key.raw_key, "one")
+    first_market = clone(home, live_server, marketplace, key.raw_key, "market-one")
+    # Saved, but nothing that is laid out changed.
+    services.update_plugin(plugin, version="1.2.0")
+    services.update_marketplace(marketplace, skill_plugins=list(marketplace.skill_plugins.all()))
+    second = clone(home, live_server, plugin, key.raw_key, "two")
+    second_market = clone(home, live_server, marketplace, key.raw_key, "market-two")
+
+    assert head(home, first) == head(home, second)
+    assert head(home, first_market) == head(home, second_market)
+    assert GitBundleCommit.objects.filter(skill_plugin=plugin).count() == 1
+    assert GitBundleCommit.objects.filter(skill_marketplace=marketplace).count() == 1
+
+
+def test_the_same_data_gives_the_same_commit_on_a_fresh_record(live_server, home, key, plugin):
+    """Nothing in a commit comes from the request or the clock: with the recorded history gone
+    (another install holding the same data), the same content is the same commit again."""
+    first = clone(home, live_server, plugin, key.raw_key, "one")
+    GitBundleCommit.objects.all().delete()
+    second = clone(home, live_server, plugin, key.raw_key, "two")
+    assert head(home, first) == head(home, second)
+
+
+def test_a_manifest_edit_is_a_new_commit(live_server, home, key, plugin):
+    repo = clone(home, live_server, plugin, key.raw_key)
+    old_head, old_version = head(home, repo), plugin_version(repo)
+
+    services.update_plugin(plugin, description="Sharper reviews")
+    git(home, live_server, plugin, key.raw_key, "pull", "-q", "--ff-only", cwd=repo)
+
+    assert head(home, repo, "origin/main^") == old_head
+    assert plugin_version(repo) != old_version
+    manifest = json.loads((repo / ".claude-plugin" / "plugin.json").read_text())
+    assert manifest["description"] == "Sharper reviews"
+
+
+def test_the_zip_export_carries_the_served_version(plugin):
+    entries = zip_export(bundles.plugin_bundle(plugin))
+    assert SERVED_VERSION.match(json.loads(entries[".claude-plugin/plugin.json"])["version"])
+
+
+@pytest.mark.parametrize("target", ["plugin", "marketplace"])
+def test_another_organization_is_404_and_no_key_401(live_server, home, request, target):
+    target = request.getfixturevalue(target)
+    other = ApiKeyFactory()
+    url = live_server.url + git_path(target)
+    done = git(home, live_server, target, other.raw_key, "clone", url, str(home / "r"), check=False)
+    assert done.returncode != 0
+    assert "404" in done.stderr or "not found" in done.stderr
+    done = run_git(home, "clone", url, str(home / "anonymous"), check=False)
+    assert done.returncode != 0
+    assert "could not read Username" in done.stderr
+    assert not GitBundleCommit.objects.exists()
+
+
+@pytest.mark.parametrize("target", ["plugin", "marketplace"])
+def test_errors_are_json_api_documents(anonymous_client, key, request, target):
+    target = request.getfixturevalue(target)
+    refs = git_path(target) + "/info/refs?service=git-upload-pack"
+    anonymous = anonymous_client.get(refs)
+    assert anonymous.status_code == 401
+    assert anonymous["WWW-Authenticate"] == 'Basic realm="Skillport"'
+    other_mode = ApiKeyFactory(member=key.member, mode="live")
+    hidden = anonymous_client.get(refs, HTTP_AUTHORIZATION=f"Bearer {other_mode.raw_key}")
+    assert hidden.status_code == 404
+    assert hidden.json()["errors"][0]["status"] == "404"
+    pushed = anonymous_client.get(
+        git_path(target) + "/info/refs?service=git-receive-pack",
+        HTTP_AUTHORIZATION=f"Bearer {key.raw_key}",
+    )
+    assert pushed.status_code == 403
+
+
+def test_the_rate_limit_applies(anonymous_client, key, plugin):
+    key.rate_limit = 1
+    key.save()
+    path = git_path(plugin) + "/info/refs?service=git-upload-pack"
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key.raw_key}"}
+    assert anonymous_client.get(path, **auth).status_code == 200
+    assert anonymous_client.get(path, **auth).status_code == 429
+
+
+def test_a_plugin_whose_skills_collide_is_a_409(anonymous_client, key):
+    plugin = plugin_with_skills(key.organization, "twins", ["same"])
+    plugin.skills.add(*plugin_with_skills(key.organization, "other", ["same"]).skills.all())
+    response = anonymous_client.get(
+        git_path(plugin) + "/info/refs?service=git-upload-pack",
+        HTTP_AUTHORIZATION=f"Bearer {key.raw_key}",
+    )
+    assert response.status_code == 409
+    assert "several skills named same" in response.json()["errors"][0]["detail"]
+
+
+def test_git_url_attributes_clone(live_server, settings, home, key, plugin, marketplace):
+    settings.SKILLPORT_WEBHOOKS = {**settings.SKILLPORT_WEBHOOKS, "PUBLIC_URL": live_server.url}
+    client = JsonApiClient(key)
+    for target, resource in ((plugin, "skill_plugins"), (marketplace, "skill_marketplaces")):
+        document = client.get(f"/api/{resource}/{target.pk}").json()
+        git_url = document["data"]["attributes"]["git_url"]
+        assert git_url == f"{live_server.url}/git/{resource}/{target.pk}.git"
+        clone(home, live_server, target, key.raw_key, resource)
+        assert (home / resource / ".claude-plugin").is_dir()
