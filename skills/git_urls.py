@@ -15,4 +15,9 @@ urlpatterns = [
         git_views.upload_pack,
         name="git-upload-pack",
     ),
+    re_path(
+        rf"^skill_collections/(?P<pk>{UUID_PATTERN})\.git/git-receive-pack$",
+        git_views.receive_pack,
+        name="git-receive-pack",
+    ),
 ]
