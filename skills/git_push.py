@@ -23,7 +23,10 @@ import zlib
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
 from dulwich.errors import ApplyDeltaError, ChecksumMismatch, GitProtocolError
+from dulwich.object_store import MaxTreeDepthExceeded
 from dulwich.objects import Commit, ObjectFormatException
 from dulwich.protocol import (
     CAPABILITY_DELETE_REFS,
@@ -200,6 +203,7 @@ class PushHandler(ReceivePackHandler):
             _OneRepoBackend(repo), ["/"], proto, stateless_rpc=True, advertise_refs=advertise
         )
         self.collection = collection
+        self.tenant = collection.tenant
         self.actor = actor
         self.created: SkillCollectionVersion | None = None
 
@@ -236,7 +240,15 @@ class PushHandler(ReceivePackHandler):
                 self._say(f"error: {error}")
                 yield (b"unpack", str(error).encode())
                 return
-            except (ChecksumMismatch, ApplyDeltaError, ObjectFormatException, KeyError) as error:
+            except (
+                ChecksumMismatch,
+                ApplyDeltaError,
+                ObjectFormatException,
+                KeyError,
+                ValueError,
+                AssertionError,
+                zlib.error,
+            ) as error:
                 reason = f"The pack is corrupt: {error or type(error).__name__}"
                 self._say(f"error: {reason}")
                 yield (b"unpack", reason.encode())
@@ -272,15 +284,38 @@ class PushHandler(ReceivePackHandler):
             raise Refused("One push creates one version: push this branch on its own.")
         message = commit.message.decode("utf-8", "replace").strip()
         try:
-            self.created = services.create_version(
-                self.collection,
-                actor=self.actor,
-                files=self._files(commit.tree),
-                commit_message=message,
-                release_label=label,
-            )
+            with transaction.atomic():
+                # Another push (or upload) may have moved the branch since the refs were read.
+                SkillCollection.objects.for_tenant(self.tenant).select_for_update().filter(
+                    pk=self.collection.pk
+                ).get()
+                if self._branch_version(label) != self._version_at(current):
+                    raise Refused("non-fast-forward: the branch has moved; fetch first.")
+                self.created = services.create_version(
+                    self.collection,
+                    actor=self.actor,
+                    files=self._files(commit.tree),
+                    commit_message=message,
+                    release_label=label,
+                )
         except TreeError as error:
             raise Refused(f"{error.path}: {error.detail}" if error.path else error.detail) from None
+
+    def _version_at(self, sha: bytes) -> int | None:
+        """The version number a commit of the advertised repository stands for (tag v<N>)."""
+        for name, target in self.repo.refs.as_dict(TAGS.rstrip(b"/")).items():
+            if target == sha and name[:1] == b"v" and name[1:].isdigit():
+                return int(name[1:])
+        return None
+
+    def _branch_version(self, label: str | None) -> int | None:
+        """The version number `main` (label None) or the label's branch is at, now."""
+        versions = SkillCollectionVersion.objects.for_tenant(self.tenant).filter(
+            skill_collection=self.collection
+        )
+        if label is None:
+            return versions.aggregate(number=Max("number"))["number"]
+        return versions.filter(release_label=label).values_list("number", flat=True).first()
 
     def _label_of(self, ref: bytes) -> str | None:
         """None for `main`, the label for an existing label branch; anything else is refused."""
@@ -314,7 +349,8 @@ class PushHandler(ReceivePackHandler):
             if sha in seen or sha not in store:
                 continue
             seen.add(sha)
-            pending.extend(store[sha].parents)
+            if isinstance(store[sha], Commit):
+                pending.extend(store[sha].parents)
         return False
 
     def _files(self, tree: bytes) -> Iterator[tuple[str, bytes]]:
@@ -338,6 +374,9 @@ class PushHandler(ReceivePackHandler):
                 yield path, store[entry.sha].as_raw_string()
         except KeyError as error:
             raise Refused(f"The pack misses an object of the pushed tree: {error}") from None
+        except (AttributeError, ObjectFormatException, MaxTreeDepthExceeded):
+            # A "tree" that is another kind of object, or nests beyond dulwich's cap.
+            raise Refused("The pushed tree is malformed.") from None
 
 
 def receive(repo: MemoryRepo, collection: SkillCollection, actor, body: bytes | None) -> bytes:

@@ -1,5 +1,7 @@
 """Publishing with `git push`, with the real `git` client against a live server thread."""
 
+import hashlib
+import zlib
 from pathlib import Path
 
 import pytest
@@ -7,7 +9,9 @@ import pytest
 from api.models import Mode
 from events.models import Event, Version, WebhookDelivery
 from skills.git import git_path
+from skills.git_push import Refused, check_pack
 from skills.models import Blob, SkillCollectionVersion
+from skills.validation import Limits
 from tests.conftest import JsonApiClient
 from tests.events.factories import WebhookFactory
 from tests.factories import ApiKeyFactory
@@ -250,3 +254,84 @@ def test_receive_pack_http_errors(anonymous_client, settings, key, collection):
     )
     assert too_big.status_code == 413
     assert too_big.json()["errors"][0]["code"] == "request_too_large"
+
+
+def pkt(line: bytes) -> bytes:
+    return b"%04x" % (len(line) + 4) + line
+
+
+def pack_object(kind: int, size: int, payload: bytes, base: bytes = b"") -> bytes:
+    """One pack entry: the type-and-size header, a REF_DELTA's base id, zlib data."""
+    header, size_left = bytearray([(kind << 4) | (size & 0x0F)]), size >> 4
+    while size_left:
+        header[-1] |= 0x80
+        header.append(size_left & 0x7F)
+        size_left >>= 7
+    return bytes(header) + base + zlib.compress(payload)
+
+
+def make_pack(*entries: bytes) -> bytes:
+    body = b"PACK" + (2).to_bytes(4, "big") + len(entries).to_bytes(4, "big") + b"".join(entries)
+    return body + hashlib.sha1(body).digest()
+
+
+def push_body(pack: bytes) -> bytes:
+    command = b"0" * 40 + b" " + b"1" * 40 + b" refs/heads/main\0report-status side-band-64k\n"
+    return pkt(command) + b"0000" + pack
+
+
+def test_a_pack_that_inflates_past_the_limits_is_refused_before_inflating(
+    anonymous_client, settings, key, collection
+):
+    settings.SKILLPORT_SKILLS = {**settings.SKILLPORT_SKILLS, "MAX_VERSION_SIZE": 1000}
+    # 50 MB of zeros compress to about 50 KB: the declared size alone refuses it.
+    bomb = make_pack(pack_object(3, 50_000_000, b"\0" * 50_000_000))
+    response = anonymous_client.post(
+        git_path(collection) + "/git-receive-pack",
+        push_body(bomb),
+        content_type="application/x-git-receive-pack-request",
+        HTTP_AUTHORIZATION=f"Bearer {key.raw_key}",
+    )
+    assert response.status_code == 200
+    assert b"unpack A push inflates to at most 2000 bytes" in response.content
+    assert collection.versions.count() == 1
+
+
+LIMITS = Limits(
+    max_file_size=100,
+    max_version_size=1000,
+    max_files=10,
+    max_compression_ratio=200,
+    compression_ratio_min_size=1000,
+    max_path_length=100,
+    max_frontmatter_size=100,
+    max_frontmatter_depth=4,
+)
+
+
+@pytest.mark.parametrize(
+    ("pack", "message"),
+    [
+        (b"not a pack at all, not a pack at all", "no git pack"),
+        (make_pack(*[pack_object(3, 1, b"x")] * 41), "at most 40 objects"),
+        (make_pack(pack_object(3, 5, b"longer than five")), "larger than it declares"),
+        (make_pack(pack_object(3, 50, b"short")), "smaller than it declares"),
+        (make_pack(pack_object(3, 100, bytes(range(100))))[:40], "truncated"),
+        # A delta that declares a 10-byte result but copies 64 KiB from its base.
+        (make_pack(pack_object(7, 4, b"\x0a\x0a\x80\x00", base=b"\1" * 20)), "malformed delta"),
+        # Deltas count by the size they produce: 5 x 1500 bytes > 2 x 1000.
+        (
+            make_pack(*[pack_object(7, 6, b"\x00\xdc\x0b\xb0\xdc\x05", base=b"\1" * 20)] * 5),
+            "inflates to at most 2000",
+        ),
+    ],
+)
+def test_check_pack_refuses_what_could_grow_without_bound(pack, message):
+    with pytest.raises(Refused, match=message):
+        check_pack(pack, LIMITS)
+
+
+def test_check_pack_passes_a_small_pack_with_a_delta():
+    # base 3 bytes -> copy offset 0 size 3, then insert "ab": a 5-byte result.
+    delta = b"\x03\x05\x90\x03\x02ab"
+    check_pack(make_pack(pack_object(3, 3, b"abc"), pack_object(7, 7, delta, b"\1" * 20)), LIMITS)
