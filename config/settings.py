@@ -297,6 +297,10 @@ SKILLPORT_SKILLS = {
     "ZIP_COMPRESS_LEVEL": int(os.environ.get("SKILLPORT_SKILLS_ZIP_COMPRESS_LEVEL", 6)),
     # Largest git-upload-pack request body (wants and haves, after gunzip) read.
     "GIT_MAX_REQUEST_SIZE": int(os.environ.get("SKILLPORT_SKILLS_GIT_MAX_REQUEST_SIZE", 10 * MIB)),
+    # Largest git-receive-pack (push) request body (None: skills.git_push.DEFAULT_MAX_PUSH_SIZE).
+    "GIT_MAX_PUSH_SIZE": int(os.environ["SKILLPORT_SKILLS_GIT_MAX_PUSH_SIZE"])
+    if os.environ.get("SKILLPORT_SKILLS_GIT_MAX_PUSH_SIZE")
+    else None,
 }
 
 LOGGING = {
