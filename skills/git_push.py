@@ -283,6 +283,8 @@ class PushHandler(ReceivePackHandler):
         if self.created is not None:
             raise Refused("One push creates one version: push this branch on its own.")
         message = commit.message.decode("utf-8", "replace").strip()
+        if "\0" in message:  # as for any text attribute of the API (PostgreSQL refuses NUL)
+            raise Refused("The commit message may not contain NUL characters.")
         try:
             with transaction.atomic():
                 # Another push (or upload) may have moved the branch since the refs were read.

@@ -149,10 +149,15 @@ def test_push_to_a_label_branch_moves_the_label(live_server, collection, clone):
     assert new.file_paths == sorted(V1)
 
 
+def stored_files(media_root: Path) -> set[Path]:
+    return {path for path in media_root.rglob("*") if path.is_file()}
+
+
 def test_a_bad_skill_md_is_rejected_with_its_message_and_stores_nothing(
-    live_server, collection, clone
+    live_server, media_root, collection, clone
 ):
     blobs_before = set(Blob.objects.values_list("sha256", flat=True))
+    files_before = stored_files(media_root)
     commit_files(clone, {"broken/SKILL.md": "no frontmatter here\n"}, "Broken")
     done = clone("push", "origin", "main", check=False)
     assert done.returncode != 0
@@ -162,6 +167,7 @@ def test_a_bad_skill_md_is_rejected_with_its_message_and_stores_nothing(
     assert "[remote rejected] main -> main (broken/SKILL.md: SKILL.md must start" in done.stderr
     assert collection.versions.count() == 1
     assert set(Blob.objects.values_list("sha256", flat=True)) == blobs_before
+    assert stored_files(media_root) == files_before
 
 
 def test_a_file_over_the_size_limit_is_rejected(live_server, settings, collection, clone):
