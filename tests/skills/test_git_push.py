@@ -341,3 +341,21 @@ def test_check_pack_passes_a_small_pack_with_a_delta():
     # base 3 bytes -> copy offset 0 size 3, then insert "ab": a 5-byte result.
     delta = b"\x03\x05\x90\x03\x02ab"
     check_pack(make_pack(pack_object(3, 3, b"abc"), pack_object(7, 7, delta, b"\1" * 20)), LIMITS)
+
+
+def test_the_first_push_to_an_empty_collection_creates_version_1(live_server, home, key):
+    empty = SkillCollectionFactory(organization=key.organization, created_by=key.member)
+    url = url_of(live_server, empty)
+    target = home / "empty"
+    git_with_key(home, url, key.raw_key, "clone", url, str(target))
+    (target / "pdf-tools").mkdir()
+    (target / "pdf-tools" / "SKILL.md").write_text(skill_md("pdf-tools"))
+    git_with_key(home, url, key.raw_key, "add", "-A", cwd=target)
+    git_with_key(home, url, key.raw_key, "commit", "-q", "-m", "Initial", cwd=target)
+    git_with_key(home, url, key.raw_key, "push", "origin", "HEAD:main", cwd=target)
+    version = empty.versions.get()
+    assert (version.number, version.commit_message, version.file_paths) == (
+        1,
+        "Initial",
+        ["pdf-tools/SKILL.md"],
+    )
