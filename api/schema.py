@@ -924,9 +924,10 @@ def _git_paths() -> dict:
                 tag,
                 "git_info_refs",
                 "Advertise a skill collection repository's refs (git smart HTTP)",
-                "The first request of `git clone`/`git fetch`: the refs (`main`, a branch per "
-                "release label, a `v<N>` tag per version) and capabilities. Only "
-                "`service=git-upload-pack` (read-only smart HTTP) is served. The API key goes "
+                "The first request of `git clone`/`git fetch` (`service=git-upload-pack`) or "
+                "`git push` (`service=git-receive-pack`): the refs (`main`, a branch per "
+                "release label, a `v<N>` tag per version) and capabilities. Any other service, "
+                "or none (git's dumb protocol), is a `403`. The API key goes "
                 "as a Bearer header (`git config http.<url>.extraHeader`) or as the HTTP Basic "
                 "password (any user name); without one the `401` carries "
                 '`WWW-Authenticate: Basic realm="Skillport"` so git asks for credentials.',
@@ -937,17 +938,21 @@ def _git_paths() -> dict:
                         "name": "service",
                         "in": "query",
                         "required": True,
-                        "schema": {"type": "string", "enum": ["git-upload-pack"]},
-                        "description": "The git service; only `git-upload-pack`.",
+                        "schema": {
+                            "type": "string",
+                            "enum": ["git-upload-pack", "git-receive-pack"],
+                        },
+                        "description": "The git service: fetching or pushing.",
                     },
                 ],
                 responses={
                     "200": {
                         "description": "The pkt-line ref advertisement.",
                         "content": {
-                            "application/x-git-upload-pack-advertisement": {
+                            f"application/x-{service}-advertisement": {
                                 "schema": {"type": "string", "format": "binary"}
                             }
+                            for service in ("git-upload-pack", "git-receive-pack")
                         },
                     },
                     **_errors("401", "403", "404", "405", "429"),
@@ -978,6 +983,43 @@ def _git_paths() -> dict:
                         "description": "The pack, in git's side-band pkt-lines.",
                         "content": {
                             "application/x-git-upload-pack-result": {
+                                "schema": {"type": "string", "format": "binary"}
+                            }
+                        },
+                    },
+                    **_errors("400", "401", "404", "405", "413", "415", "429"),
+                },
+            )
+        },
+        "/git/skill_collections/{id}.git/git-receive-pack": {
+            "post": _operation(
+                tag,
+                "git_receive_pack",
+                "Push to a skill collection repository: create a version (git smart HTTP)",
+                "The ref updates and pack of `git push` (pkt-lines). A push to `main`, or to "
+                "the branch of an existing release label, creates one new version from the "
+                "pushed tip's tree (the commit message is the version's; a label branch gives "
+                "the version that label), validated like an upload. Refusals (invalid "
+                "`SKILL.md`, path or size limits, non-fast-forward, tags, new branches, deletes) "
+                "are `200` answers carrying git's `ng <ref> <reason>`, the reason also on "
+                "side-band channel 2 (`remote:` lines); nothing is stored then. A malformed "
+                "request is a `400`; one larger than `SKILLPORT_SKILLS_GIT_MAX_PUSH_SIZE` a "
+                "`413`.",
+                security=_GIT_SECURITY,
+                parameters=[_GIT_ID],
+                requestBody={
+                    "required": True,
+                    "content": {
+                        "application/x-git-receive-pack-request": {
+                            "schema": {"type": "string", "format": "binary"}
+                        }
+                    },
+                },
+                responses={
+                    "200": {
+                        "description": "git's report-status, in side-band pkt-lines.",
+                        "content": {
+                            "application/x-git-receive-pack-result": {
                                 "schema": {"type": "string", "format": "binary"}
                             }
                         },

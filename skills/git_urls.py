@@ -18,6 +18,11 @@ urlpatterns = [
         name="git-upload-pack",
     ),
     re_path(
+        rf"^skill_collections/(?P<pk>{UUID_PATTERN})\.git/git-receive-pack$",
+        git_views.receive_pack,
+        name="git-receive-pack",
+    ),
+    re_path(
         rf"^{BUNDLES}/(?P<pk>{UUID_PATTERN})\.git/info/refs$",
         git_views.info_refs,
         name="git-bundle-info-refs",

@@ -1,6 +1,8 @@
-"""Git smart HTTP (protocol v0/v1, read-only) for skill collections, plugins and marketplaces
-(`kind`: their resource type), with dulwich's protocol
-handling: `GET <repo>/info/refs?service=git-upload-pack` and `POST <repo>/git-upload-pack`.
+"""Git smart HTTP (protocol v0/v1) for skill collections, plugins and marketplaces (`kind`:
+their resource type), with dulwich's protocol handling: `GET <repo>/info/refs?service=
+git-upload-pack` and `POST <repo>/git-upload-pack` (clone, fetch) for all three, and
+`GET <repo>/info/refs?service=git-receive-pack` and `POST <repo>/git-receive-pack` (push, which
+creates a version: skills/git_push.py) for collections; plugins and marketplaces are read-only.
 
 Same API keys, tenancy gate and rate limits as the JSON:API: `Authorization: Bearer <key>` (git
 `http.extraHeader`) or HTTP Basic with the key as password (any user name); no credentials is a
@@ -26,7 +28,7 @@ from api.exceptions import error_response
 from organizations.authentication import active_key, raw_key_from_request
 from organizations.models import ApiKey
 from organizations.throttling import consume
-from skills import git
+from skills import git, git_push
 from skills.layouts import BundleError
 from skills.models import SkillCollection, SkillMarketplace, SkillPlugin
 
@@ -98,6 +100,8 @@ def _open(
     if collection is None:
         return error_response(404, "not_found", "The requested resource does not exist."), None
     request.git_tenant = key.tenant
+    # Who a push acts as, as DRF would set them: events record the member and the key's mode.
+    request.user, request.auth = key.member, key
     return None, collection
 
 
@@ -120,8 +124,8 @@ def _run(request: HttpRequest, collection, recv, advertise: bool) -> bytes:
     return output.getvalue()
 
 
-def _git_response(body: bytes, kind: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=f"application/x-{SERVICE}-{kind}")
+def _git_response(body: bytes, kind: str, service: str = SERVICE) -> HttpResponse:
+    response = HttpResponse(body, content_type=f"application/x-{service}-{kind}")
     response["Cache-Control"] = "no-cache, max-age=0, must-revalidate"
     return response
 
@@ -129,6 +133,15 @@ def _git_response(body: bytes, kind: str) -> HttpResponse:
 def _unlayoutable(error: BundleError) -> HttpResponse:
     # A plugin whose skills collide cannot be a repository, as it cannot be a zip.
     return error_response(409, "conflict", str(error))
+
+
+def _read_only(kind: str) -> HttpResponse:
+    # A plugin or marketplace is built from its skills: publish by pushing to a collection.
+    return error_response(
+        403,
+        "read_only_repository",
+        f"{kind} repositories are read-only: push to a skill collection's repository.",
+    )
 
 
 def _method_not_allowed(method: str) -> HttpResponse:
@@ -141,14 +154,23 @@ def _method_not_allowed(method: str) -> HttpResponse:
 def info_refs(request: HttpRequest, pk: str, kind: str = "skill_collections") -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return _method_not_allowed("GET")
-    if request.GET.get("service") != SERVICE:
-        # Only the smart protocol, and only fetching: pushes are not served here.
+    service = request.GET.get("service")
+    if service not in (SERVICE, git_push.SERVICE):
+        # Only the smart protocol: the dumb one would list files by path.
         return error_response(
-            403, "unsupported_service", f"Only service={SERVICE} (smart HTTP) is served."
+            403,
+            "unsupported_service",
+            f"Only service={SERVICE} or service={git_push.SERVICE} (smart HTTP) is served.",
         )
     error, collection = _open(request, pk, kind)
     if error is not None:
         return error
+    if service == git_push.SERVICE:
+        if kind != "skill_collections":
+            return _read_only(kind)
+        repo = git.build_repo(collection, request.git_tenant)
+        advertisement = git_push.receive(repo, collection, request.user, None)
+        return _git_response(advertisement, "advertisement", git_push.SERVICE)
     try:
         return _git_response(_run(request, collection, io.BytesIO().read, True), "advertisement")
     except BundleError as error:
@@ -184,3 +206,34 @@ def upload_pack(request: HttpRequest, pk: str, kind: str = "skill_collections") 
     except BundleError as error:
         return _unlayoutable(error)
     return _git_response(result, "result")
+
+
+def _read_body(request: HttpRequest, limit: int) -> bytes:
+    """At most `limit + 1` bytes of the body; git sends pushes over `http.postBuffer` chunked,
+    which the WSGI server (gunicorn) decodes but Django does not read without a length."""
+    if "CONTENT_LENGTH" not in request.META and request.META.get("wsgi.input_terminated"):
+        return request.META["wsgi.input"].read(limit + 1)
+    return request.read(limit + 1)
+
+
+@csrf_exempt
+def receive_pack(request: HttpRequest, pk: str) -> HttpResponse:
+    if request.method != "POST":
+        return _method_not_allowed("POST")
+    error, collection = _open(request, pk)
+    if error is not None:
+        return error
+    if request.content_type != f"application/x-{git_push.SERVICE}-request":
+        return error_response(415, "unsupported_media_type", "Not a git-receive-pack request.")
+    limit = git_push.max_push_body()
+    body = _read_body(request, limit)
+    if len(body) > limit:
+        return error_response(
+            413, "request_too_large", f"A git-receive-pack request is at most {limit} bytes."
+        )
+    repo = git.build_repo(collection, request.git_tenant)
+    try:
+        result = git_push.receive(repo, collection, request.user, body)
+    except git_push.BadPushRequest as error:
+        return error_response(400, "bad_request", f"Not a valid git-receive-pack request: {error}")
+    return _git_response(result, "result", git_push.SERVICE)

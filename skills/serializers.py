@@ -124,8 +124,9 @@ class SkillCollectionSerializer(ResourceSerializer):
     )
     skills = to_many("skill_collections")
     git_url = serializers.SerializerMethodField(
-        help_text="Clone URL of the collection as a read-only git repository (smart HTTP; "
-        "authenticate with the API key as a Bearer header or as the Basic password)."
+        help_text="Clone URL of the collection as a git repository (smart HTTP: clone, fetch, "
+        "and push to create a version; authenticate with the API key as a Bearer header or as "
+        "the Basic password)."
     )
 
     included_serializers = {

@@ -255,10 +255,10 @@ def test_other_methods_and_services_are_json_api_errors(anonymous_client, key, c
     assert (
         anonymous_client.get(git_path(collection) + "/git-upload-pack", **auth).status_code == 405
     )
-    # Pushing (receive-pack) and the dumb protocol are not served.
-    pushed = anonymous_client.get(refs + "?service=git-receive-pack", **auth)
-    assert pushed.status_code == 403
-    assert pushed.json()["errors"][0]["code"] == "unsupported_service"
+    # The dumb protocol and other services are not served (pushing: test_git_push.py).
+    other = anonymous_client.get(refs + "?service=git-upload-archive", **auth)
+    assert other.status_code == 403
+    assert other.json()["errors"][0]["code"] == "unsupported_service"
     assert anonymous_client.get(refs, **auth).status_code == 403
 
 

@@ -1,0 +1,361 @@
+"""Publishing with `git push`, with the real `git` client against a live server thread."""
+
+import hashlib
+import zlib
+from pathlib import Path
+
+import pytest
+
+from api.models import Mode
+from events.models import Event, Version, WebhookDelivery
+from skills.git import git_path
+from skills.git_push import Refused, check_pack
+from skills.models import Blob, SkillCollectionVersion
+from skills.validation import Limits
+from tests.conftest import JsonApiClient
+from tests.events.factories import WebhookFactory
+from tests.factories import ApiKeyFactory
+from tests.skills import test_git_read
+from tests.skills.factories import SkillCollectionFactory, create_version, skill_files, skill_md
+from tests.skills.test_git_read import run_git, tree_of, url_of
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# The same throwaway HOME and key as the clone tests.
+home = test_git_read.home
+key = test_git_read.key
+
+V1 = skill_files("pdf-tools")
+
+
+@pytest.fixture
+def collection(key):
+    collection = SkillCollectionFactory(organization=key.organization, created_by=key.member)
+    create_version(collection, files=V1, commit_message="First cut", release_label="stable")
+    return collection
+
+
+def git_with_key(home, url: str, raw_key: str, *args: str, cwd: Path | None = None, check=True):
+    header = f"http.{url}.extraHeader=Authorization: Bearer {raw_key}"
+    return run_git(home, "-c", header, *args, cwd=cwd, check=check)
+
+
+@pytest.fixture
+def clone(live_server, home, key, collection):
+    """A clone of the collection, with a git() that sends the key."""
+    url = url_of(live_server, collection)
+    target = home / "repo"
+    git_with_key(home, url, key.raw_key, "clone", url, str(target))
+
+    def git(*args: str, check: bool = True, raw_key: str = key.raw_key):
+        return git_with_key(home, url, raw_key, *args, cwd=target, check=check)
+
+    git.path = target
+    return git
+
+
+def commit_files(git, files: dict[str, str], message: str) -> str:
+    for path, content in files.items():
+        target = git.path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+    git("add", "-A")
+    git("commit", "-q", "-m", message)
+    return git("rev-parse", "HEAD^{tree}").stdout.strip()
+
+
+NEW_SKILL = {"release-notes/SKILL.md": skill_md("release-notes"), "release-notes/x.txt": "x\n"}
+
+
+def test_push_to_main_creates_a_version_with_the_pushed_tree(
+    live_server, home, key, collection, clone
+):
+    tree = commit_files(clone, NEW_SKILL, "Add release notes\n\nWith a body.")
+    pushed = clone("push", "origin", "main")
+    assert "Skillport: created version 2" in pushed.stderr
+    assert "remote:" in pushed.stderr
+
+    version = SkillCollectionVersion.objects.get(skill_collection=collection, number=2)
+    assert version.commit_message == "Add release notes\n\nWith a body."
+    assert version.created_by == key.member
+    assert version.release_label is None
+    # The API shows it, with exactly the pushed files.
+    document = JsonApiClient(key).get(f"/api/skill_collection_versions/{version.pk}").json()
+    expected = {**V1, **NEW_SKILL}
+    assert document["data"]["attributes"]["files"] == expected
+    assert collection.skills.filter(name="release-notes").exists()
+
+    # A fresh clone has a commit for it with the same tree, on top of version 1.
+    url = url_of(live_server, collection)
+    git_with_key(home, url, key.raw_key, "clone", url, str(home / "fresh"))
+    fresh = home / "fresh"
+    assert run_git(home, "rev-parse", "v2^{tree}", "main^{tree}", cwd=fresh).stdout.split() == [
+        tree,
+        tree,
+    ]
+    assert run_git(home, "log", "--format=%s", "main", cwd=fresh).stdout.splitlines() == [
+        "Add release notes",
+        "First cut",
+    ]
+    assert tree_of(fresh) == {path: content.encode() for path, content in expected.items()}
+
+
+def test_push_fires_the_events_of_a_new_version(live_server, key, collection, clone):
+    webhook = WebhookFactory(
+        organization=key.organization, topic="skill_collection_versions.create"
+    )
+    commit_files(clone, NEW_SKILL, "Add release notes")
+    clone("push", "origin", "main")
+    version = SkillCollectionVersion.objects.get(skill_collection=collection, number=2)
+    event = Event.objects.get(name="skill_collection_versions.create", resource_id=str(version.pk))
+    assert event.event_store.who["id"] == str(key.member.pk)
+    assert event.event_store.who["mode"] == Mode.TEST
+    assert Version.objects.filter(resource_id=str(version.pk), event="create").exists()
+    # The webhook's delivery is queued with the event (the outbox row).
+    assert WebhookDelivery.objects.filter(webhook=webhook, event=event).count() == 1
+
+
+def test_the_next_push_after_pull_rebase_creates_the_next_version(
+    live_server, key, collection, clone
+):
+    commit_files(clone, NEW_SKILL, "Add release notes")
+    clone("push", "origin", "main")
+    clone("pull", "-q", "--rebase")
+    assert clone("rev-parse", "HEAD").stdout == clone("rev-parse", "origin/main").stdout
+    commit_files(clone, {"README.md": "Third.\n"}, "Third")
+    clone("push", "origin", "main")
+    assert collection.versions.order_by("-number").first().number == 3
+
+
+def test_several_commits_make_one_version_from_the_tip(live_server, collection, clone):
+    commit_files(clone, {"a.txt": "a\n"}, "One")
+    commit_files(clone, {"b.txt": "b\n"}, "Two")
+    clone("push", "origin", "main")
+    assert collection.versions.count() == 2
+    tip = collection.versions.get(number=2)
+    assert tip.commit_message == "Two"
+    assert {"a.txt", "b.txt"} <= set(tip.file_paths)
+
+
+def test_push_to_a_label_branch_moves_the_label(live_server, collection, clone):
+    create_version(collection, files={**V1, "README.md": "Two.\n"}, commit_message="Two")
+    clone("fetch", "-q", "origin")
+    clone("checkout", "-q", "-b", "stable", "origin/stable")
+    commit_files(clone, {"README.md": "Stable fix.\n"}, "Fix on stable")
+    clone("push", "origin", "stable")
+    new = collection.versions.get(number=3)
+    assert new.release_label == "stable"
+    assert collection.versions.get(number=1).release_label is None
+    assert new.file_paths == sorted(V1)
+
+
+def stored_files(media_root: Path) -> set[Path]:
+    return {path for path in media_root.rglob("*") if path.is_file()}
+
+
+def test_a_bad_skill_md_is_rejected_with_its_message_and_stores_nothing(
+    live_server, media_root, collection, clone
+):
+    blobs_before = set(Blob.objects.values_list("sha256", flat=True))
+    files_before = stored_files(media_root)
+    commit_files(clone, {"broken/SKILL.md": "no frontmatter here\n"}, "Broken")
+    done = clone("push", "origin", "main", check=False)
+    assert done.returncode != 0
+    assert "remote: error: broken/SKILL.md: SKILL.md must start with YAML frontmatter." in (
+        done.stderr
+    )
+    assert "[remote rejected] main -> main (broken/SKILL.md: SKILL.md must start" in done.stderr
+    assert collection.versions.count() == 1
+    assert set(Blob.objects.values_list("sha256", flat=True)) == blobs_before
+    assert stored_files(media_root) == files_before
+
+
+def test_a_file_over_the_size_limit_is_rejected(live_server, settings, collection, clone):
+    settings.SKILLPORT_SKILLS = {**settings.SKILLPORT_SKILLS, "MAX_FILE_SIZE": 1000}
+    commit_files(clone, {"big.txt": "y" * 900 + "\n" + "z" * 200}, "Big")
+    done = clone("push", "origin", "main", check=False)
+    assert done.returncode != 0
+    assert "a file may hold at most 1000 bytes" in done.stderr
+    assert collection.versions.count() == 1
+
+
+def test_a_symlink_is_rejected(live_server, collection, clone):
+    (clone.path / "link").symlink_to("README.md")
+    commit_files(clone, {}, "Link")
+    done = clone("push", "origin", "main", check=False)
+    assert "link: Symbolic links are not allowed." in done.stderr
+    assert collection.versions.count() == 1
+
+
+def test_a_non_fast_forward_push_is_refused(live_server, collection, clone):
+    create_version(collection, files={**V1, "README.md": "Meanwhile.\n"})
+    commit_files(clone, NEW_SKILL, "Stale")
+    # Forced, so git sends it and the server decides.
+    done = clone("push", "--force", "origin", "main", check=False)
+    assert done.returncode != 0
+    assert "non-fast-forward" in done.stderr
+    assert collection.versions.count() == 2
+
+
+def test_a_rewritten_history_is_refused_as_non_fast_forward(live_server, collection, clone):
+    clone("commit", "-q", "--amend", "-m", "Rewritten")
+    done = clone("push", "--force", "origin", "main", check=False)
+    assert done.returncode != 0
+    assert "non-fast-forward: the pushed commit does not contain the branch" in done.stderr
+    assert collection.versions.count() == 1
+
+
+def test_tags_new_branches_and_deletes_are_refused(live_server, collection, clone):
+    commit_files(clone, NEW_SKILL, "Tagged")
+    clone("tag", "mine")
+    tag = clone("push", "origin", "mine", check=False)
+    assert "Tags are Skillport's" in tag.stderr
+    branch = clone("push", "origin", "HEAD:refs/heads/feature", check=False)
+    assert "new branches are not created" in branch.stderr
+    deleted = clone("push", "origin", "--delete", "stable", check=False)
+    assert "Deleting a branch is refused" in deleted.stderr
+    for done in (tag, branch, deleted):
+        assert done.returncode != 0
+        assert "[remote rejected]" in done.stderr
+    assert collection.versions.count() == 1
+
+
+def test_another_organization_is_404_and_no_key_401(live_server, home, collection, clone):
+    commit_files(clone, NEW_SKILL, "Elsewhere")
+    other = ApiKeyFactory()
+    done = clone("push", "origin", "main", check=False, raw_key=other.raw_key)
+    assert done.returncode != 0
+    assert "404" in done.stderr or "not found" in done.stderr
+    bare = run_git(
+        home, "push", url_of(live_server, collection), "main", cwd=clone.path, check=False
+    )
+    assert bare.returncode != 0
+    assert "could not read Username" in bare.stderr
+    assert collection.versions.count() == 1
+
+
+def test_receive_pack_http_errors(anonymous_client, settings, key, collection):
+    path = git_path(collection)
+    refs = anonymous_client.get(path + "/info/refs?service=git-receive-pack")
+    assert refs.status_code == 401
+    assert refs["WWW-Authenticate"] == 'Basic realm="Skillport"'
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key.raw_key}"}
+    advertised = anonymous_client.get(path + "/info/refs?service=git-receive-pack", **auth)
+    assert advertised.status_code == 200
+    assert advertised["Content-Type"] == "application/x-git-receive-pack-advertisement"
+    assert b"report-status" in advertised.content and b"refs/heads/main" in advertised.content
+
+    kind = "application/x-git-receive-pack-request"
+    assert anonymous_client.get(path + "/git-receive-pack", **auth).status_code == 405
+    wrong_type = anonymous_client.post(
+        path + "/git-receive-pack", b"0000", content_type="text/plain", **auth
+    )
+    assert wrong_type.status_code == 415
+    garbage = anonymous_client.post(path + "/git-receive-pack", b"zzzz", content_type=kind, **auth)
+    assert garbage.status_code == 400
+    assert garbage.json()["errors"][0]["code"] == "bad_request"
+    settings.SKILLPORT_SKILLS = {**settings.SKILLPORT_SKILLS, "GIT_MAX_PUSH_SIZE": 10}
+    too_big = anonymous_client.post(
+        path + "/git-receive-pack", b"0" * 11, content_type=kind, **auth
+    )
+    assert too_big.status_code == 413
+    assert too_big.json()["errors"][0]["code"] == "request_too_large"
+
+
+def pkt(line: bytes) -> bytes:
+    return b"%04x" % (len(line) + 4) + line
+
+
+def pack_object(kind: int, size: int, payload: bytes, base: bytes = b"") -> bytes:
+    """One pack entry: the type-and-size header, a REF_DELTA's base id, zlib data."""
+    header, size_left = bytearray([(kind << 4) | (size & 0x0F)]), size >> 4
+    while size_left:
+        header[-1] |= 0x80
+        header.append(size_left & 0x7F)
+        size_left >>= 7
+    return bytes(header) + base + zlib.compress(payload)
+
+
+def make_pack(*entries: bytes) -> bytes:
+    body = b"PACK" + (2).to_bytes(4, "big") + len(entries).to_bytes(4, "big") + b"".join(entries)
+    return body + hashlib.sha1(body).digest()
+
+
+def push_body(pack: bytes) -> bytes:
+    command = b"0" * 40 + b" " + b"1" * 40 + b" refs/heads/main\0report-status side-band-64k\n"
+    return pkt(command) + b"0000" + pack
+
+
+def test_a_pack_that_inflates_past_the_limits_is_refused_before_inflating(
+    anonymous_client, settings, key, collection
+):
+    settings.SKILLPORT_SKILLS = {**settings.SKILLPORT_SKILLS, "MAX_VERSION_SIZE": 1000}
+    # 50 MB of zeros compress to about 50 KB: the declared size alone refuses it.
+    bomb = make_pack(pack_object(3, 50_000_000, b"\0" * 50_000_000))
+    response = anonymous_client.post(
+        git_path(collection) + "/git-receive-pack",
+        push_body(bomb),
+        content_type="application/x-git-receive-pack-request",
+        HTTP_AUTHORIZATION=f"Bearer {key.raw_key}",
+    )
+    assert response.status_code == 200
+    assert b"unpack A push inflates to at most 2000 bytes" in response.content
+    assert collection.versions.count() == 1
+
+
+LIMITS = Limits(
+    max_file_size=100,
+    max_version_size=1000,
+    max_files=10,
+    max_compression_ratio=200,
+    compression_ratio_min_size=1000,
+    max_path_length=100,
+    max_frontmatter_size=100,
+    max_frontmatter_depth=4,
+)
+
+
+@pytest.mark.parametrize(
+    ("pack", "message"),
+    [
+        (b"not a pack at all, not a pack at all", "no git pack"),
+        (make_pack(*[pack_object(3, 1, b"x")] * 41), "at most 40 objects"),
+        (make_pack(pack_object(3, 5, b"longer than five")), "larger than it declares"),
+        (make_pack(pack_object(3, 50, b"short")), "smaller than it declares"),
+        (make_pack(pack_object(3, 100, bytes(range(100))))[:40], "truncated"),
+        # A delta that declares a 10-byte result but copies 64 KiB from its base.
+        (make_pack(pack_object(7, 4, b"\x0a\x0a\x80\x00", base=b"\1" * 20)), "malformed delta"),
+        # Deltas count by the size they produce: 5 x 1500 bytes > 2 x 1000.
+        (
+            make_pack(*[pack_object(7, 6, b"\x00\xdc\x0b\xb0\xdc\x05", base=b"\1" * 20)] * 5),
+            "inflates to at most 2000",
+        ),
+    ],
+)
+def test_check_pack_refuses_what_could_grow_without_bound(pack, message):
+    with pytest.raises(Refused, match=message):
+        check_pack(pack, LIMITS)
+
+
+def test_check_pack_passes_a_small_pack_with_a_delta():
+    # base 3 bytes -> copy offset 0 size 3, then insert "ab": a 5-byte result.
+    delta = b"\x03\x05\x90\x03\x02ab"
+    check_pack(make_pack(pack_object(3, 3, b"abc"), pack_object(7, 7, delta, b"\1" * 20)), LIMITS)
+
+
+def test_the_first_push_to_an_empty_collection_creates_version_1(live_server, home, key):
+    empty = SkillCollectionFactory(organization=key.organization, created_by=key.member)
+    url = url_of(live_server, empty)
+    target = home / "empty"
+    git_with_key(home, url, key.raw_key, "clone", url, str(target))
+    (target / "pdf-tools").mkdir()
+    (target / "pdf-tools" / "SKILL.md").write_text(skill_md("pdf-tools"))
+    git_with_key(home, url, key.raw_key, "add", "-A", cwd=target)
+    git_with_key(home, url, key.raw_key, "commit", "-q", "-m", "Initial", cwd=target)
+    git_with_key(home, url, key.raw_key, "push", "origin", "HEAD:main", cwd=target)
+    version = empty.versions.get()
+    assert (version.number, version.commit_message, version.file_paths) == (
+        1,
+        "Initial",
+        ["pdf-tools/SKILL.md"],
+    )
