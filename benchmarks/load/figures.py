@@ -69,7 +69,8 @@ def server_errors_around_faults(requests: list[dict], faults: list[dict]) -> dic
     is 0."""
     explained: Counter[str] = Counter()
     beyond = []
-    for request in filter(is_server_error, requests):
+    errors = list(filter(is_server_error, requests))
+    for request in errors:
         for fault in faults:
             until = fault.get("until")
             if (until is None and in_flight(request, fault["at"])) or (
@@ -82,7 +83,8 @@ def server_errors_around_faults(requests: list[dict], faults: list[dict]) -> dic
         else:
             beyond.append(request)
     return {
-        "server_errors": sum(explained.values()) + len(beyond),
+        "server_errors": len(errors),
+        "by_status": dict(sorted(Counter(str(request["status"]) for request in errors).items())),
         "explained_by_fault": dict(explained),
         "beyond_faults": len(beyond),
         "beyond_faults_by_kind": dict(Counter(request["kind"] for request in beyond)),

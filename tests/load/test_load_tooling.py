@@ -69,6 +69,7 @@ def test_server_errors_are_sorted_by_the_fault_that_explains_them():
 
     assert result == {
         "server_errors": 5,
+        "by_status": {"0": 1, "500": 3, "502": 1},
         "explained_by_fault": {"web worker SIGKILL": 1, "PostgreSQL restart": 2},
         "beyond_faults": 2,
         "beyond_faults_by_kind": {"a": 1, "b": 1},
