@@ -1,0 +1,33 @@
+"""The `--loop` of the sweepers (`sweep_exports`, `deliver_webhooks`): passes that outlive a
+database restart."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+from django.db import close_old_connections
+
+from api.exceptions import DATABASE_ERRORS
+
+
+def sweep_passes(
+    sweep: Callable[[], str], *, loop: bool, interval: float, write: Callable[[str], None]
+) -> None:
+    """Run `sweep` (which returns its summary line) once, or every `interval` seconds.
+
+    Each pass starts like a request, dropping a kept connection that a database restart ended;
+    in a loop, a pass that fails because the database is unreachable is reported and tried
+    again at the next one instead of ending the process."""
+    while True:
+        close_old_connections()
+        try:
+            write(sweep())
+        except DATABASE_ERRORS as error:
+            if not loop:
+                raise
+            print(f"database unavailable, next pass in {interval} s: {error}", file=sys.stderr)
+        if not loop:
+            return
+        time.sleep(interval)
