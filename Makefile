@@ -47,11 +47,7 @@ bench: install
 # sweepers on a throwaway PostgreSQL; FAULTS=1 kills and restarts parts of it meanwhile.
 # Figures: benchmarks/results/load.json (load_faults.json). See README "Running in production".
 LOAD_SECONDS ?= 120
-$(BIN)/.installed-load: $(BIN)/.installed requirements/load.txt
-	$(BIN)/pip install --quiet -r requirements/load.txt
-	touch $@
-
-load: $(BIN)/.installed-load
+load: install
 	LOAD_SECONDS=$(LOAD_SECONDS) $(BIN)/python -m benchmarks.load $(if $(FAULTS),--faults)
 
 lint: install
