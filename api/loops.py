@@ -6,16 +6,17 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from typing import TextIO
 
 from django.db import close_old_connections
 
 from api.exceptions import DATABASE_ERRORS
 
 
-def sweep_passes(
-    sweep: Callable[[], str], *, loop: bool, interval: float, write: Callable[[str], None]
-) -> None:
-    """Run `sweep` (which returns its summary line) once, or every `interval` seconds.
+def sweep_passes(sweep: Callable[[], str], *, loop: bool, interval: float, out: TextIO) -> None:
+    """Run `sweep` (which returns its summary line, written to `out`) once, or every `interval`
+    seconds. Each line is flushed: under a process manager `out` is a pipe, which would otherwise
+    hold the lines back (and lose them when the process is killed).
 
     Each pass starts like a request, dropping a kept connection that a database restart ended;
     in a loop, a pass that fails because the database is unreachable is reported and tried
@@ -23,7 +24,8 @@ def sweep_passes(
     while True:
         close_old_connections()
         try:
-            write(sweep())
+            out.write(sweep())
+            out.flush()
         except DATABASE_ERRORS as error:
             if not loop:
                 raise

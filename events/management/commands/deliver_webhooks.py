@@ -23,4 +23,4 @@ class Command(BaseCommand):
             count = services.sweep(enqueue=enqueue, limit=limit)
             return f"{count} deliveries {'enqueued' if enqueue else 'attempted'}"
 
-        sweep_passes(sweep, loop=loop, interval=interval, write=self.stdout.write)
+        sweep_passes(sweep, loop=loop, interval=interval, out=self.stdout)

@@ -24,4 +24,4 @@ class Command(BaseCommand):
             counts["idempotency_keys_purged"] = idempotency.purge_expired()
             return " ".join(f"{name}={value}" for name, value in counts.items())
 
-        sweep_passes(sweep, loop=loop, interval=interval, write=self.stdout.write)
+        sweep_passes(sweep, loop=loop, interval=interval, out=self.stdout)
