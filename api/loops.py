@@ -18,11 +18,11 @@ def sweep_passes(sweep: Callable[[], str], *, loop: bool, interval: float, out: 
     seconds. Each line is flushed: under a process manager `out` is a pipe, which would otherwise
     hold the lines back (and lose them when the process is killed).
 
-    Each pass starts like a request, dropping a kept connection that a database restart ended;
-    in a loop, a pass that fails because the database is unreachable is reported and tried
-    again at the next one instead of ending the process."""
+    In a loop, each later pass starts like a request, dropping a kept connection that a
+    database restart ended, and a pass that fails because the database is unreachable is
+    reported and tried again at the next one instead of ending the process. (A single pass
+    leaves the connection alone: callers may be inside a transaction.)"""
     while True:
-        close_old_connections()
         try:
             out.write(sweep())
             out.flush()
@@ -33,3 +33,4 @@ def sweep_passes(sweep: Callable[[], str], *, loop: bool, interval: float, out: 
         if not loop:
             return
         time.sleep(interval)
+        close_old_connections()
