@@ -7,7 +7,7 @@ WEB_CONCURRENCY ?= 2
 SKILLPORT_SWEEP_INTERVAL ?= 60
 SKILLPORT_WEBHOOK_SWEEP_INTERVAL ?= 30
 
-.PHONY: install serve test test-sqlite test-postgres bench lint
+.PHONY: install serve test test-sqlite test-postgres bench load lint
 
 $(BIN)/.installed: requirements/base.txt requirements/test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,13 @@ test: install
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+# A bounded locust run (LOAD_SECONDS, default 120) against gunicorn, two task workers and the
+# sweepers on a throwaway PostgreSQL; FAULTS=1 kills and restarts parts of it meanwhile.
+# Figures: benchmarks/results/load.json (load_faults.json). See README "Running in production".
+LOAD_SECONDS ?= 120
+load: install
+	LOAD_SECONDS=$(LOAD_SECONDS) $(BIN)/python -m benchmarks.load $(if $(FAULTS),--faults)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,8 +1,10 @@
 """Every error, from DRF or from Django itself, leaves as a JSON:API error document."""
 
 import logging
+import sys
 from http import HTTPStatus
 
+from django import db
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -65,6 +67,20 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the resource."
     default_code = "conflict"
+
+
+# A database that cannot be reached or gave up on a transient conflict (a restart, a failover, a
+# lock or serialization timeout): nothing is wrong with the request, so a 503 that says when to
+# retry, not a 500. Nothing was written: requests run in one transaction.
+DATABASE_ERRORS = (db.OperationalError, db.InterfaceError)
+DATABASE_RETRY_AFTER = 5  # seconds, the Retry-After of such a 503
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable for a moment; nothing was changed. Retry shortly."
+    default_code = "database_unavailable"
+    wait = DATABASE_RETRY_AFTER
 
 
 def title_for(status_code: int) -> str:
@@ -183,6 +199,9 @@ def exception_handler(exc, context) -> Response | None:
     elif isinstance(exc, exceptions.ValidationError) and exc.status_code == 400:
         # Invalid documents are 422 with a pointer; bad query parameters raise their own 400.
         exc = UnprocessableEntity(exc.detail)
+    elif isinstance(exc, DATABASE_ERRORS):
+        logger.warning("Database unavailable in %s: %s", view.__class__.__name__, exc)
+        exc = DatabaseUnavailable()
     if not isinstance(exc, exceptions.APIException):
         logger.exception("Unhandled error in %s", view.__class__.__name__ if view else "view")
         exc = exceptions.APIException()
@@ -210,6 +229,15 @@ def not_found(request, exception=None) -> JsonResponse:
 
 
 def server_error(request) -> JsonResponse:
+    # Django calls this while handling the exception (raised before DRF's handler could see it,
+    # e.g. opening the request's transaction), so it is still at hand.
+    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+        return error_response(
+            503,
+            DatabaseUnavailable.default_code,
+            DatabaseUnavailable.default_detail,
+            Retry_After=str(DATABASE_RETRY_AFTER),
+        )
     return error_response(500, "server_error", "The server hit an unexpected error.")
 
 
