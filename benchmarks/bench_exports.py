@@ -60,6 +60,7 @@ def _organization(slug: str, count: int):
     valid value), and its members."""
     from django.db import connection
 
+    from api.models import Mode
     from organizations.models import Member, Organization
     from skills.models import SkillCollection
 
@@ -77,7 +78,11 @@ def _organization(slug: str, count: int):
         for i in range(MEMBERS)
     ]
     template = SkillCollection.objects.create(
-        organization=organization, name="template", root_path="template", created_by=members[0]
+        organization=organization,
+        mode=Mode.TEST,
+        name="template",
+        root_path="template",
+        created_by=members[0],
     )
     overrides = {
         "id": "gen_random_uuid()",
