@@ -340,13 +340,12 @@ def _csv_header(plan: Plan) -> bytes:
     return buffer.getvalue().encode()
 
 
-def _csv_block(rows: list) -> bytes:
+def _csv_block(block: Block) -> bytes | bytearray:
     """COPY ends rows with `\n`, Python's csv module with `\r\n` (inside quoted cells both
     keep their newlines as they are)."""
-    data = b"".join(rows)
-    if data.count(b"\n") == len(rows):  # no newline inside a cell
-        return data.replace(b"\n", b"\r\n")
-    return b"".join(bytes(row[:-1]) + b"\r\n" for row in rows)
+    if block.data.count(b"\n") == len(block):  # no newline inside a cell
+        return block.data.replace(b"\n", b"\r\n")
+    return b"".join(row[:-1] + b"\r\n" for row in block.rows())
 
 
 def write_export(
@@ -391,36 +390,56 @@ def write_export(
     return count
 
 
-def _copy_blocks(cursor, statement: str, rows_per_block: int) -> Iterator[list]:
-    """The rows of `COPY ... TO STDOUT` (one CopyData message each) in lists of
+class Block:
+    """Rows of COPY output joined as they arrive, and where each row ends."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.ends: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def rows(self) -> Iterator[bytes]:
+        start = 0
+        for end in self.ends:
+            yield bytes(self.data[start:end])
+            start = end
+
+
+def _copy_blocks(cursor, statement: str, rows_per_block: int) -> Iterator[Block]:
+    """The rows of `COPY ... TO STDOUT` (one CopyData message each) in blocks of
     `rows_per_block`.
 
     psycopg's `copy.read()` drives a generator through its wait loop for every row, which costs
     more CPU than PostgreSQL spends encoding the row; this loop asks libpq for every message
     already received (`PQgetCopyData`, non-blocking) and waits on the socket only when there
-    is none. psycopg's `cursor.copy()` still starts the COPY, holds the connection, and cancels
-    and drains it when the reader stops early."""
+    is none. Each message is copied into the block's bytearray at once: keeping thousands of
+    the memoryviews libpq hands out alive costs more than the copy (they are tracked by the
+    garbage collector). psycopg's `cursor.copy()` still starts the COPY, holds the connection,
+    and cancels and drains it when the reader stops early."""
     with cursor.copy(statement) as copy:
         pgconn = copy.connection.pgconn
         get_copy_data = pgconn.get_copy_data
         readable = poll()
         readable.register(pgconn.socket, POLLIN)
-        block: list = []
-        append = block.append
+        block = Block()
+        data, ends = block.data, block.ends
         while True:
-            size, data = get_copy_data(1)
+            size, message = get_copy_data(1)
             if size > 0:
-                append(data)
-                if len(block) >= rows_per_block:
+                data += message
+                ends.append(len(data))
+                if len(ends) >= rows_per_block:
                     yield block
-                    block = []
-                    append = block.append
+                    block = Block()
+                    data, ends = block.data, block.ends
             elif size == 0:  # nothing received yet
                 readable.poll()
                 pgconn.consume_input()
             else:  # -1: the COPY is complete
                 break
-        if block:
+        if ends:
             yield block
         _finish_copy(copy, pgconn, readable)
 
@@ -452,9 +471,9 @@ def _stream(blocks: Iterator, file_format: str, pipe: GzipPipe, chunk_size, prog
     return count
 
 
-def _block(rows: list, file_format: str, written: int) -> bytes:
+def _block(block: Block, file_format: str, written: int) -> bytes | bytearray:
     if file_format != "json":
-        return _csv_block(rows)
+        return _csv_block(block)
     # each row is one JSON text and `\n` (JSON text holds no raw newline): `,` between records
-    data = b"".join(rows).replace(b"\n", b",")[:-1]
+    data = block.data.replace(b"\n", b",")[:-1]
     return b"," + data if written else data
