@@ -464,10 +464,11 @@ def _stream(blocks: Iterator, file_format: str, pipe: GzipPipe, chunk_size, prog
     for block in blocks:
         pipe.write(_block(block, file_format, count))
         count += len(block)
-        if progress is not None and len(block) == chunk_size:  # not the last, partial one
-            progress(count)
-        if pause:
-            time.sleep(pause)
+        if len(block) == chunk_size:  # not the last, partial one
+            if progress is not None:
+                progress(count)
+            if pause:
+                time.sleep(pause)
     return count
 
 
