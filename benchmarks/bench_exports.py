@@ -4,10 +4,14 @@ The rows are N skill collections of one organization (each `created_by` one of 5
 
 - floor: `psql -c "COPY (SELECT * FROM skills_skillcollection WHERE organization_id = ...) TO
   STDOUT WITH (FORMAT csv, HEADER)" | gzip -1`, the fastest pipeline a user could run by hand,
-  measured in the same run on the same rows (best of two);
+  measured in the same run on the same rows (best of two, as each export below);
 - CSV export throughput vs the floor (goal >= 0.9x);
 - JSON export with `includes: ["created_by"]` vs the same floor (goal >= 0.5x);
 - worker peak memory exporting N records vs 10k records (goal <= 1.2x).
+
+Each export runs in its own `db_worker --batch` process, which loads the exportable
+declarations first (as a long-running worker has after its first export); its time is the
+export's `started_at` to `completed_at` (claim, count, COPY, gzip, storage, completion).
 
 N is 300,000 by default, 1,000,000 with BENCH_FULL=1 (or BENCH_EXPORT_RECORDS=n). The database
 is DATABASE_URL or postgres://postgres@127.0.0.1:5432/skp_bench; the benchmark is skipped when it
@@ -33,6 +37,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/skp_bench"
 SMALL = 10_000
 MEMBERS = 50
 TABLE = "skills_skillcollection"
+ROUNDS = 2  # the floor and each export: the best of two (the machine is shared and noisy)
 
 
 def _setup(url: str, media: str) -> None:
@@ -60,6 +65,7 @@ def _organization(slug: str, count: int):
     valid value), and its members."""
     from django.db import connection
 
+    from api.models import Mode
     from organizations.models import Member, Organization
     from skills.models import SkillCollection
 
@@ -77,7 +83,11 @@ def _organization(slug: str, count: int):
         for i in range(MEMBERS)
     ]
     template = SkillCollection.objects.create(
-        organization=organization, name="template", root_path="template", created_by=members[0]
+        organization=organization,
+        mode=Mode.TEST,
+        name="template",
+        root_path="template",
+        created_by=members[0],
     )
     overrides = {
         "id": "gen_random_uuid()",
@@ -132,6 +142,9 @@ def _export(organization, member, media: str, **attributes) -> dict:
     export = services.create_export(tenant, member, attributes)
     code = (
         "import django; django.setup(); "
+        # a long-running worker loads the exportable declarations once, at its first export;
+        # this one-export worker loads them before the job so the figure is the steady state
+        "from exports import registry; registry.exportable_types(); "
         "from django.core.management import call_command; "
         "call_command('db_worker', batch=True, startup_delay=False, verbosity=0); "
         # VmHWM is this process's own peak (ru_maxrss would include the parent's at fork).
@@ -158,6 +171,12 @@ def _export(organization, member, media: str, **attributes) -> dict:
     }
 
 
+def _best(organization, member, media: str, **attributes) -> dict:
+    """The faster of two exports, as the floor is the faster of two pipelines."""
+    runs = [_export(organization, member, media, **attributes) for _ in range(ROUNDS)]
+    return min(runs, key=lambda figures: figures["seconds"])
+
+
 def run() -> dict | None:
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
@@ -179,10 +198,10 @@ def run() -> dict | None:
     small, small_member = _organization("bench-exports-small", SMALL)
 
     floor_file = str(Path(media) / "floor.csv.gz")
-    floor = min(_floor(url, big, floor_file) for _ in range(2))
+    floor = min(_floor(url, big, floor_file) for _ in range(ROUNDS))
     floor_bytes = os.path.getsize(floor_file)
-    csv_run = _export(big, big_member, media, resource_type="skill_collections", format="csv")
-    json_run = _export(
+    csv_run = _best(big, big_member, media, resource_type="skill_collections", format="csv")
+    json_run = _best(
         big,
         big_member,
         media,

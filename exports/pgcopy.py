@@ -10,8 +10,9 @@ CSV column, or one JSON text per record. Included relationships are correlated s
 line ends), so both paths write the same bytes; the per-row Python path stays for SQLite and
 for any column type this module does not know (`can_encode`).
 
-Rows arrive one CopyData message each (psycopg's `copy.read()`), so the row count is exact;
-they are joined into blocks of `EXPORT_CHUNK_SIZE` rows and handed to the compression thread.
+Rows arrive one CopyData message each (read straight from libpq, see `_copy_blocks`), so the
+row count is exact; they are joined into blocks of `EXPORT_CHUNK_SIZE` rows and handed to the
+compression thread.
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ import io
 import re
 import time
 from collections.abc import Callable, Iterator
+from select import POLLIN, poll
 from typing import BinaryIO
 
 import orjson
+import psycopg
 from django.db import connection, models
 from django.db.models import F, Func, OuterRef, Subquery, Value
 from django.db.models.expressions import OrderBy, RawSQL
 from django.db.models.functions import Cast
+from psycopg import pq
 
 from exports import registry
 from exports.engine import GzipPipe, Plan, Relationship, _as_output
@@ -35,7 +39,10 @@ from exports.engine import GzipPipe, Plan, Relationship, _as_output
 TEXT = models.TextField()
 
 # The kind of SQL value an exported column holds; other field types use the Python path.
-TEXT_FIELDS = (models.CharField, models.TextField, models.UUIDField, models.DateTimeField)
+TEXT_FIELDS = (models.CharField, models.TextField)
+# Text that never needs JSON escaping (hex digits, `-`, `:`, `.`, `T`, `Z`): quoted as it is,
+# cheaper than `to_json`.
+SAFE_TEXT_FIELDS = (models.UUIDField, models.DateTimeField)
 # Whitespace outside JSON strings: PostgreSQL prints jsonb as `{"a": 1}`, orjson as `{"a":1}`.
 JSON_SPACES = r'("(?:[^"\\]|\\.)*")|\s+'
 # Options of the JSON COPY: CSV with a delimiter and quote that JSON text never holds raw
@@ -54,8 +61,10 @@ MAX_COLUMNS = 200
 
 def _kind(model, path: str) -> str | None:
     model_field = registry._model_field(model, path)
-    if model_field.is_relation:
-        return "text"  # a key: the related primary key, a uuid as text
+    if model_field.is_relation:  # a key: the related primary key
+        model_field = model_field.related_model._meta.pk
+    if isinstance(model_field, SAFE_TEXT_FIELDS):
+        return "safe"
     if isinstance(model_field, models.JSONField):
         return "json"
     if isinstance(model_field, models.BooleanField):
@@ -156,6 +165,8 @@ def _json_value(model, path: str) -> Sql:
     expression, kind = _as_output(model, path), _kind(model, path)
     if kind == "text":
         text = Sql("to_json({0})::text", expression)
+    elif kind == "safe":
+        text = Sql("('\"' || {0} || '\"')", expression)
     elif kind == "json":
         text = _compact_json(expression)
     else:  # int, bool: `42`, `true`
@@ -166,7 +177,7 @@ def _json_value(model, path: str) -> Sql:
 def _csv_value(model, path: str):
     """The column as a CSV cell, as `engine._cell` writes the Python value (NULL for None)."""
     expression, kind = _as_output(model, path), _kind(model, path)
-    if kind == "text":
+    if kind in ("text", "safe"):
         return expression
     if kind == "json":
         # a JSON string is written bare, a JSON null as an empty cell, the rest compact
@@ -329,13 +340,12 @@ def _csv_header(plan: Plan) -> bytes:
     return buffer.getvalue().encode()
 
 
-def _csv_block(rows: list) -> bytes:
+def _csv_block(block: Block) -> bytes | bytearray:
     """COPY ends rows with `\n`, Python's csv module with `\r\n` (inside quoted cells both
     keep their newlines as they are)."""
-    data = b"".join(rows)
-    if data.count(b"\n") == len(rows):  # no newline inside a cell
-        return data.replace(b"\n", b"\r\n")
-    return b"".join(bytes(row[:-1]) + b"\r\n" for row in rows)
+    if block.data.count(b"\n") == len(block):  # no newline inside a cell
+        return block.data.replace(b"\n", b"\r\n")
+    return b"".join(row[:-1] + b"\r\n" for row in block.rows())
 
 
 def write_export(
@@ -366,11 +376,11 @@ def write_export(
                 # JIT-compiling the wide record expressions costs more than it saves
                 cursor.execute("SET LOCAL jit = off")
             statement = copy_statement(cursor, plan, queryset, file_format, tenant)
-            rows = _copy_rows(cursor, statement)
+            blocks = _copy_blocks(cursor, statement, chunk_size)
             try:
-                count = _stream(rows, file_format, pipe, chunk_size, progress, pause)
+                count = _stream(blocks, file_format, pipe, chunk_size, progress, pause)
             finally:
-                rows.close()  # ends the COPY now when the export stops early
+                blocks.close()  # ends the COPY now when the export stops early
         if file_format == "json":
             pipe.write(b"]")
     except BaseException:
@@ -380,36 +390,91 @@ def write_export(
     return count
 
 
-def _copy_rows(cursor, statement: str) -> Iterator:
-    with cursor.copy(statement) as copy:  # no parameters: the text is final
-        yield from copy
+class Block:
+    """Rows of COPY output joined as they arrive, and where each row ends."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.ends: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def rows(self) -> Iterator[bytes]:
+        start = 0
+        for end in self.ends:
+            yield bytes(self.data[start:end])
+            start = end
 
 
-def _stream(rows: Iterator, file_format: str, pipe: GzipPipe, chunk_size: int, progress, pause):
-    """Join rows into blocks of `chunk_size` for the compression thread; the record count."""
+def _copy_blocks(cursor, statement: str, rows_per_block: int) -> Iterator[Block]:
+    """The rows of `COPY ... TO STDOUT` (one CopyData message each) in blocks of
+    `rows_per_block`.
+
+    psycopg's `copy.read()` drives a generator through its wait loop for every row, which costs
+    more CPU than PostgreSQL spends encoding the row; this loop asks libpq for every message
+    already received (`PQgetCopyData`, non-blocking) and waits on the socket only when there
+    is none. Each message is copied into the block's bytearray at once: keeping thousands of
+    the memoryviews libpq hands out alive costs more than the copy (they are tracked by the
+    garbage collector). psycopg's `cursor.copy()` still starts the COPY, holds the connection,
+    and cancels and drains it when the reader stops early."""
+    with cursor.copy(statement) as copy:
+        pgconn = copy.connection.pgconn
+        get_copy_data = pgconn.get_copy_data
+        readable = poll()
+        readable.register(pgconn.socket, POLLIN)
+        block = Block()
+        data, ends = block.data, block.ends
+        while True:
+            size, message = get_copy_data(1)
+            if size > 0:
+                data += message
+                ends.append(len(data))
+                if len(ends) >= rows_per_block:
+                    yield block
+                    block = Block()
+                    data, ends = block.data, block.ends
+            elif size == 0:  # nothing received yet
+                readable.poll()
+                pgconn.consume_input()
+            else:  # -1: the COPY is complete
+                break
+        if ends:
+            yield block
+        _finish_copy(copy, pgconn, readable)
+
+
+def _finish_copy(copy, pgconn, readable) -> None:
+    """Read the COPY's closing result (what psycopg does after the last row), raising the
+    server's error if the statement failed after sending rows."""
+    while pgconn.is_busy():
+        readable.poll()
+        pgconn.consume_input()
+    results = []
+    while (result := pgconn.get_result()) is not None:  # up to the end: the connection is free
+        results.append(result)
+    for result in results:
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            raise psycopg.errors.error_from_result(result, encoding=copy.connection.info.encoding)
+
+
+def _stream(blocks: Iterator, file_format: str, pipe: GzipPipe, chunk_size, progress, pause):
+    """Hand the blocks to the compression thread; the record count."""
     count = 0
-    block: list = []
-    append = block.append
-    for row in rows:
-        append(row)
-        if len(block) >= chunk_size:
-            pipe.write(_block(block, file_format, count))
-            count += len(block)
-            block = []
-            append = block.append
+    for block in blocks:
+        pipe.write(_block(block, file_format, count))
+        count += len(block)
+        if len(block) == chunk_size:  # not the last, partial one
             if progress is not None:
                 progress(count)
             if pause:
                 time.sleep(pause)
-    if block:
-        pipe.write(_block(block, file_format, count))
-        count += len(block)
     return count
 
 
-def _block(rows: list, file_format: str, written: int) -> bytes:
+def _block(block: Block, file_format: str, written: int) -> bytes | bytearray:
     if file_format != "json":
-        return _csv_block(rows)
+        return _csv_block(block)
     # each row is one JSON text and `\n` (JSON text holds no raw newline): `,` between records
-    data = b"".join(rows).replace(b"\n", b",")[:-1]
+    data = block.data.replace(b"\n", b",")[:-1]
     return b"," + data if written else data

@@ -6,7 +6,6 @@ import contextlib
 import tempfile
 import time
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.core.files import File
@@ -137,17 +136,19 @@ def perform_export(export: Export, heartbeat: Heartbeat) -> None:
                 )
             heartbeat.beat(0, force=True, records_total=total)
             if pgcopy.can_encode(plan):  # PostgreSQL writes the file's text itself
-                exported = pgcopy.write_export(
-                    plan,
-                    queryset,
-                    export.format,
-                    export.tenant,
-                    temp,
-                    compresslevel=level,
-                    chunk_size=chunk_size,
-                    progress=partial(heartbeat.beat, force=True),  # once per block
-                    pause=pause,
-                )
+                # once per block, written while the next blocks are read
+                with heartbeat.progress_in_background() as progress:
+                    exported = pgcopy.write_export(
+                        plan,
+                        queryset,
+                        export.format,
+                        export.tenant,
+                        temp,
+                        compresslevel=level,
+                        chunk_size=chunk_size,
+                        progress=progress,
+                        pause=pause,
+                    )
             else:
                 writer = writer_class(temp, plan, export.tenant, compresslevel=level)
                 try:
