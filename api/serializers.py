@@ -1,13 +1,15 @@
 """Base serializer: every resource object gets `links.self` and the contract's `meta`."""
 
+import datetime
 import uuid
 from functools import lru_cache
 from urllib.parse import quote
 
 from django.conf import settings
+from django.db import models
 from django.urls import get_script_prefix, get_urlconf, reverse
 from rest_framework import serializers
-from rest_framework.fields import SkipField
+from rest_framework.fields import ISO_8601, SkipField
 from rest_framework.relations import Hyperlink, ManyRelatedField, RelatedField
 from rest_framework.settings import api_settings
 from rest_framework_json_api import relations
@@ -224,8 +226,46 @@ def to_many(type_name: str, **kwargs) -> ToManyRelatedField:
     )
 
 
+_ZERO = datetime.timedelta(0)
+
+
+class DateTimeField(serializers.DateTimeField):
+    """DRF's datetime output, with a short cut for what lists hold: UTC values written in UTC.
+
+    The library converts every value to the current time zone (a context-local lookup) before
+    writing it; a value already at offset zero, written in a UTC zone, reads the same.
+    """
+
+    def _writes_utc_iso(self) -> bool:
+        try:
+            return self._utc_iso
+        except AttributeError:
+            zone = self.timezone if hasattr(self, "timezone") else self.default_timezone()
+            output_format = getattr(self, "format", api_settings.DATETIME_FORMAT)
+            self._utc_iso = (
+                isinstance(output_format, str)
+                and output_format.lower() == ISO_8601
+                and (zone is datetime.UTC or getattr(zone, "key", None) == "UTC")
+            )
+            return self._utc_iso
+
+    def to_representation(self, value):
+        if (
+            isinstance(value, datetime.datetime)
+            and value.utcoffset() == _ZERO
+            and self._writes_utc_iso()
+        ):
+            return value.replace(tzinfo=None).isoformat() + "Z"
+        return super().to_representation(value)
+
+
 class ResourceSerializer(jsonapi.ModelSerializer):
     """Subclasses set `Meta.resource_name`; they are registered under it for `fields[type]`."""
+
+    serializer_field_mapping = {
+        **jsonapi.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
 
     mode = serializers.SerializerMethodField()
     organization_id = serializers.SerializerMethodField()
