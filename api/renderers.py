@@ -1,3 +1,5 @@
+import contextlib
+
 import orjson
 from rest_framework import renderers
 from rest_framework.settings import api_settings
@@ -7,6 +9,7 @@ from rest_framework_json_api.relations import (
     SkipDataMixin,
 )
 from rest_framework_json_api.renderers import JSONRenderer
+from rest_framework_json_api.settings import json_api_settings
 from rest_framework_json_api.utils import is_relationship_field
 
 from api.serializers import (
@@ -75,6 +78,14 @@ class JsonApiRenderer(JSONRenderer, OrjsonRenderer):
             if not unique:
                 return None
         return super().extract_included(fields, resource, resource_instance, unique, cache)
+
+    @classmethod
+    def extract_attributes(cls, fields, resource):
+        if json_api_settings.FORMAT_FIELD_NAMES:
+            return super().extract_attributes(fields, resource)
+        # The library's selection, with the attribute names worked out once per field set.
+        names = _attribute_names(fields)
+        return {name: value for name, value in resource.items() if name in names}
 
     @classmethod
     def extract_relationships(cls, fields, resource, resource_instance):
@@ -149,3 +160,18 @@ def _included_already(fields, resource, name: str, cache) -> bool:
         return False
     linkage = resource.get(name)
     return bool(linkage) and linkage["id"] in cache.get(linkage["type"], ())
+
+
+def _attribute_names(fields) -> frozenset[str]:
+    """The names `extract_attributes` keeps: not `id`, not a relationship. Kept on the
+    serializer's field dict, which every row of a list shares."""
+    cached = getattr(fields, "_attribute_names", None)
+    if cached is not None and cached[0] == len(fields):
+        return cached[1]
+    names = frozenset(
+        name for name, field in fields.items() if name != "id" and not is_relationship_field(field)
+    )
+    # Not on a plain dict (a sparse fieldset's selection, made per row).
+    with contextlib.suppress(AttributeError):
+        fields._attribute_names = (len(fields), names)
+    return names
