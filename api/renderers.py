@@ -1,8 +1,22 @@
+import contextlib
+
 import orjson
 from rest_framework import renderers
+from rest_framework.settings import api_settings
+from rest_framework_json_api.relations import (
+    ManySerializerMethodResourceRelatedField,
+    ResourceRelatedField,
+    SkipDataMixin,
+)
 from rest_framework_json_api.renderers import JSONRenderer
+from rest_framework_json_api.settings import json_api_settings
+from rest_framework_json_api.utils import is_relationship_field
 
-from api.serializers import LinksOnlyRelatedField, PrefetchedManyRelatedField
+from api.serializers import (
+    LinksOnlyRelatedField,
+    PrefetchedManyRelatedField,
+    RelationshipLinksMixin,
+)
 
 # Datetimes and dataclasses go through DRF's encoder (`Z` for UTC, as the stdlib path writes).
 _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
@@ -53,36 +67,111 @@ class JsonApiRenderer(JSONRenderer, OrjsonRenderer):
         # A path named twice (`include=a,a`) would otherwise be walked again one level down,
         # where the name may mean another relationship.
         unique = list(dict.fromkeys(included_resources))
+        if resource_instance:
+            # A to-one already included (the same creator on every row) is skipped by the
+            # library only after it has fetched the related object again: skip it first.
+            unique = [
+                path
+                for path in unique
+                if not _included_already(fields, resource, path.split(".")[0], cache)
+            ]
+            if not unique:
+                return None
         return super().extract_included(fields, resource, resource_instance, unique, cache)
 
     @classmethod
+    def extract_attributes(cls, fields, resource):
+        if json_api_settings.FORMAT_FIELD_NAMES:
+            return super().extract_attributes(fields, resource)
+        # The library's selection, with the attribute names worked out once per field set.
+        names = _attribute_names(fields)
+        return {name: value for name, value in resource.items() if name in names}
+
+    @classmethod
     def extract_relationships(cls, fields, resource, resource_instance):
-        links_only = {
-            name: getattr(field, "child_relation", field)
-            for name, field in fields.items()
-            if isinstance(getattr(field, "child_relation", field), LinksOnlyRelatedField)
-            # A to-many relationship without linkage on this row (a list row, not included):
-            # the library would build its related manager and queryset just to drop them.
-            or (isinstance(field, PrefetchedManyRelatedField) and name not in resource)
-        }
-        others = {name: field for name, field in fields.items() if name not in links_only}
-        relationships = super().extract_relationships(others, resource, resource_instance)
         if resource_instance is None:
-            return relationships
-        # Links need only the id: the library would build each relation's queryset first.
-        for name, relation in links_only.items():
-            relationships[name] = {
-                "links": relation.get_links(resource_instance, relation.related_link_lookup_field)
-            }
+            return super().extract_relationships(fields, resource, resource_instance)
+        relationships, others = {}, {}
         for name, field in fields.items():
-            if not isinstance(field, PrefetchedManyRelatedField):
+            kind = _relationship_kind(field)
+            if kind is None:
                 continue
-            if name not in resource:
-                # Not prefetched: links only, rather than a misleading `data: null`.
-                relationships.get(name, {}).pop("data", None)
-                relationships.get(name, {}).pop("meta", None)
-            elif field.linkage_meta is not None and name in relationships:
-                # Capped linkage: the count is the relationship's, not the data's.
-                relationships[name]["meta"] = dict(field.linkage_meta)
-        # The declared order, as the library writes it.
-        return {name: relationships[name] for name in fields if name in relationships}
+            if kind is _LINKS or (kind is _MANY and name not in resource):
+                # Links need only the id: the library would build each relation's queryset
+                # first (and for a to-many list row without linkage, drop it again).
+                relation = getattr(field, "child_relation", field)
+                links = relation.get_links(resource_instance, relation.related_link_lookup_field)
+                relationships[name] = {"links": links}
+            elif kind is _TO_ONE:
+                # The library's own steps for a to-one, without its per-field type lookups.
+                links = field.get_links(resource_instance, field.related_link_lookup_field)
+                relation = {"links": links} if links else {}
+                relation["data"] = resource.get(name)
+                relationships[name] = relation
+            else:
+                others[name] = field
+        if others:
+            relationships.update(super().extract_relationships(others, resource, resource_instance))
+            for name, field in others.items():
+                capped = _relationship_kind(field) is _MANY and field.linkage_meta is not None
+                if capped and name in relationships:
+                    # Capped linkage: the count is the relationship's, not the data's.
+                    relationships[name]["meta"] = dict(field.linkage_meta)
+            # The declared order, as the library writes it.
+            return {name: relationships[name] for name in fields if name in relationships}
+        return relationships
+
+
+_LINKS, _TO_ONE, _MANY, _OTHER = "links", "to-one", "many", "other"
+
+
+def _relationship_kind(field) -> str | None:
+    """How `extract_relationships` renders a field, worked out once per field object: the
+    library re-derives it (and the related type) for every field of every row."""
+    try:
+        return field._relationship_kind
+    except AttributeError:
+        pass
+    relation = getattr(field, "child_relation", field)
+    if (
+        field.field_name == api_settings.URL_FIELD_NAME
+        or field.write_only
+        or not is_relationship_field(field)
+    ):
+        kind = None
+    elif isinstance(relation, LinksOnlyRelatedField):
+        kind = _LINKS
+    elif isinstance(field, PrefetchedManyRelatedField):
+        kind = _MANY
+    elif isinstance(field, RelationshipLinksMixin) and not isinstance(
+        field, (SkipDataMixin, ManySerializerMethodResourceRelatedField)
+    ):
+        kind = _TO_ONE
+    else:
+        kind = _OTHER
+    field._relationship_kind = kind
+    return kind
+
+
+def _included_already(fields, resource, name: str, cache) -> bool:
+    """Whether the library would skip including `name` of this row as a to-one it has."""
+    field = fields.get(name)
+    if not isinstance(field, ResourceRelatedField) or "child_relation" in field._kwargs:
+        return False
+    linkage = resource.get(name)
+    return bool(linkage) and linkage["id"] in cache.get(linkage["type"], ())
+
+
+def _attribute_names(fields) -> frozenset[str]:
+    """The names `extract_attributes` keeps: not `id`, not a relationship. Kept on the
+    serializer's field dict, which every row of a list shares."""
+    cached = getattr(fields, "_attribute_names", None)
+    if cached is not None and cached[0] == len(fields):
+        return cached[1]
+    names = frozenset(
+        name for name, field in fields.items() if name != "id" and not is_relationship_field(field)
+    )
+    # Not on a plain dict (a sparse fieldset's selection, made per row).
+    with contextlib.suppress(AttributeError):
+        fields._attribute_names = (len(fields), names)
+    return names

@@ -1,12 +1,15 @@
 """Base serializer: every resource object gets `links.self` and the contract's `meta`."""
 
+import datetime
+import uuid
 from functools import lru_cache
 from urllib.parse import quote
 
 from django.conf import settings
+from django.db import models
 from django.urls import get_script_prefix, get_urlconf, reverse
 from rest_framework import serializers
-from rest_framework.fields import SkipField
+from rest_framework.fields import ISO_8601, SkipField
 from rest_framework.relations import Hyperlink, ManyRelatedField, RelatedField
 from rest_framework.settings import api_settings
 from rest_framework_json_api import relations
@@ -66,9 +69,31 @@ def relationship_fields(serializer_class) -> dict:
     }
 
 
+def pk_segment(pk) -> str:
+    """A primary key as a URL path segment, quoted as `resource_url` quotes it."""
+    return str(pk) if isinstance(pk, uuid.UUID) else quote(str(pk), safe="")
+
+
+def _split_template(url: str) -> tuple[str, str]:
+    prefix, _, suffix = url.partition(_PK_PLACEHOLDER)
+    return prefix, suffix
+
+
 class SelfLinkField(serializers.HyperlinkedIdentityField):
     def get_url(self, obj, view_name, request, format):
         return resource_url(view_name, {"pk": obj.pk}, request)
+
+    def to_representation(self, value):
+        # Links are plain strings in JSON: the library's `Hyperlink` (read only by the
+        # browsable API, not installed) costs a Python constructor per link.
+        request = self.context.get("request")
+        if request is None:
+            return super().to_representation(value)
+        cached = getattr(self, "_template", None)
+        if cached is None or cached[0] is not request:
+            url = resource_url(self.view_name, {"pk": _PK_PLACEHOLDER}, request)
+            cached = self._template = (request, *_split_template(url))
+        return f"{cached[1]}{pk_segment(value.pk)}{cached[2]}"
 
 
 class RelationshipLinksMixin:
@@ -79,15 +104,16 @@ class RelationshipLinksMixin:
             return None
         return Hyperlink(resource_url(view_name, kwargs, request), name)
 
-    def _link_templates(self, request) -> list[tuple[str, str]]:
-        """(`self`/`related`, absolute URL with the pk placeholder), once per field and request."""
+    def _link_templates(self, request) -> list[tuple[str, str, str]]:
+        """(`self`/`related`, the absolute URL before and after the pk), once per field and
+        request."""
         cached = getattr(self, "_templates", None)
         if cached is not None and cached[0] is request:
             return cached[1]
         field_name = self.field_name or self.parent.field_name
         kwargs = {"pk": _PK_PLACEHOLDER, "related_field": format_link_segment(field_name)}
         templates = [
-            (name, resource_url(view_name, kwargs, request))
+            (name, *_split_template(resource_url(view_name, kwargs, request)))
             for name, view_name in (
                 ("self", self.self_link_view_name),
                 ("related", self.related_link_view_name),
@@ -100,10 +126,11 @@ class RelationshipLinksMixin:
     def get_links(self, obj=None, lookup_field="pk"):
         if obj is None or lookup_field != "pk" or self.related_link_url_kwarg != "pk":
             return super().get_links(obj, lookup_field)
-        pk = quote(str(obj.pk), safe="")
+        pk = pk_segment(obj.pk)
+        # Plain strings, as in SelfLinkField.
         return {
-            name: Hyperlink(template.replace(_PK_PLACEHOLDER, pk), name)
-            for name, template in self._link_templates(self.context.get("request"))
+            name: f"{prefix}{pk}{suffix}"
+            for name, prefix, suffix in self._link_templates(self.context.get("request"))
         }
 
     def get_resource_type_from_included_serializer(self):
@@ -199,8 +226,46 @@ def to_many(type_name: str, **kwargs) -> ToManyRelatedField:
     )
 
 
+_ZERO = datetime.timedelta(0)
+
+
+class DateTimeField(serializers.DateTimeField):
+    """DRF's datetime output, with a short cut for what lists hold: UTC values written in UTC.
+
+    The library converts every value to the current time zone (a context-local lookup) before
+    writing it; a value already at offset zero, written in a UTC zone, reads the same.
+    """
+
+    def _writes_utc_iso(self) -> bool:
+        try:
+            return self._utc_iso
+        except AttributeError:
+            zone = self.timezone if hasattr(self, "timezone") else self.default_timezone()
+            output_format = getattr(self, "format", api_settings.DATETIME_FORMAT)
+            self._utc_iso = (
+                isinstance(output_format, str)
+                and output_format.lower() == ISO_8601
+                and (zone is datetime.UTC or getattr(zone, "key", None) == "UTC")
+            )
+            return self._utc_iso
+
+    def to_representation(self, value):
+        if (
+            isinstance(value, datetime.datetime)
+            and value.utcoffset() == _ZERO
+            and self._writes_utc_iso()
+        ):
+            return value.replace(tzinfo=None).isoformat() + "Z"
+        return super().to_representation(value)
+
+
 class ResourceSerializer(jsonapi.ModelSerializer):
     """Subclasses set `Meta.resource_name`; they are registered under it for `fields[type]`."""
+
+    serializer_field_mapping = {
+        **jsonapi.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
 
     mode = serializers.SerializerMethodField()
     organization_id = serializers.SerializerMethodField()
@@ -226,6 +291,11 @@ class ResourceSerializer(jsonapi.ModelSerializer):
 
     @property
     def _readable_fields(self):
+        # Once per serializer: a list's child is asked again for every row.
+        try:
+            return self._readable_fields_cache
+        except AttributeError:
+            pass
         # Sparse fieldsets trim attributes and relationships, never the contract's `meta`.
         selected = list(super()._readable_fields)
         names = {field.field_name for field in selected}
@@ -234,7 +304,8 @@ class ResourceSerializer(jsonapi.ModelSerializer):
             for name, field in self.fields.items()
             if name in META_FIELDS and name not in names
         ]
-        return selected + extra
+        self._readable_fields_cache = selected + extra
+        return self._readable_fields_cache
 
     def get_mode(self, instance) -> str | None:
         # The row's own mode; account-level rows (organizations, members, teams) are shared by

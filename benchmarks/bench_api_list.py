@@ -5,7 +5,8 @@
 - `page_size`: `/api/skill_collections?page[size]=100&include=created_by` vs `page[size]=1` in
   an organization of 200 collections: the per-resource cost (goal <= 2.5x).
 - `numbered_page`: `page[size]=100` (with `meta.record_count`) in an organization of
-  BENCH_LIST_ROWS collections (300,000) vs one of 200: the cost of table size (goal <= 1.5x).
+  BENCH_LIST_ROWS collections (300,000; 1,000,000 with BENCH_FULL=1) vs one of 200: the cost of
+  table size (goal <= 1.5x). `count_plan` records the scan PostgreSQL chose for that count.
 - `keyset_page`: `sort=name&page[after]=` the same way (goal <= 1.3x).
 - `document`: an organization's document after adding 20,000 members vs before (goal <= 2x + 2 KB).
 
@@ -26,7 +27,8 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "100"))
 ROWS = 1000
 PAGE_SIZE = 100
 SMALL_ROWS = 200
-BIG_ROWS = int(os.environ.get("BENCH_LIST_ROWS", "300000"))
+FULL = os.environ.get("BENCH_FULL") == "1"
+BIG_ROWS = int(os.environ.get("BENCH_LIST_ROWS", "1000000" if FULL else "300000"))
 NEW_MEMBERS = 20000
 GOALS = {
     "page_size_ratio": 2.5,
@@ -117,6 +119,21 @@ def _overhead(figures: dict):
     return key.organization
 
 
+def _count_plan(key) -> str:
+    """The scan behind `meta.record_count` of the big organization's default list."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from skills.models import SkillCollection
+
+    with CaptureQueriesContext(connection) as queries:
+        SkillCollection.objects.for_tenant(key.tenant).alive().count()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {queries.captured_queries[-1]['sql']}")
+        plan = [row[0].strip() for row in cursor.fetchall()]
+    return next((line.lstrip("-> ") for line in plan if "Scan" in line), plan[0])
+
+
 def _scale(figures: dict) -> list:
     from django.db import connection
 
@@ -129,6 +146,7 @@ def _scale(figures: dict) -> list:
         cursor.execute("VACUUM ANALYZE skills_skillcollection")  # as autovacuum would
     print(f"inserted {BIG_ROWS} collections in {time.perf_counter() - started:.1f} s", flush=True)
 
+    figures["count_plan"] = _count_plan(big_key)
     base = "/api/skill_collections?include=created_by&page[size]="
     one, hundred = _median(_getter(small, f"{base}1")), _median(_getter(small, f"{base}100"))
     figures["page_size"] = {

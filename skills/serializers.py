@@ -5,10 +5,9 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
-from rest_framework_json_api import relations
 
 from api.exceptions import UnprocessableEntity
-from api.serializers import ResourceSerializer, resource_url, to_many, to_one
+from api.serializers import ResourceSerializer, ToOneRelatedField, resource_url, to_many, to_one
 from events.serializers import audited
 from skills import git, services
 from skills.diffs import ADDED, CHANGED, REMOVED, FileChange, VersionDiff
@@ -104,7 +103,7 @@ class FilesField(serializers.Field):
         }
 
 
-class ComputedToOne(relations.ResourceRelatedField):
+class ComputedToOne(ToOneRelatedField):
     """A to-one relationship backed by a property, so the whole object is always read."""
 
     def use_pk_only_optimization(self) -> bool:

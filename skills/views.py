@@ -6,6 +6,7 @@ from rest_framework import exceptions, generics, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework_json_api.utils import get_included_resources
 
 from api.exceptions import InvalidQueryParameter, UnprocessableParameter
 from api.idempotency import IdempotentCreateMixin
@@ -62,10 +63,19 @@ class SkillCollectionViewSet(ResourceViewSet):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if self.action == "list" and not any(
-            "is_deleted" in parameter for parameter in self.request.query_params
-        ):
-            queryset = queryset.alive()
+        if self.action == "list":
+            # List rows need only the members' ids (their linkage): join a member only when it
+            # is included, rather than build two objects per row that nothing reads.
+            included = {
+                path.split(".")[0]
+                for path in get_included_resources(self.request, self.get_serializer_class())
+            }
+            joined = sorted(included & {"created_by", "updated_by"})
+            queryset = queryset.select_related(None)
+            if joined:  # select_related() without names would follow every foreign key
+                queryset = queryset.select_related(*joined)
+            if not any("is_deleted" in parameter for parameter in self.request.query_params):
+                queryset = queryset.alive()
         return queryset
 
     def list(self, request, *args, **kwargs):
