@@ -82,20 +82,25 @@ def _entry(type_num: int, chunks: Sequence[bytes]) -> bytes:
     return bytes(header) + isal_zlib.compress(data, ENTRY_LEVEL)
 
 
-def _unsealed(sealed: bytes) -> memoryview | None:
-    """The entry inside a stored copy, or None when the copy is short or damaged."""
+def seal(data: bytes) -> bytes:
+    """`data` as kept in storage: followed by its length and CRC-32."""
+    return data + SEAL.pack(len(data), zlib.crc32(data))
+
+
+def unseal(sealed: bytes) -> memoryview | None:
+    """The data inside a stored copy, or None when the copy is short or damaged."""
     if len(sealed) < SEAL.size:
         return None
     size, crc = SEAL.unpack_from(sealed, len(sealed) - SEAL.size)
-    entry = memoryview(sealed)[: -SEAL.size]
-    return entry if size == len(entry) and zlib.crc32(entry) == crc else None
+    data = memoryview(sealed)[: -SEAL.size]
+    return data if size == len(data) and zlib.crc32(data) == crc else None
 
 
 def blob_entry(git_id: bytes, storage_name: str) -> bytes | memoryview:
     """The pack entry of a stored file: the kept copy, else derived from the blob and kept."""
     name = entry_name(git_id)
     try:
-        entry = _unsealed(read_content(name))
+        entry = unseal(read_content(name))
     except FileNotFoundError:
         entry = None
     else:
@@ -104,7 +109,7 @@ def blob_entry(git_id: bytes, storage_name: str) -> bytes | memoryview:
     if entry is None:
         blob = GitBlob.from_string(read_content(storage_name))
         entry = _entry(blob.type_num, blob.as_raw_chunks())
-        save_once(name, entry + SEAL.pack(len(entry), zlib.crc32(entry)))
+        save_once(name, seal(entry))
     return entry
 
 

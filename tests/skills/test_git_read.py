@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from api.models import Mode
 from skills import services
@@ -455,3 +457,32 @@ def test_a_fetch_after_a_new_version_receives_only_the_new_objects(
     assert packed_objects(home, target) - before == 4
     new = run_git(home, "rev-list", "--objects", "origin/main", "--not", "v2", cwd=target)
     assert len(new.stdout.splitlines()) == 4
+
+
+def test_trees_and_commits_are_derived_once_per_state_of_the_versions(
+    anonymous_client, key, collection
+):
+    """The second request reads the kept trees and commits: it lists no version's files."""
+    path = git_path(collection) + "/info/refs?service=git-upload-pack"
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key.raw_key}"}
+    files_table = VersionFile._meta.db_table
+
+    def files_listed(queries) -> int:
+        return sum(files_table in query["sql"] for query in queries.captured_queries)
+
+    with CaptureQueriesContext(connection) as first:
+        derived = anonymous_client.get(path, **auth).content
+    with CaptureQueriesContext(connection) as second:
+        kept = anonymous_client.get(path, **auth).content
+    assert kept == derived
+    assert files_listed(first) >= 1
+    assert files_listed(second) == 0
+    assert len(default_storage.listdir("git-trees")[1]) == 1
+
+    # A new version is a new state: derived again, with the new commit on top.
+    create_version(collection, files={**V2, "README.md": "Third.\n"})
+    with CaptureQueriesContext(connection) as third:
+        refs = anonymous_client.get(path, **auth).content
+    assert files_listed(third) >= 1
+    assert b"refs/tags/v3" in refs
+    assert re.search(rb"([0-9a-f]{40}) refs/tags/v2", refs).group(1) in derived
