@@ -207,17 +207,18 @@ def _clone(url: str, target: Path, *config: str, worker: int | None = None) -> d
     return figures
 
 
-def _floor_clones(bare: Path, workdir: Path) -> list[dict]:
-    _HttpBackend.project_root = str(bare.parent)
-    server = ThreadingHTTPServer(("127.0.0.1", _free_port()), _HttpBackend)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/{bare.name}"
-        return [_clone(url, workdir / f"floor-{run}") for run in (1, 2)]
-    finally:
-        server.shutdown()
-        server.server_close()
+class _FloorServer:
+    """`git http-backend` behind a threaded HTTP server, serving the repositories in a folder."""
+
+    def __init__(self, bare: Path) -> None:
+        _HttpBackend.project_root = str(bare.parent)
+        self.server = ThreadingHTTPServer(("127.0.0.1", _free_port()), _HttpBackend)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/{bare.name}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def run() -> dict:
@@ -237,24 +238,30 @@ def run() -> dict:
         _manage(env, "migrate", "--noinput", "-v0")
         script = SEED_SCRIPT.replace("ROOTS", repr([str(path) for path in trees.values()]))
         seeded = json.loads(_manage(env, "shell", "-c", script).strip().splitlines()[-1])
+        bare = _floor_repository(trees["large"], workdir / "floor")
+        floor_pack_mb = sum(path.stat().st_size for path in bare.rglob("*.pack")) / MB
+        floor_server = _FloorServer(bare)
         port = _free_port()
         server, worker = _serve(env, port)
-        results = {}
+        results, floor = {}, []
         try:
             for label in ("small", "large"):
-                url = f"http://127.0.0.1:{port}/git/skill_collections/{seeded['ids'][f'bench-{label}']}.git"
+                collection_id = seeded["ids"][f"bench-{label}"]
+                url = f"http://127.0.0.1:{port}/git/skill_collections/{collection_id}.git"
                 header = f"http.extraHeader=Authorization: Bearer {seeded['key']}"
-                results[label] = [
-                    _clone(url, workdir / f"ours-{label}-{run}", "-c", header, worker=worker)
-                    for run in (1, 2)
-                ]
+                results[label] = []
+                for run in (1, 2):
+                    if label == "large":
+                        # Floor and ours alternate, so a change in the machine's load during
+                        # the run weighs on both.
+                        floor.append(_clone(floor_server.url, workdir / f"floor-{run}"))
+                    target = workdir / f"ours-{label}-{run}"
+                    results[label].append(_clone(url, target, "-c", header, worker=worker))
             worker_hwm = _memory_kib(worker, "VmHWM")
         finally:
             server.terminate()
             server.wait(timeout=10)
-        bare = _floor_repository(trees["large"], workdir / "floor")
-        floor = _floor_clones(bare, workdir)
-        floor_pack_mb = sum(path.stat().st_size for path in bare.rglob("*.pack")) / MB
+            floor_server.close()
 
     first, second = results["large"]
     figures = {

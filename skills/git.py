@@ -27,7 +27,7 @@ from dulwich.repo import MemoryRepo
 
 from api.models import Tenant
 from skills.blobs import read_content, save_once
-from skills.git_pack import seal, unseal
+from skills.git_pack import keep_entry, seal, unseal
 from skills.models import GitBlobId, SkillCollection, SkillCollectionVersion, VersionFile
 
 MAIN = b"refs/heads/main"
@@ -93,7 +93,9 @@ def _git_blob_ids(files: list[tuple[str, str, str]]) -> dict[str, bytes]:
     derived = []
     for _, sha256, name in files:
         if sha256 not in known:
-            known[sha256] = GitBlob.from_string(read_content(name)).id
+            blob = GitBlob.from_string(read_content(name))
+            known[sha256] = blob.id
+            keep_entry(blob)  # the pack that follows will send it: no second read
             derived.append(GitBlobId(blob_id=sha256, git_id=known[sha256].decode()))
     # Another request may derive the same ids at the same time; the values are equal.
     GitBlobId.objects.bulk_create(derived, ignore_conflicts=True)

@@ -107,9 +107,15 @@ def blob_entry(git_id: bytes, storage_name: str) -> bytes | memoryview:
         if entry is None:
             default_storage.delete(name)  # torn by a crashed writer: derive it again
     if entry is None:
-        blob = GitBlob.from_string(read_content(storage_name))
-        entry = _entry(blob.type_num, blob.as_raw_chunks())
-        save_once(name, seal(entry))
+        entry = keep_entry(GitBlob.from_string(read_content(storage_name)))
+    return entry
+
+
+def keep_entry(blob: GitBlob) -> bytes:
+    """Derive a file's pack entry and keep it (also called when its git id is first derived,
+    so a first clone reads each file once)."""
+    entry = _entry(blob.type_num, blob.as_raw_chunks())
+    save_once(entry_name(blob.id), seal(entry))
     return entry
 
 
