@@ -1,4 +1,5 @@
 """`make bench`: runs each benchmark module in its own process and prints its figures.
+`python -m benchmarks git skills_zip` runs only the named ones (`bench_<name>.py`).
 
 Each benchmark configures Django for itself (its own database and storage), so they cannot share
 one interpreter.
@@ -16,6 +17,7 @@ def main() -> int:
         module.name
         for module in pkgutil.iter_modules([str(package)])
         if module.name.startswith("bench_")
+        and (len(sys.argv) < 2 or module.name.removeprefix("bench_") in sys.argv[1:])
     )
     failed = []
     for name in names:

@@ -22,7 +22,11 @@ def storage_name(sha256: str) -> str:
 
 def save_content(sha256: str, content: bytes) -> str:
     """Write `content` under its hash unless it is already there; return the storage name."""
-    name = storage_name(sha256)
+    return save_once(storage_name(sha256), content)
+
+
+def save_once(name: str, content: bytes) -> str:
+    """Write `content` under `name` (named by what it holds) unless it is already there."""
     if default_storage.exists(name):
         return name
     saved = default_storage.save(name, ContentFile(content))

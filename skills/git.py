@@ -6,23 +6,28 @@ object comes from the data (no "now", no randomness), so the same versions give 
 ids on every request and on every install that holds them.
 
 Git objects are derived from the stored file blobs, which stay the one copy of the truth: a
-blob's git id is computed once and kept in `GitBlobId`; per request the trees and commits are
-rebuilt in memory (small: no file content) and a file's content is read from storage only when
-the pack being sent holds it. Limits: the pack of one response is built in memory (at most the
-content it sends, compressed); trees and commits are recomputed on every request.
+blob's git id is computed once and kept in `GitBlobId`; the trees and commits (small: no file
+content) are derived once per state of the versions and kept in storage (`git-trees/`), and a
+file's content is read only when a pack first sends it (skills/git_pack.py keeps its pack entry).
 """
 
+import hashlib
+import json
+import struct
 from collections import defaultdict
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from dulwich.index import commit_tree
+from dulwich.object_store import MemoryObjectStore
 from dulwich.objects import Blob as GitBlob
-from dulwich.objects import Commit
+from dulwich.objects import Commit, ShaFile
 from dulwich.refs import check_ref_format
 from dulwich.repo import MemoryRepo
 
 from api.models import Tenant
-from skills.blobs import read_content
+from skills.blobs import read_content, save_once
+from skills.git_pack import keep_entry, seal, unseal
 from skills.models import (
     GitBlobId,
     SkillCollection,
@@ -37,6 +42,8 @@ FILE_MODE = 0o100644
 # Who a commit is by when its version has no creator left (deleted member, no email).
 FALLBACK_NAME = "Skillport"
 FALLBACK_EMAIL = "noreply@skillport.invalid"
+TREES_PREFIX = "git-trees"
+OBJECT_HEADER = struct.Struct(">B40sQ")  # a kept tree or commit: type, hex id, length
 
 
 def git_path(target: SkillCollection | SkillPlugin | SkillMarketplace) -> str:
@@ -93,7 +100,9 @@ def _git_blob_ids(files: list[tuple[str, str, str]]) -> dict[str, bytes]:
     derived = []
     for _, sha256, name in files:
         if sha256 not in known:
-            known[sha256] = GitBlob.from_string(read_content(name)).id
+            blob = GitBlob.from_string(read_content(name))
+            known[sha256] = blob.id
+            keep_entry(blob)  # the pack that follows will send it: no second read
             derived.append(GitBlobId(blob_id=sha256, git_id=known[sha256].decode()))
     # Another request may derive the same ids at the same time; the values are equal.
     GitBlobId.objects.bulk_create(derived, ignore_conflicts=True)
@@ -115,21 +124,19 @@ def make_commit(
     return commit.id
 
 
-def build_repo(
-    collection: SkillCollection | SkillPlugin | SkillMarketplace, tenant: Tenant
-) -> MemoryRepo:
-    """The collection's repository, built from its versions and their stored blobs (a plugin
-    or marketplace: skills/git_bundles.py)."""
-    if not isinstance(collection, SkillCollection):
-        from skills import git_bundles  # it builds on this module
+def _state_key(versions: list[SkillCollectionVersion]) -> str:
+    """A digest of everything the trees and commits hold: a version's files never change, so
+    its id stands for them; the rest is what goes into its commit."""
+    digest = hashlib.sha256(b"skillport-git-trees-1\n")
+    for version in versions:
+        fields = [str(version.pk), int(version.created_at.timestamp())]
+        fields += [_identity(version).decode(), _message(version).decode()]
+        digest.update(json.dumps(fields).encode() + b"\n")
+    return digest.hexdigest()
 
-        return git_bundles.build_repo(collection, tenant)
-    versions = list(
-        SkillCollectionVersion.objects.for_tenant(tenant)
-        .filter(skill_collection=collection)
-        .select_related("created_by")
-        .order_by("number")
-    )
+
+def _derive(collection, tenant, versions, store: MemoryObjectStore) -> list[bytes]:
+    """Trees and commits of `versions` into `store`; the commit id of each version."""
     files = list(
         VersionFile.objects.for_tenant(tenant)
         .filter(version__skill_collection=collection)
@@ -141,29 +148,96 @@ def build_repo(
         files_by_version[version_id].append((path, sha256, name))
     git_ids = _git_blob_ids([entry for entries in files_by_version.values() for entry in entries])
 
-    repo = MemoryRepo()
-    store = repo.object_store
-    objects = _LazyBlobs()
-    store._data = objects  # dulwich's MemoryObjectStore keeps its objects in this dict
-    parent: bytes | None = None
-    refs: dict[bytes, bytes] = {}
+    objects = store._data
+    commits: list[bytes] = []
     for version in versions:
         entries = []
         for path, sha256, name in files_by_version[version.pk]:
             objects.stored[git_ids[sha256]] = name
             entries.append((path.encode(), git_ids[sha256], FILE_MODE))
         when = int(version.created_at.timestamp())
-        parent = make_commit(store, entries, parent, _identity(version), when, _message(version))
-        refs[f"refs/tags/v{version.number}".encode()] = parent
+        parent = commits[-1] if commits else None
+        commits.append(
+            make_commit(store, entries, parent, _identity(version), when, _message(version))
+        )
+    return commits
+
+
+def _save_derived(name: str, objects: _LazyBlobs, commits: list[bytes]) -> None:
+    """Keep the trees and commits (and which stored file each blob is) for the next request."""
+    header = json.dumps(
+        {
+            "commits": [commit.decode() for commit in commits],
+            "blobs": {git_id.decode(): stored for git_id, stored in objects.stored.items()},
+        }
+    ).encode()
+    parts = [struct.pack(">Q", len(header)), header]
+    for sha, obj in dict.items(objects):
+        raw = obj.as_raw_string()
+        parts += [OBJECT_HEADER.pack(obj.type_num, sha, len(raw)), raw]
+    save_once(name, seal(b"".join(parts)))
+
+
+def _load_derived(name: str, objects: _LazyBlobs) -> list[bytes] | None:
+    try:
+        data = unseal(read_content(name))
+    except FileNotFoundError:
+        return None
+    if data is None:
+        default_storage.delete(name)  # torn by a crashed writer: derive it again
+        return None
+    (size,) = struct.unpack_from(">Q", data)
+    header = json.loads(bytes(data[8 : 8 + size]))
+    objects.stored.update((git_id.encode(), stored) for git_id, stored in header["blobs"].items())
+    offset = 8 + size
+    while offset < len(data):
+        type_num, sha, length = OBJECT_HEADER.unpack_from(data, offset)
+        offset += OBJECT_HEADER.size
+        raw = bytes(data[offset : offset + length])
+        dict.__setitem__(objects, sha, ShaFile.from_raw_string(type_num, raw, sha=sha))
+        offset += length
+    return [commit.encode() for commit in header["commits"]]
+
+
+def build_repo(
+    collection: SkillCollection | SkillPlugin | SkillMarketplace, tenant: Tenant
+) -> MemoryRepo:
+    """The collection's repository, built from its versions and their stored blobs (a plugin
+    or marketplace: skills/git_bundles.py).
+
+    Its trees and commits are derived once per state of the collection's versions and kept in
+    storage (`git-trees/<digest>`, a cache like the pack entries: the versions and blobs stay the
+    truth), so the next request reads them back instead of listing every file again."""
+    if not isinstance(collection, SkillCollection):
+        from skills import git_bundles  # it builds on this module
+
+        return git_bundles.build_repo(collection, tenant)
+    versions = list(
+        SkillCollectionVersion.objects.for_tenant(tenant)
+        .filter(skill_collection=collection)
+        .select_related("created_by")
+        .order_by("number")
+    )
+    repo = MemoryRepo()
+    objects = _LazyBlobs()
+    repo.object_store._data = objects  # dulwich's MemoryObjectStore keeps its objects here
+    name = f"{TREES_PREFIX}/{_state_key(versions)}"
+    commits = _load_derived(name, objects) if versions else []
+    if commits is None:
+        commits = _derive(collection, tenant, versions, repo.object_store)
+        _save_derived(name, objects, commits)
+    refs: dict[bytes, bytes] = {}
+    for version, commit in zip(versions, commits, strict=True):
+        refs[f"refs/tags/v{version.number}".encode()] = commit
         if version.release_label:
             branch = f"refs/heads/{version.release_label}".encode()
             # `main` is always the latest version; a label git cannot name is not a branch.
             if branch != MAIN and check_ref_format(branch):
-                refs[branch] = parent
-    if parent is not None:
-        refs[MAIN] = parent
-    for name, sha in refs.items():
-        repo.refs[name] = sha
+                refs[branch] = commit
+    if commits:
+        refs[MAIN] = commits[-1]
+    for ref, sha in refs.items():
+        repo.refs[ref] = sha
     repo.refs.set_symbolic_ref(b"HEAD", MAIN)
     return repo
 

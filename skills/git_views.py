@@ -14,21 +14,23 @@ import base64
 import binascii
 import gzip
 import io
+import itertools
 import math
 import uuid
 import zlib
+from collections.abc import Iterator
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from dulwich.errors import GitProtocolError
 from dulwich.protocol import ReceivableProtocol
-from dulwich.server import Backend, UploadPackHandler
+from dulwich.server import Backend
 
 from api.exceptions import error_response
 from organizations.authentication import active_key, raw_key_from_request
 from organizations.models import ApiKey
 from organizations.throttling import consume
-from skills import git, git_push
+from skills import git, git_pack, git_push
 from skills.layouts import BundleError
 from skills.models import SkillCollection, SkillMarketplace, SkillPlugin
 
@@ -105,12 +107,18 @@ def _open(
     return None, collection
 
 
-def _run(request: HttpRequest, collection, recv, advertise: bool) -> bytes:
+def _run(request: HttpRequest, collection, recv, advertise: bool) -> Iterator[bytes]:
+    """The response body: dulwich's negotiation lines, then the pack (if one is sent), streamed
+    object by object so memory holds one object, not the pack (skills/git_pack.py)."""
     output = io.BytesIO()
-    backend = _OneRepoBackend(git.build_repo(collection, request.git_tenant))
+    repo = git.build_repo(collection, request.git_tenant)
     proto = ReceivableProtocol(recv, output.write)
-    handler = UploadPackHandler(
-        backend, [git.git_path(collection)], proto, stateless_rpc=True, advertise_refs=advertise
+    handler = git_pack.StreamingUploadPack(
+        _OneRepoBackend(repo),
+        [git.git_path(collection)],
+        proto,
+        stateless_rpc=True,
+        advertise_refs=advertise,
     )
     if advertise:
         proto.write_pkt_line(f"# service={SERVICE}\n".encode())
@@ -121,11 +129,18 @@ def _run(request: HttpRequest, collection, recv, advertise: bool) -> bytes:
         # A malformed or impossible negotiation (bad pkt-line, unknown object, missing
         # capability) is the client's mistake.
         raise BadGitRequest(str(error) or type(error).__name__) from error
-    return output.getvalue()
+    yield output.getvalue()
+    if handler.pack_objects is not None:
+        yield from git_pack.pack_lines(repo.object_store._data, handler.pack_objects)
 
 
-def _git_response(body: bytes, kind: str, service: str = SERVICE) -> HttpResponse:
-    response = HttpResponse(body, content_type=f"application/x-{service}-{kind}")
+def _git_response(body: bytes | Iterator[bytes], kind: str, service: str = SERVICE) -> HttpResponse:
+    content_type = f"application/x-{service}-{kind}"
+    response = (
+        HttpResponse(body, content_type=content_type)
+        if isinstance(body, bytes)
+        else StreamingHttpResponse(body, content_type=content_type)
+    )
     response["Cache-Control"] = "no-cache, max-age=0, must-revalidate"
     return response
 
@@ -172,9 +187,10 @@ def info_refs(request: HttpRequest, pk: str, kind: str = "skill_collections") ->
         advertisement = git_push.receive(repo, collection, request.user, None)
         return _git_response(advertisement, "advertisement", git_push.SERVICE)
     try:
-        return _git_response(_run(request, collection, io.BytesIO().read, True), "advertisement")
+        advertisement = b"".join(_run(request, collection, io.BytesIO().read, True))
     except BundleError as error:
         return _unlayoutable(error)
+    return _git_response(advertisement, "advertisement")
 
 
 @csrf_exempt
@@ -199,13 +215,15 @@ def upload_pack(request: HttpRequest, pk: str, kind: str = "skill_collections") 
         return error_response(
             413, "request_too_large", f"A git-upload-pack request is at most {limit} bytes."
         )
+    result = _run(request, collection, io.BytesIO(body).read, False)
     try:
-        result = _run(request, collection, io.BytesIO(body).read, False)
+        # The negotiation runs here, before the response starts; the pack follows, streamed.
+        negotiation = next(result)
     except BadGitRequest as error:
         return error_response(400, "bad_request", f"Not a valid git-upload-pack request: {error}")
     except BundleError as error:
         return _unlayoutable(error)
-    return _git_response(result, "result")
+    return _git_response(itertools.chain([negotiation], result), "result")
 
 
 def _read_body(request: HttpRequest, limit: int) -> bytes:

@@ -9,11 +9,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from api.models import Mode
 from skills import services
 from skills.git import git_path
+from skills.git_pack import PKT_DATA, entry_name
 from skills.models import GitBlobId, VersionFile
 from tests.conftest import JsonApiClient
 from tests.factories import ApiKeyFactory
@@ -321,9 +325,9 @@ def test_a_gzipped_upload_pack_request_is_inflated(anonymous_client, key, collec
         HTTP_CONTENT_ENCODING="gzip",
         HTTP_AUTHORIZATION=f"Bearer {key.raw_key}",
     )
-    assert response.status_code == 200, response.content
+    assert response.status_code == 200
     assert response["Content-Type"] == "application/x-git-upload-pack-result"
-    assert b"PACK" in response.content
+    assert b"PACK" in b"".join(response.streaming_content)
 
 
 def test_an_oversized_upload_pack_request_is_a_413(anonymous_client, settings, key, collection):
@@ -338,3 +342,147 @@ def test_an_oversized_upload_pack_request_is_a_413(anonymous_client, settings, k
             **extra,
         )
         assert response.status_code == 413
+
+
+# About 3 MB: random content no compressor shrinks, so the pack is about that size too.
+LARGE = {
+    **skill_files("bulk"),
+    **{f"bulk/data/part-{n}.bin": os.urandom(600_000) for n in range(5)},
+    "bulk/notes.md": "A line of notes.\n" * 20_000,
+}
+
+
+def main_of(anonymous_client, key, collection) -> str:
+    refs = anonymous_client.get(
+        git_path(collection) + "/info/refs?service=git-upload-pack",
+        HTTP_AUTHORIZATION=f"Bearer {key.raw_key}",
+    ).content
+    return re.search(rb"([0-9a-f]{40}) refs/heads/main\n", refs).group(1).decode()
+
+
+def test_the_pack_is_streamed_in_side_band_pkt_lines(anonymous_client, key):
+    """The pack is not assembled in memory: the response is a stream of pkt-lines, each at most
+    one side-band-64k packet, consumed one by one."""
+    collection = SkillCollectionFactory(organization=key.organization, created_by=key.member)
+    create_version(collection, files=LARGE)
+    response = anonymous_client.post(
+        git_path(collection) + "/git-upload-pack",
+        upload_pack_request(main_of(anonymous_client, key, collection)),
+        content_type="application/x-git-upload-pack-request",
+        HTTP_AUTHORIZATION=f"Bearer {key.raw_key}",
+    )
+    assert response.status_code == 200
+    assert response.streaming
+    sizes = [len(chunk) for chunk in response.streaming_content]
+    assert len(sizes) > 3_000_000 // PKT_DATA
+    assert max(sizes) <= PKT_DATA + 5
+
+
+def test_a_large_clone_is_byte_for_byte(live_server, home, key):
+    collection = SkillCollectionFactory(organization=key.organization, created_by=key.member)
+    create_version(collection, files=LARGE)
+    clone_with_header(home, live_server, collection, key.raw_key, home / "repo")
+    assert tree_of(home / "repo") == {
+        p: c if isinstance(c, bytes) else c.encode() for p, c in LARGE.items()
+    }
+    run_git(home, "fsck", "--strict", cwd=home / "repo")
+
+
+def stored_names(collection) -> set[str]:
+    return set(
+        VersionFile.objects.filter(version__skill_collection=collection).values_list(
+            "blob__storage_name", flat=True
+        )
+    )
+
+
+def test_a_second_clone_sends_the_kept_entries_without_reading_a_file(
+    live_server, home, key, collection
+):
+    """The first clone keeps every file's pack entry in storage; with every stored file gone,
+    a second clone still gives the same files: it read none of them."""
+    clone_with_header(home, live_server, collection, key.raw_key, home / "one")
+    entries = [
+        entry_name(git_id.encode()) for git_id in GitBlobId.objects.values_list("git_id", flat=True)
+    ]
+    assert len(entries) == len(stored_names(collection))
+    assert all(default_storage.exists(name) for name in entries)
+
+    for name in stored_names(collection):
+        default_storage.delete(name)
+    clone_with_header(home, live_server, collection, key.raw_key, home / "two")
+    assert tree_of(home / "two") == tree_of(home / "one")
+    for repo in (home / "one", home / "two"):
+        run_git(home, "fsck", "--strict", cwd=repo)
+
+
+def test_a_damaged_kept_entry_is_derived_again(live_server, home, key, collection):
+    clone_with_header(home, live_server, collection, key.raw_key, home / "one")
+    git_id = GitBlobId.objects.get(
+        blob_id=VersionFile.objects.get(version__number=2, path="README.md").blob_id
+    ).git_id
+    name = entry_name(git_id.encode())
+    with default_storage.open(name, "rb") as handle:
+        whole = handle.read()
+    default_storage.delete(name)
+    default_storage.save(name, ContentFile(whole[: len(whole) // 2]))  # a torn write
+
+    clone_with_header(home, live_server, collection, key.raw_key, home / "two")
+    assert tree_of(home / "two") == tree_of(home / "one")
+    with default_storage.open(name, "rb") as handle:
+        assert handle.read() == whole
+
+
+def packed_objects(home, repo) -> int:
+    """Objects in the repository's packs, counted once per pack that holds them."""
+    counted = run_git(home, "count-objects", "-v", cwd=repo).stdout
+    return int(re.search(r"^in-pack: (\d+)$", counted, re.M).group(1))
+
+
+def test_a_fetch_after_a_new_version_receives_only_the_new_objects(
+    live_server, home, key, collection
+):
+    target = home / "repo"
+    clone_with_header(home, live_server, collection, key.raw_key, target)
+    before = packed_objects(home, target)
+    create_version(
+        collection,
+        files={**V2, "release-notes/SKILL.md": skill_md("release-notes", "Writes better notes.")},
+    )
+    url = url_of(live_server, collection)
+    header = f"http.{url}.extraHeader=Authorization: Bearer {key.raw_key}"
+    # The received pack is kept as it came (not unpacked), so its objects can be counted.
+    run_git(home, "-c", header, "-c", "fetch.unpackLimit=1", "fetch", "origin", cwd=target)
+    # The changed file, its folder's tree, the root tree and the commit; nothing else.
+    assert packed_objects(home, target) - before == 4
+    new = run_git(home, "rev-list", "--objects", "origin/main", "--not", "v2", cwd=target)
+    assert len(new.stdout.splitlines()) == 4
+
+
+def test_trees_and_commits_are_derived_once_per_state_of_the_versions(
+    anonymous_client, key, collection
+):
+    """The second request reads the kept trees and commits: it lists no version's files."""
+    path = git_path(collection) + "/info/refs?service=git-upload-pack"
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key.raw_key}"}
+    files_table = VersionFile._meta.db_table
+
+    def files_listed(queries) -> int:
+        return sum(files_table in query["sql"] for query in queries.captured_queries)
+
+    with CaptureQueriesContext(connection) as first:
+        derived = anonymous_client.get(path, **auth).content
+    with CaptureQueriesContext(connection) as second:
+        kept = anonymous_client.get(path, **auth).content
+    assert kept == derived
+    assert files_listed(first) >= 1
+    assert files_listed(second) == 0
+    assert len(default_storage.listdir("git-trees")[1]) == 1
+
+    # A new version is a new state: derived again, with the new commit on top.
+    create_version(collection, files={**V2, "README.md": "Third.\n"})
+    with CaptureQueriesContext(connection) as third:
+        refs = anonymous_client.get(path, **auth).content
+    assert files_listed(third) >= 1
+    assert b"refs/tags/v3" in refs
+    assert re.search(rb"([0-9a-f]{40}) refs/tags/v2", refs).group(1) in derived
