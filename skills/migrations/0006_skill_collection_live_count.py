@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("organizations", "0003_list_indexes"),
-        ("skills", "0004_git_blob_ids"),
+        ("skills", "0005_git_bundle_commits"),
     ]
 
     operations = [
