@@ -54,7 +54,11 @@ def stack(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path, str]]:
     port = free_port()
     env = sqlite_install(
         tmp_path,
-        **SLOW,
+        **{
+            **SLOW,
+            # about 5 s of export, so the kill lands mid-export even on a loaded machine
+            "SKILLPORT_EXPORT_CHUNK_PAUSE": "0.5",
+        },
         SKILLPORT_ROOT=str(ROOT),
         SKILLPORT_PYTHON=sys.executable,
         PORT=str(port),
@@ -105,6 +109,8 @@ def test_a_killed_task_worker_is_restarted_and_its_export_completes(stack):
     first = pid(env, "worker")
     wait_for(lambda: row(tmp_path, export_id)["records_exported"] > 0)
     os.kill(first, signal.SIGKILL)
+    killed = row(tmp_path, export_id)
+    assert killed["status"] == "in_progress" and killed["records_exported"] < 200, killed
 
     second = wait_for(lambda: pid(env, "worker") not in (0, first) and pid(env, "worker"), 30)
     assert second != first
