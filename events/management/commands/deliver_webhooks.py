@@ -1,6 +1,7 @@
+import time
+
 from django.core.management.base import BaseCommand
 
-from api.loops import sweep_passes
 from events import services
 
 
@@ -19,8 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=1000, help="Deliveries per sweep.")
 
     def handle(self, *args, enqueue: bool, loop: bool, interval: float, limit: int, **options):
-        def sweep() -> str:
+        while True:
             count = services.sweep(enqueue=enqueue, limit=limit)
-            return f"{count} deliveries {'enqueued' if enqueue else 'attempted'}"
-
-        sweep_passes(sweep, loop=loop, interval=interval, out=self.stdout)
+            verb = "enqueued" if enqueue else "attempted"
+            self.stdout.write(f"{count} deliveries {verb}")
+            if not loop:
+                return
+            time.sleep(interval)
