@@ -5,13 +5,18 @@ connection."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import psycopg
 import pytest
 from django.core.signals import request_started
 from django.db import connection
 from django.test import Client
 
-from tests.served import free_port
+from tests.served import ROOT, free_port
+from tests.waiting import wait_for
 
 
 @pytest.fixture
@@ -70,3 +75,62 @@ def test_a_connection_cut_by_a_database_restart_is_replaced_at_the_next_request(
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] != backend
+
+
+def maintenance() -> psycopg.Connection:
+    """A connection to the server's `postgres` database (a database cannot close itself)."""
+    params = {**connection.get_connection_params(), "dbname": "postgres"}
+    return psycopg.connect(**params, autocommit=True)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "command", [["sweep_exports"], ["deliver_webhooks", "--enqueue"]], ids=lambda c: c[0]
+)
+def test_a_sweeper_loop_outlives_the_end_of_its_database_connection(command, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("ending another process's connection needs a server database")
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    out = tmp_path / "out.txt"
+    # Not unbuffered: each pass's line must reach a pipe or file at once anyway.
+    env = {**os.environ, "DATABASE_URL": url}
+    with out.open("w") as stdout:
+        sweeper = subprocess.Popen(
+            [sys.executable, "manage.py", *command, "--loop", "--interval", "0.2"],
+            cwd=ROOT,
+            env=env,
+            stdout=stdout,
+            stderr=subprocess.STDOUT,
+        )
+    name = connection.ops.quote_name(database["NAME"])
+    try:
+        lines = lambda: out.read_text().splitlines()  # noqa: E731
+        failed = lambda: out.read_text().count("database unavailable")  # noqa: E731
+        wait_for(lines, describe=out.read_text)  # a first pass
+        # A database that refuses connections for a while, as during a restart: the sweeper's
+        # kept connection ends and its next passes cannot connect.
+        connection.ensure_connection()
+        with maintenance() as admin:
+            admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> %s",
+                [database["NAME"], connection.connection.info.backend_pid],
+            )
+        wait_for(lambda: failed() >= 2 or sweeper.poll() is not None, describe=out.read_text)
+        assert sweeper.poll() is None, out.read_text()
+        with maintenance() as admin:
+            admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        before = len(lines())
+        # A pass after the outage succeeds again: its summary line comes last.
+        wait_for(
+            lambda: len(lines()) > before and "database unavailable" not in lines()[-1],
+            describe=out.read_text,
+        )
+        assert sweeper.poll() is None, out.read_text()
+    finally:
+        with maintenance() as admin:
+            admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        sweeper.terminate()
+        sweeper.wait(30)

@@ -1,7 +1,6 @@
-import time
-
 from django.core.management.base import BaseCommand
 
+from api.loops import sweep_passes
 from events import services
 
 
@@ -20,10 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=1000, help="Deliveries per sweep.")
 
     def handle(self, *args, enqueue: bool, loop: bool, interval: float, limit: int, **options):
-        while True:
+        def sweep() -> str:
             count = services.sweep(enqueue=enqueue, limit=limit)
-            verb = "enqueued" if enqueue else "attempted"
-            self.stdout.write(f"{count} deliveries {verb}")
-            if not loop:
-                return
-            time.sleep(interval)
+            return f"{count} deliveries {'enqueued' if enqueue else 'attempted'}"
+
+        sweep_passes(sweep, loop=loop, interval=interval, out=self.stdout)

@@ -1,8 +1,7 @@
-import time
-
 from django.core.management.base import BaseCommand
 
 from api import idempotency
+from api.loops import sweep_passes
 from exports import services, skill_exports
 
 
@@ -19,11 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=60.0, help="Seconds between sweeps.")
 
     def handle(self, *args, loop: bool, interval: float, **options) -> None:
-        while True:
+        def sweep() -> str:
             counts = services.sweep()
             counts.update({f"skill_exports_{k}": v for k, v in skill_exports.sweep().items()})
             counts["idempotency_keys_purged"] = idempotency.purge_expired()
-            self.stdout.write(" ".join(f"{name}={value}" for name, value in counts.items()))
-            if not loop:
-                return
-            time.sleep(interval)
+            return " ".join(f"{name}={value}" for name, value in counts.items())
+
+        sweep_passes(sweep, loop=loop, interval=interval, out=self.stdout)
