@@ -29,12 +29,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from benchmarks.bench_skills_zip import (
-    _environment,
     _free_port,
-    _manage,
     _memory_kib,
+    _seeded_install,
     _serve,
-    _text_pool,
     _write_tree,
 )
 from benchmarks.common import save_results
@@ -229,15 +227,9 @@ def run() -> dict:
     }
     with tempfile.TemporaryDirectory(prefix="skillport-bench-git-") as tmp:
         workdir = Path(tmp)
-        env = _environment(workdir)
-        pool = _text_pool(4 * 1024 * 1024)
-        trees, tree_bytes = {}, {}
-        for label, (files, total) in sizes.items():
-            trees[label] = workdir / "trees" / f"bench-{label}"
-            tree_bytes[label] = _write_collection(trees[label], files, total, pool)
-        _manage(env, "migrate", "--noinput", "-v0")
-        script = SEED_SCRIPT.replace("ROOTS", repr([str(path) for path in trees.values()]))
-        seeded = json.loads(_manage(env, "shell", "-c", script).strip().splitlines()[-1])
+        env, trees, tree_bytes, seeded = _seeded_install(
+            workdir, sizes, _write_collection, SEED_SCRIPT
+        )
         bare = _floor_repository(trees["large"], workdir / "floor")
         floor_pack_mb = sum(path.stat().st_size for path in bare.rglob("*.pack")) / MB
         floor_server = _FloorServer(bare)

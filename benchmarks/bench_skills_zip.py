@@ -216,6 +216,23 @@ def _floor(tree: Path, out: Path) -> tuple[str, float]:
     return "python zipfile to disk (zip CLI not installed)", time.perf_counter() - started
 
 
+def _seeded_install(
+    workdir: Path, sizes: dict[str, tuple[int, int]], write_tree, seed_script: str
+) -> tuple[dict[str, str], dict[str, Path], dict[str, int], dict]:
+    """A migrated install in `workdir` holding one generated tree per size, seeded by
+    `seed_script` (its `ROOTS` replaced by the trees' paths; it prints its JSON last)."""
+    env = _environment(workdir)
+    pool = _text_pool(4 * 1024 * 1024)
+    trees, tree_bytes = {}, {}
+    for label, (files, total) in sizes.items():
+        trees[label] = workdir / "trees" / f"bench-{label}"
+        tree_bytes[label] = write_tree(trees[label], files, total, pool)
+    _manage(env, "migrate", "--noinput", "-v0")
+    script = seed_script.replace("ROOTS", repr([str(path) for path in trees.values()]))
+    seeded = json.loads(_manage(env, "shell", "-c", script).strip().splitlines()[-1])
+    return env, trees, tree_bytes, seeded
+
+
 def run() -> dict:
     sizes = {
         # Same number of files, a quarter of the bytes: isolates growth with archive size.
@@ -224,15 +241,7 @@ def run() -> dict:
     }
     with tempfile.TemporaryDirectory(prefix="skillport-bench-zip-") as tmp:
         workdir = Path(tmp)
-        env = _environment(workdir)
-        pool = _text_pool(4 * 1024 * 1024)
-        trees, tree_bytes = {}, {}
-        for label, (files, total) in sizes.items():
-            trees[label] = workdir / "trees" / f"bench-{label}"
-            tree_bytes[label] = _write_tree(trees[label], files, total, pool)
-        _manage(env, "migrate", "--noinput", "-v0")
-        script = SEED_SCRIPT.replace("ROOTS", repr([str(path) for path in trees.values()]))
-        seeded = json.loads(_manage(env, "shell", "-c", script).strip().splitlines()[-1])
+        env, trees, tree_bytes, seeded = _seeded_install(workdir, sizes, _write_tree, SEED_SCRIPT)
         port = _free_port()
         server, worker = _serve(env, port)
         try:
