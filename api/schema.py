@@ -914,6 +914,27 @@ _GIT_SECURITY = [{"BearerKey": []}, {"BasicKey": []}, {"ApiKeyHeader": []}]
 _GIT_ID = {**_ID, "description": "The skill collection's id (UUID)."}
 
 
+def _git_service_body(service: str, result: str) -> dict:
+    """Security, parameters, request and responses of a `POST <repo>/git-<service>`: binary
+    pkt-lines in, binary `result` out."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {
+        "security": _GIT_SECURITY,
+        "parameters": [_GIT_ID],
+        "requestBody": {
+            "required": True,
+            "content": {f"application/x-git-{service}-request": binary},
+        },
+        "responses": {
+            "200": {
+                "description": result,
+                "content": {f"application/x-git-{service}-result": binary},
+            },
+            **_errors("400", "401", "404", "405", "413", "415", "429"),
+        },
+    }
+
+
 def _git_paths() -> dict:
     """Git smart HTTP (skills/git_views.py): documented so the endpoints are known; their
     bodies are git's own pkt-line protocol, spoken by `git`, not by hand."""
@@ -968,27 +989,7 @@ def _git_paths() -> dict:
                 "optionally gzip-encoded) answered with a packfile of the missing objects. A "
                 "malformed request is a `400`; one larger than "
                 "`SKILLPORT_SKILLS_GIT_MAX_REQUEST_SIZE` a `413`.",
-                security=_GIT_SECURITY,
-                parameters=[_GIT_ID],
-                requestBody={
-                    "required": True,
-                    "content": {
-                        "application/x-git-upload-pack-request": {
-                            "schema": {"type": "string", "format": "binary"}
-                        }
-                    },
-                },
-                responses={
-                    "200": {
-                        "description": "The pack, in git's side-band pkt-lines.",
-                        "content": {
-                            "application/x-git-upload-pack-result": {
-                                "schema": {"type": "string", "format": "binary"}
-                            }
-                        },
-                    },
-                    **_errors("400", "401", "404", "405", "413", "415", "429"),
-                },
+                **_git_service_body("upload-pack", "The pack, in git's side-band pkt-lines."),
             )
         },
         "/git/skill_collections/{id}.git/git-receive-pack": {
@@ -1005,27 +1006,7 @@ def _git_paths() -> dict:
                 "side-band channel 2 (`remote:` lines); nothing is stored then. A malformed "
                 "request is a `400`; one larger than `SKILLPORT_SKILLS_GIT_MAX_PUSH_SIZE` a "
                 "`413`.",
-                security=_GIT_SECURITY,
-                parameters=[_GIT_ID],
-                requestBody={
-                    "required": True,
-                    "content": {
-                        "application/x-git-receive-pack-request": {
-                            "schema": {"type": "string", "format": "binary"}
-                        }
-                    },
-                },
-                responses={
-                    "200": {
-                        "description": "git's report-status, in side-band pkt-lines.",
-                        "content": {
-                            "application/x-git-receive-pack-result": {
-                                "schema": {"type": "string", "format": "binary"}
-                            }
-                        },
-                    },
-                    **_errors("400", "401", "404", "405", "413", "415", "429"),
-                },
+                **_git_service_body("receive-pack", "git's report-status, in side-band pkt-lines."),
             )
         },
     }
