@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from api.models import AccountQuerySet, Mode, OrganizationModel, Tenant, UUIDModel, list_index
 
-__all__ = ["ApiKey", "Member", "Mode", "Organization", "Team", "hash_key"]
+__all__ = ["ApiKey", "Member", "Mode", "Organization", "Scope", "Team", "hash_key"]
 
 
 class OrganizationQuerySet(AccountQuerySet):
@@ -80,6 +80,14 @@ class ApiKeyQuerySet(AccountQuerySet):
         return self.filter(revoked_at__isnull=True)
 
 
+class Scope(models.TextChoices):
+    """What a key may do (Stripe's restricted keys, GitHub's read-only deploy keys): a `read` key
+    reads everything its tenant may read and changes nothing (organizations/permissions.py)."""
+
+    READ = "read"
+    WRITE = "write"
+
+
 class ApiKey(OrganizationModel):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="api_keys"
@@ -87,6 +95,12 @@ class ApiKey(OrganizationModel):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=200, blank=True)
     mode = models.CharField(max_length=4, choices=Mode.choices, default=Mode.TEST)
+    scope = models.CharField(
+        max_length=5,
+        choices=Scope.choices,
+        default=Scope.WRITE,
+        help_text="read: may only read (GET); write: may also create, change and delete.",
+    )
     prefix = models.CharField(max_length=16, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     rate_limit = models.PositiveIntegerField(
@@ -102,12 +116,16 @@ class ApiKey(OrganizationModel):
         verbose_name = "API key"
 
     def __str__(self) -> str:
-        return f"{self.prefix}… ({self.mode})"
+        return f"{self.prefix}… ({self.mode}, {self.scope})"
 
     @property
     def tenant(self) -> Tenant:
         """What this key sees and writes: its organization's data in its own mode."""
         return Tenant(self.organization_id, self.mode)
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == Scope.WRITE
 
     @property
     def is_active(self) -> bool:

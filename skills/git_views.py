@@ -12,6 +12,7 @@ is a 404.
 
 import base64
 import binascii
+import functools
 import gzip
 import io
 import itertools
@@ -20,6 +21,7 @@ import uuid
 import zlib
 from collections.abc import Iterator
 
+import orjson
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from dulwich.errors import GitProtocolError
@@ -29,6 +31,7 @@ from dulwich.server import Backend
 from api.exceptions import error_response
 from organizations.authentication import active_key, raw_key_from_request
 from organizations.models import ApiKey
+from organizations.permissions import may_write, refusal
 from organizations.throttling import consume
 from skills import git, git_pack, git_push
 from skills.layouts import BundleError
@@ -76,10 +79,10 @@ REPOSITORIES = {
 
 
 def _open(
-    request: HttpRequest, pk: str, kind: str = "skill_collections"
+    request: HttpRequest, pk: str, kind: str = "skill_collections", *, write: bool = False
 ) -> tuple[HttpResponse | None, SkillCollection | SkillPlugin | SkillMarketplace | None]:
-    """The collection, plugin or marketplace the key may read, or the error response (401,
-    429, 404)."""
+    """The collection, plugin or marketplace the key may read (and, with `write`, push to), or
+    the error response (401, 429, 403 for a read-only key, 404)."""
     raw_key = _raw_key(request)
     if raw_key is None:
         return _unauthorized("Authentication credentials were not provided."), None
@@ -92,6 +95,9 @@ def _open(
         wait = str(max(1, math.ceil(usage.reset_in() or 1)))
         detail = f"Request was throttled. Expected available in {wait} seconds."
         return error_response(429, "throttled", detail, Retry_After=wait), None
+    if write and not may_write(key):
+        # The same rule as the API's (organizations/permissions.py), before anything is read.
+        return error_response(*refusal()), None
     try:
         collection_id = uuid.UUID(pk)
     except ValueError:
@@ -165,7 +171,35 @@ def _method_not_allowed(method: str) -> HttpResponse:
     )
 
 
+def _errors_git_prints(view):
+    """git prints an error answer's body (as `remote:` lines) only when it is `text/plain`
+    (remote-curl.c, show_http_message): git itself (User-Agent `git/...`) gets the error
+    document's details that way, so a refused push or a 404 says why; other clients get the
+    JSON:API document."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code < 400 or not request.headers.get("User-Agent", "").startswith(
+            "git/"
+        ):
+            return response
+        details = [error["detail"] for error in orjson.loads(response.content)["errors"]]
+        plain = HttpResponse(
+            "".join(f"{detail}\n" for detail in details),
+            status=response.status_code,
+            content_type="text/plain; charset=utf-8",
+        )
+        for name, value in response.items():
+            if name.lower() not in ("content-type", "content-length"):
+                plain[name] = value
+        return plain
+
+    return wrapped
+
+
 @csrf_exempt
+@_errors_git_prints
 def info_refs(request: HttpRequest, pk: str, kind: str = "skill_collections") -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return _method_not_allowed("GET")
@@ -177,10 +211,11 @@ def info_refs(request: HttpRequest, pk: str, kind: str = "skill_collections") ->
             "unsupported_service",
             f"Only service={SERVICE} or service={git_push.SERVICE} (smart HTTP) is served.",
         )
-    error, collection = _open(request, pk, kind)
+    pushing = service == git_push.SERVICE
+    error, collection = _open(request, pk, kind, write=pushing)
     if error is not None:
         return error
-    if service == git_push.SERVICE:
+    if pushing:
         if kind != "skill_collections":
             return _read_only(kind)
         repo = git.build_repo(collection, request.git_tenant)
@@ -194,6 +229,7 @@ def info_refs(request: HttpRequest, pk: str, kind: str = "skill_collections") ->
 
 
 @csrf_exempt
+@_errors_git_prints
 def upload_pack(request: HttpRequest, pk: str, kind: str = "skill_collections") -> HttpResponse:
     if request.method != "POST":
         return _method_not_allowed("POST")
@@ -235,10 +271,11 @@ def _read_body(request: HttpRequest, limit: int) -> bytes:
 
 
 @csrf_exempt
+@_errors_git_prints
 def receive_pack(request: HttpRequest, pk: str) -> HttpResponse:
     if request.method != "POST":
         return _method_not_allowed("POST")
-    error, collection = _open(request, pk)
+    error, collection = _open(request, pk, write=True)
     if error is not None:
         return error
     if request.content_type != f"application/x-{git_push.SERVICE}-request":

@@ -359,3 +359,43 @@ def test_the_first_push_to_an_empty_collection_creates_version_1(live_server, ho
         "Initial",
         ["pdf-tools/SKILL.md"],
     )
+
+
+def test_a_read_only_key_cannot_push_and_nothing_is_stored(
+    live_server, media_root, home, key, collection, clone
+):
+    reader = ApiKeyFactory(member=key.member, scope="read")
+    # It clones and fetches like any key ...
+    clone("fetch", "origin", raw_key=reader.raw_key)
+    files_before = stored_files(media_root)
+    commit_files(clone, NEW_SKILL, "Not allowed")
+    done = clone("push", "origin", "main", check=False, raw_key=reader.raw_key)
+    assert done.returncode != 0
+    # Refused at the push's first request; git prints the reason.
+    assert "remote: This API key is read-only (scope 'read')" in done.stderr
+    assert "error: 403" in done.stderr
+    assert collection.versions.count() == 1
+    assert stored_files(media_root) == files_before
+    # The same push with the key that may write goes through.
+    clone("push", "origin", "main")
+    assert collection.versions.count() == 2
+
+
+def test_a_read_only_key_is_refused_by_both_push_endpoints(anonymous_client, key, collection):
+    reader = ApiKeyFactory(member=key.member, scope="read")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {reader.raw_key}"}
+    path = git_path(collection)
+    refs = anonymous_client.get(path + "/info/refs?service=git-receive-pack", **auth)
+    pushed = anonymous_client.post(
+        path + "/git-receive-pack",
+        b"0000",
+        content_type="application/x-git-receive-pack-request",
+        **auth,
+    )
+    for response in (refs, pushed):
+        assert response.status_code == 403
+        assert response["Content-Type"] == "application/vnd.api+json"
+        assert response.json()["errors"][0]["code"] == "read_only_key"
+    # Reading is what the key is for.
+    fetch = anonymous_client.get(path + "/info/refs?service=git-upload-pack", **auth)
+    assert fetch.status_code == 200
