@@ -389,7 +389,10 @@ def exception_handler(exc, context) -> Response:
             exceptions.NotFound.default_detail
         ):
             message = "The requested skill export could not be found."
-        body = error_body(status, FRAMEWORK_CODES.get(status, "error"), str(message))
+        code = FRAMEWORK_CODES.get(status, "error")
+        if isinstance(exc, exceptions.PermissionDenied) and exc.get_codes() != exc.default_code:
+            code = exc.get_codes()  # a refusal with its own reason, e.g. `read_only_key`
+        body = error_body(status, code, str(message))
     else:
         view = context.get("view")
         logger.exception("Unhandled error in %s", type(view).__name__ if view else "view")

@@ -47,19 +47,30 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "prefix",
         "name",
         "mode",
+        "scope",
         "member",
         "organization",
         "last_used_at",
         "revoked_at",
     )
-    list_filter = ("mode", "organization", ("revoked_at", admin.EmptyFieldListFilter))
+    list_filter = ("mode", "scope", "organization", ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("prefix", "name", "member__email")
-    fields = ("member", "name", "mode", "rate_limit", "prefix", "last_used_at", "revoked_at")
+    fields = (
+        "member",
+        "name",
+        "mode",
+        "scope",
+        "rate_limit",
+        "prefix",
+        "last_used_at",
+        "revoked_at",
+    )
     readonly_fields = ("prefix", "last_used_at", "revoked_at")
     actions = [revoke_keys]
 
     def get_readonly_fields(self, request, obj=None):
-        # A key's owner and mode are fixed once it exists; only name and limits change.
+        # A key's owner and mode are fixed once it exists; its name, scope and limits change
+        # (a key is narrowed to `read` without issuing a new secret).
         if obj is not None:
             return (*self.readonly_fields, "member", "mode")
         return self.readonly_fields
@@ -67,7 +78,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        key, raw_key = issue_api_key(member=obj.member, mode=obj.mode, name=obj.name)
+        key, raw_key = issue_api_key(
+            member=obj.member, mode=obj.mode, name=obj.name, scope=obj.scope
+        )
         if obj.rate_limit:
             key.rate_limit = obj.rate_limit
             key.save(update_fields=["rate_limit"])

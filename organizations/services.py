@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils.text import slugify
 
-from organizations.models import ApiKey, Member, Mode, Organization, Team
+from organizations.models import ApiKey, Member, Mode, Organization, Scope, Team
 
 
 @transaction.atomic
@@ -13,6 +13,7 @@ def create_api_key(
     mode: str = Mode.TEST,
     member_email: str | None = None,
     name: str = "",
+    scope: str = Scope.WRITE,
 ) -> tuple[ApiKey, str]:
     """Create a key, creating the organization and member when missing; return (key, secret)."""
     organization, _ = Organization.objects.get_or_create(
@@ -22,11 +23,15 @@ def create_api_key(
     member, _ = Member.objects.get_or_create(
         organization=organization, email=email, defaults={"name": email.split("@")[0]}
     )
-    return issue_api_key(member=member, mode=mode, name=name)
+    return issue_api_key(member=member, mode=mode, name=name, scope=scope)
 
 
-def issue_api_key(*, member: Member, mode: str = Mode.TEST, name: str = "") -> tuple[ApiKey, str]:
-    key = ApiKey(organization_id=member.organization_id, member=member, mode=mode, name=name)
+def issue_api_key(
+    *, member: Member, mode: str = Mode.TEST, name: str = "", scope: str = Scope.WRITE
+) -> tuple[ApiKey, str]:
+    key = ApiKey(
+        organization_id=member.organization_id, member=member, mode=mode, name=name, scope=scope
+    )
     raw_key = key.set_new_key()
     key.save()
     return key, raw_key

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organizations', '0003_list_indexes'),
+        ("organizations", "0003_list_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apikey',
-            name='scope',
-            field=models.CharField(choices=[('read', 'Read'), ('write', 'Write')], default='write', help_text='read: may only read (GET); write: may also create, change and delete.', max_length=5),
+            model_name="apikey",
+            name="scope",
+            field=models.CharField(
+                choices=[("read", "Read"), ("write", "Write")],
+                default="write",
+                help_text="read: may only read (GET); write: may also create, change and delete.",
+                max_length=5,
+            ),
         ),
     ]

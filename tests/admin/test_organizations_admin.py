@@ -14,13 +14,14 @@ def test_admin_creates_key_and_shows_it_once(admin_client):
     member = MemberFactory()
     response = admin_client.post(
         "/admin/organizations/apikey/add/",
-        {"member": member.pk, "name": "ci", "mode": "live", "rate_limit": ""},
+        {"member": member.pk, "name": "ci", "mode": "live", "scope": "read", "rate_limit": ""},
         follow=True,
     )
     assert response.status_code == 200
     raw_key = re.search(r"sk_live_[A-Za-z0-9_\-]+", response.content.decode()).group(0)
     key = ApiKey.objects.get(key_hash=hash_key(raw_key))
     assert key.member == member and key.mode == "live" and key.name == "ci"
+    assert key.scope == "read"
     change_page = admin_client.get(f"/admin/organizations/apikey/{key.pk}/change/")
     assert raw_key not in change_page.content.decode()
 

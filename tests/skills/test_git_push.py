@@ -365,8 +365,10 @@ def test_a_read_only_key_cannot_push_and_nothing_is_stored(
     live_server, media_root, home, key, collection, clone
 ):
     reader = ApiKeyFactory(member=key.member, scope="read")
-    # It clones and fetches like any key ...
-    clone("fetch", "origin", raw_key=reader.raw_key)
+    # It clones like any key ...
+    url = url_of(live_server, collection)
+    git_with_key(home, url, reader.raw_key, "clone", url, str(home / "reader"))
+    assert tree_of(home / "reader") == {path: content.encode() for path, content in V1.items()}
     files_before = stored_files(media_root)
     commit_files(clone, NEW_SKILL, "Not allowed")
     done = clone("push", "origin", "main", check=False, raw_key=reader.raw_key)
