@@ -219,6 +219,7 @@ ERROR_DOCUMENT = {
 ERROR_DESCRIPTIONS = {
     "400": "A query parameter is unknown or malformed (`source.parameter` names it).",
     "401": "No valid API key (`Authorization: Bearer <key>` or `X-API-KEY`).",
+    "403": "The API key is read-only (`read_only_key`): writes need a key with scope `write`.",
     "404": "No such resource in this organization.",
     "406": "The `Accept` header asks only for media types this endpoint cannot send.",
     "409": "The document's `type` (or `id`) does not match the endpoint.",
@@ -556,6 +557,8 @@ class ResourceAutoSchema(JsonApiAutoSchema):
         statuses = ["400", "401", "406", "429"]
         if "{" in self.path:
             statuses.append("404")
+        if self.method in ("POST", "PATCH", "DELETE"):
+            statuses.append("403")
         if self.method in ("POST", "PATCH") or (
             self.method == "DELETE" and self.is_relationship_view
         ):
@@ -776,7 +779,11 @@ def _extra_paths() -> dict:
                         "description": "The file, as an attachment.",
                         "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
                     },
-                    **_errors("403", "404", "410"),
+                    **_errors("404", "410"),
+                    "403": {
+                        **_errors("403")["403"],
+                        "description": "The token was tampered with (`invalid_signature`).",
+                    },
                 },
             )
         },
@@ -817,7 +824,7 @@ def _extra_paths() -> dict:
                             }
                         },
                     },
-                    **_errors("400", "401", "404", "413", "415", "422", "429"),
+                    **_errors("400", "401", "403", "404", "413", "415", "422", "429"),
                 },
             )
         },
@@ -914,9 +921,9 @@ _GIT_SECURITY = [{"BearerKey": []}, {"BasicKey": []}, {"ApiKeyHeader": []}]
 _GIT_ID = {**_ID, "description": "The skill collection's id (UUID)."}
 
 
-def _git_service_body(service: str, result: str) -> dict:
+def _git_service_body(service: str, result: str, *errors: str) -> dict:
     """Security, parameters, request and responses of a `POST <repo>/git-<service>`: binary
-    pkt-lines in, binary `result` out."""
+    pkt-lines in, binary `result` out; `errors` beyond the statuses both services answer."""
     binary = {"schema": {"type": "string", "format": "binary"}}
     return {
         "security": _GIT_SECURITY,
@@ -930,7 +937,7 @@ def _git_service_body(service: str, result: str) -> dict:
                 "description": result,
                 "content": {f"application/x-git-{service}-result": binary},
             },
-            **_errors("400", "401", "404", "405", "413", "415", "429"),
+            **_errors("400", "401", "404", "405", "413", "415", "429", *errors),
         },
     }
 
@@ -976,7 +983,16 @@ def _git_paths() -> dict:
                             for service in ("git-upload-pack", "git-receive-pack")
                         },
                     },
-                    **_errors("401", "403", "404", "405", "429"),
+                    **_errors("401", "404", "405", "429"),
+                    "403": {
+                        **_errors("403")["403"],
+                        "description": (
+                            "Not git's smart protocol (`unsupported_service`), or a push "
+                            "(`service=git-receive-pack`) with a read-only key "
+                            "(`read_only_key`) or to a plugin or marketplace "
+                            "(`read_only_repository`)."
+                        ),
+                    },
                 },
             )
         },
@@ -1003,10 +1019,13 @@ def _git_paths() -> dict:
                 "the version that label), validated like an upload. Refusals (invalid "
                 "`SKILL.md`, path or size limits, non-fast-forward, tags, new branches, deletes) "
                 "are `200` answers carrying git's `ng <ref> <reason>`, the reason also on "
-                "side-band channel 2 (`remote:` lines); nothing is stored then. A malformed "
+                "side-band channel 2 (`remote:` lines); nothing is stored then. A read-only key "
+                "(scope `read`) is a `403` (`read_only_key`), as at `info/refs`. A malformed "
                 "request is a `400`; one larger than `SKILLPORT_SKILLS_GIT_MAX_PUSH_SIZE` a "
                 "`413`.",
-                **_git_service_body("receive-pack", "git's report-status, in side-band pkt-lines."),
+                **_git_service_body(
+                    "receive-pack", "git's report-status, in side-band pkt-lines.", "403"
+                ),
             )
         },
     }

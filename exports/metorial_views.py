@@ -33,6 +33,9 @@ ERRORS = {
         500: "Unexpected error (`internal_server_error`).",
     }.items()
 }
+READ_ONLY_KEY = OpenApiResponse(
+    metorial.MetorialErrorSerializer, description="The API key is read-only (`read_only_key`)."
+)
 
 
 def metorial_schema(**kwargs):
@@ -131,7 +134,7 @@ class SkillExportCollectionView(MetorialView):
             "`skill.export`; the worker builds the zip, then `file` and `file_link` appear."
         ),
         request=metorial.MetorialCreateSkillExportSerializer,
-        responses={201: metorial.MetorialSkillExportSerializer, **ERRORS},
+        responses={201: metorial.MetorialSkillExportSerializer, 403: READ_ONLY_KEY, **ERRORS},
     )
     def post(self, request):
         target, ids, errors = metorial.parse_create_body(request.data)

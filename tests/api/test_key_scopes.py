@@ -197,3 +197,16 @@ def test_the_admin_narrows_a_key_to_read(admin_client, api_key):
     )
     listing = admin_client.get("/admin/organizations/apikey/?scope__exact=read")
     assert api_key.prefix in listing.content.decode()
+
+
+def test_the_openapi_document_names_the_refusal_on_every_write(anonymous_client):
+    document = anonymous_client.get("/api/openapi.json", HTTP_ACCEPT="application/json").json()
+    writes = [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in ("post", "put", "patch", "delete") and not path.endswith("git-upload-pack")
+    ]
+    assert len(writes) > 20
+    for path, method, operation in writes:
+        assert "read_only_key" in operation["responses"]["403"]["description"], (method, path)
