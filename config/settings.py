@@ -308,6 +308,9 @@ SKILLPORT_SKILLS = {
     "DIFF_MAX_FILE_SIZE": int(os.environ.get("SKILLPORT_SKILLS_DIFF_MAX_FILE_SIZE", 256 * 1024)),
     "DIFF_MAX_TOTAL_SIZE": int(os.environ.get("SKILLPORT_SKILLS_DIFF_MAX_TOTAL_SIZE", 1 * MIB)),
     "DIFF_MAX_FILES": int(os.environ.get("SKILLPORT_SKILLS_DIFF_MAX_FILES", 300)),
+    # Seconds a `git-trees/` entry that is no longer any collection's current state is kept
+    # before `sweep_exports` deletes it (skills.git.sweep_trees).
+    "GIT_TREES_RETENTION": int(os.environ.get("SKILLPORT_SKILLS_GIT_TREES_RETENTION", 86400)),
     # Largest git-receive-pack (push) request body (None: skills.git_push.DEFAULT_MAX_PUSH_SIZE).
     "GIT_MAX_PUSH_SIZE": int(os.environ["SKILLPORT_SKILLS_GIT_MAX_PUSH_SIZE"])
     if os.environ.get("SKILLPORT_SKILLS_GIT_MAX_PUSH_SIZE")

@@ -7,17 +7,21 @@ ids on every request and on every install that holds them.
 
 Git objects are derived from the stored file blobs, which stay the one copy of the truth: a
 blob's git id is computed once and kept in `GitBlobId`; the trees and commits (small: no file
-content) are derived once per state of the versions and kept in storage (`git-trees/`), and a
-file's content is read only when a pack first sends it (skills/git_pack.py keeps its pack entry).
+content) are derived once per state of the versions and kept in storage (`git-trees/`, swept
+of states no longer current by `sweep_trees`), and a file's content is read only when a pack
+first sends it (skills/git_pack.py keeps its pack entry).
 """
 
 import hashlib
 import json
 import struct
+import uuid
 from collections import defaultdict
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from dulwich.index import commit_tree
 from dulwich.object_store import MemoryObjectStore
 from dulwich.objects import Blob as GitBlob
@@ -135,6 +139,21 @@ def _state_key(versions: list[SkillCollectionVersion]) -> str:
     return digest.hexdigest()
 
 
+def _trees_name(collection: SkillCollection, versions: list[SkillCollectionVersion]) -> str:
+    # The collection's id leads the name, so the sweep tells whose state an entry is from one
+    # listing, without deriving the state of every collection.
+    return f"{TREES_PREFIX}/{collection.pk}.{_state_key(versions)}"
+
+
+def _versions(collection: SkillCollection, tenant: Tenant) -> list[SkillCollectionVersion]:
+    return list(
+        SkillCollectionVersion.objects.for_tenant(tenant)
+        .filter(skill_collection=collection)
+        .select_related("created_by")
+        .order_by("number")
+    )
+
+
 def _derive(collection, tenant, versions, store: MemoryObjectStore) -> list[bytes]:
     """Trees and commits of `versions` into `store`; the commit id of each version."""
     files = list(
@@ -206,22 +225,18 @@ def build_repo(
     or marketplace: skills/git_bundles.py).
 
     Its trees and commits are derived once per state of the collection's versions and kept in
-    storage (`git-trees/<digest>`, a cache like the pack entries: the versions and blobs stay the
-    truth), so the next request reads them back instead of listing every file again."""
+    storage (`git-trees/<collection id>.<digest>`, a cache like the pack entries: the versions
+    and blobs stay the truth), so the next request reads them back instead of listing every
+    file again."""
     if not isinstance(collection, SkillCollection):
         from skills import git_bundles  # it builds on this module
 
         return git_bundles.build_repo(collection, tenant)
-    versions = list(
-        SkillCollectionVersion.objects.for_tenant(tenant)
-        .filter(skill_collection=collection)
-        .select_related("created_by")
-        .order_by("number")
-    )
+    versions = _versions(collection, tenant)
     repo = MemoryRepo()
     objects = _LazyBlobs()
     repo.object_store._data = objects  # dulwich's MemoryObjectStore keeps its objects here
-    name = f"{TREES_PREFIX}/{_state_key(versions)}"
+    name = _trees_name(collection, versions)
     commits = _load_derived(name, objects) if versions else []
     if commits is None:
         commits = _derive(collection, tenant, versions, repo.object_store)
@@ -245,3 +260,61 @@ def build_repo(
 def max_request_body() -> int:
     """Largest upload-pack request (wants and haves) read, after gunzip."""
     return int(getattr(settings, "SKILLPORT_SKILLS", {}).get("GIT_MAX_REQUEST_SIZE", 10 * 2**20))
+
+
+def trees_retention() -> timedelta:
+    """How long a `git-trees/` entry that is no longer current is kept before it is swept."""
+    return timedelta(seconds=settings.SKILLPORT_SKILLS["GIT_TREES_RETENTION"])
+
+
+def _collection_id(entry: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(entry.partition(".")[0])
+    except ValueError:
+        return None  # not this layout's (e.g. a `<digest>` of before ids were in the name)
+
+
+def sweep_trees(now: datetime | None = None) -> int:
+    """Delete the `git-trees/` entries no request asks for any more, once older than
+    `trees_retention()`: every entry of a collection that is deleted (or soft-deleted), and of
+    a collection with several, every state but the current one (older versions' states, an
+    author's former name). A collection with one entry keeps it without deriving its state, so
+    a pass costs one listing and one query when nothing is stale. Run by `sweep_exports`.
+
+    Deleting is safe while a clone reads: an entry is a cache, and a request that finds it gone
+    (or torn) derives it again from the versions and blobs, which stay the truth. The retention
+    keeps a state just superseded for the requests still serving it."""
+    try:
+        entries = default_storage.listdir(TREES_PREFIX)[1]
+    except FileNotFoundError:
+        return 0
+    by_collection: dict[uuid.UUID | None, list[str]] = defaultdict(list)
+    for entry in entries:
+        by_collection[_collection_id(entry)].append(entry)
+    # Across tenants: storage upkeep, like the sweep of expired export files.
+    alive = {
+        collection.pk: collection
+        for collection in SkillCollection.objects.alive().filter(
+            pk__in=[pk for pk in by_collection if pk is not None]
+        )
+    }
+    stale: list[str] = []
+    for pk, names in by_collection.items():
+        collection = alive.get(pk)
+        if collection is None:
+            stale += names
+        elif len(names) > 1:
+            current = _trees_name(collection, _versions(collection, collection.tenant))
+            stale += [name for name in names if f"{TREES_PREFIX}/{name}" != current]
+    cutoff = (now or timezone.now()) - trees_retention()
+    deleted = 0
+    for name in stale:
+        path = f"{TREES_PREFIX}/{name}"
+        try:
+            if default_storage.get_modified_time(path) >= cutoff:
+                continue
+            default_storage.delete(path)
+        except FileNotFoundError:
+            continue  # swept by a concurrent pass
+        deleted += 1
+    return deleted

@@ -3,13 +3,15 @@ from django.core.management.base import BaseCommand
 from api import idempotency
 from api.loops import sweep_passes
 from exports import services, skill_exports
+from skills import git
 
 
 class Command(BaseCommand):
     help = (
         "Requeue (or mark interrupted/failed) exports and skill exports whose worker stopped "
-        "renewing its lease, delete export files older than the retention time and "
-        "Idempotency-Key records older than their TTL. Run it "
+        "renewing its lease, delete export files older than the retention time, "
+        "Idempotency-Key records older than their TTL and git tree caches of states no longer "
+        "current. Run it "
         "from cron, or with --loop next to `db_worker`."
     )
 
@@ -22,6 +24,7 @@ class Command(BaseCommand):
             counts = services.sweep()
             counts.update({f"skill_exports_{k}": v for k, v in skill_exports.sweep().items()})
             counts["idempotency_keys_purged"] = idempotency.purge_expired()
+            counts["git_trees_deleted"] = git.sweep_trees()
             return " ".join(f"{name}={value}" for name, value in counts.items())
 
         sweep_passes(sweep, loop=loop, interval=interval, out=self.stdout)
