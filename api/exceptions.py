@@ -6,12 +6,13 @@ from http import HTTPStatus
 
 from django import db
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from api.negotiation import JSON_API_MEDIA_TYPE
+from api.renderers import OrjsonRenderer
 
 logger = logging.getLogger(__name__)
 
@@ -212,23 +213,23 @@ def exception_handler(exc, context) -> Response | None:
     return Response(errors_for(exc, view), status=exc.status_code, headers=headers)
 
 
-def error_response(status_code: int, code: str, detail: str, **headers: str) -> JsonResponse:
-    """A JSON:API error document outside DRF (Django's own 404/500 handlers, downloads)."""
-    response = JsonResponse(
-        {"errors": [error_object(status_code, code, detail)]},
-        status=status_code,
-        content_type=JSON_API_MEDIA_TYPE,
+def error_response(status_code: int, code: str, detail: str, **headers: str) -> HttpResponse:
+    """A JSON:API error document outside DRF (Django's own 404/500 handlers, downloads, git),
+    written byte for byte as the API writes its error documents."""
+    document = {"errors": [error_object(status_code, code, detail)]}
+    response = HttpResponse(
+        OrjsonRenderer().render(document), status=status_code, content_type=JSON_API_MEDIA_TYPE
     )
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response
 
 
-def not_found(request, exception=None) -> JsonResponse:
+def not_found(request, exception=None) -> HttpResponse:
     return error_response(404, "not_found", "The requested resource does not exist.")
 
 
-def server_error(request) -> JsonResponse:
+def server_error(request) -> HttpResponse:
     # Django calls this while handling the exception (raised before DRF's handler could see it,
     # e.g. opening the request's transaction), so it is still at hand.
     if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
@@ -241,9 +242,9 @@ def server_error(request) -> JsonResponse:
     return error_response(500, "server_error", "The server hit an unexpected error.")
 
 
-def bad_request(request, exception=None) -> JsonResponse:
+def bad_request(request, exception=None) -> HttpResponse:
     return error_response(400, "bad_request", "The request could not be understood.")
 
 
-def permission_denied(request, exception=None) -> JsonResponse:
+def permission_denied(request, exception=None) -> HttpResponse:
     return error_response(403, "permission_denied", "You may not perform this action.")

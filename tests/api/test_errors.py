@@ -1,5 +1,6 @@
 """Every error is a JSON:API error document: status, code, title, detail, source."""
 
+import orjson
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +18,20 @@ def assert_error_document(response, status: int) -> dict:
 def test_unknown_url_is_json_404(client):
     error = assert_error_document(client.get("/api/no-such-type"), 404)
     assert error["code"] == "not_found"
+
+
+def test_errors_outside_drf_are_written_as_the_api_writes_its_own(client):
+    """Django's handlers, downloads and git answer the same compact bytes as a DRF view."""
+    api = client.get("/api/organizations/00000000-0000-0000-0000-000000000000")
+    outside = [
+        client.get("/no-such-page"),
+        client.get("/api/downloads/not-a-token"),
+        client.get("/git/skill_collections/00000000-0000-4000-8000-000000000000.git/info/refs"),
+    ]
+    for response in [api, *outside]:
+        assert_error_document(response, response.status_code)
+        assert response.content == orjson.dumps(response.json())
+        assert b'": ' not in response.content
 
 
 def test_unknown_id_is_404(client):
