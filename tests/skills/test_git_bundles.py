@@ -16,23 +16,11 @@ from tests.factories import ApiKeyFactory, tenant_of
 from tests.skill_exports.factories import plugin_with_skills
 from tests.skill_exports.helpers import zip_entries
 from tests.skills.factories import create_version, skill_md
-from tests.skills.test_git_read import run_git, tree_of
+from tests.skills.gitclient import git_with_key, run_git, tree_of, url_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SERVED_VERSION = re.compile(r"^1\.2\.0\+[0-9a-f]{12}$")
-
-
-@pytest.fixture
-def home(tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
-    return home
-
-
-@pytest.fixture
-def key():
-    return ApiKeyFactory()
 
 
 @pytest.fixture
@@ -61,13 +49,11 @@ def marketplace(key, plugin):
 
 
 def git(home, live_server, target, raw_key, *args, cwd=None, check=True):
-    url = live_server.url + git_path(target)
-    header = f"http.{url}.extraHeader=Authorization: Bearer {raw_key}"
-    return run_git(home, "-c", header, *args, cwd=cwd, check=check)
+    return git_with_key(home, url_of(live_server, target), raw_key, *args, cwd=cwd, check=check)
 
 
 def clone(home, live_server, target, raw_key, name="repo"):
-    url = live_server.url + git_path(target)
+    url = url_of(live_server, target)
     git(home, live_server, target, raw_key, "clone", url, str(home / name))
     return home / name
 

@@ -15,15 +15,10 @@ from skills.validation import Limits
 from tests.conftest import JsonApiClient
 from tests.events.factories import WebhookFactory
 from tests.factories import ApiKeyFactory
-from tests.skills import test_git_read
 from tests.skills.factories import SkillCollectionFactory, create_version, skill_files, skill_md
-from tests.skills.test_git_read import run_git, tree_of, url_of
+from tests.skills.gitclient import git_with_key, run_git, tree_of, url_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-# The same throwaway HOME and key as the clone tests.
-home = test_git_read.home
-key = test_git_read.key
 
 V1 = skill_files("pdf-tools")
 
@@ -33,11 +28,6 @@ def collection(key):
     collection = SkillCollectionFactory(organization=key.organization, created_by=key.member)
     create_version(collection, files=V1, commit_message="First cut", release_label="stable")
     return collection
-
-
-def git_with_key(home, url: str, raw_key: str, *args: str, cwd: Path | None = None, check=True):
-    header = f"http.{url}.extraHeader=Authorization: Bearer {raw_key}"
-    return run_git(home, "-c", header, *args, cwd=cwd, check=check)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import base64
 import gzip
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,51 +21,12 @@ from skills.models import GitBlobId, VersionFile
 from tests.conftest import JsonApiClient
 from tests.factories import ApiKeyFactory
 from tests.skills.factories import SkillCollectionFactory, create_version, skill_files, skill_md
+from tests.skills.gitclient import git_with_key, run_git, tree_of, url_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 V1 = {**skill_files("pdf-tools"), "pdf-tools/logo.bin": bytes(range(256)) * 3}
 V2 = {**skill_files("pdf-tools", "release-notes"), "README.md": "Second.\n"}
-
-
-def run_git(home: Path, *args: str, cwd: Path | None = None, check: bool = True):
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(home),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_TERMINAL_PROMPT": "0",
-        "GIT_ASKPASS": "",
-        "SSH_ASKPASS": "",
-        "LANG": "C",
-    }
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
-    if check:
-        assert done.returncode == 0, done.stderr
-    return done
-
-
-def tree_of(root: Path) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(root)): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and ".git" not in path.relative_to(root).parts
-    }
-
-
-@pytest.fixture
-def home(tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
-    run_git(home, "config", "--global", "user.name", "Tester")
-    run_git(home, "config", "--global", "user.email", "tester@example.com")
-    return home
-
-
-@pytest.fixture
-def key():
-    return ApiKeyFactory()
 
 
 @pytest.fixture
@@ -77,14 +37,9 @@ def collection(key):
     return collection
 
 
-def url_of(live_server, collection) -> str:
-    return live_server.url + git_path(collection)
-
-
 def clone_with_header(home, live_server, collection, raw_key, target: Path, check=True):
     url = url_of(live_server, collection)
-    header = f"http.{url}.extraHeader=Authorization: Bearer {raw_key}"
-    return run_git(home, "-c", header, "clone", url, str(target), check=check)
+    return git_with_key(home, url, raw_key, "clone", url, str(target), check=check)
 
 
 def test_clone_with_bearer_header_gives_history_tags_and_files(live_server, home, key, collection):
@@ -129,9 +84,7 @@ def test_label_branch_moves_with_its_label(live_server, home, key, collection):
     assert run_git(home, "rev-parse", "origin/stable", cwd=target).stdout == v1
 
     services.update_version(collection.versions.get(number=2), release_label="stable")
-    url = url_of(live_server, collection)
-    header = f"http.{url}.extraHeader=Authorization: Bearer {key.raw_key}"
-    run_git(home, "-c", header, "fetch", "origin", cwd=target)
+    git_with_key(home, url_of(live_server, collection), key.raw_key, "fetch", "origin", cwd=target)
     v2 = run_git(home, "rev-parse", "v2", cwd=target).stdout
     assert run_git(home, "rev-parse", "origin/stable", cwd=target).stdout == v2
 
@@ -144,8 +97,7 @@ def test_fetch_after_a_new_version_brings_the_new_commit(live_server, home, key,
     v3 = {**V2, "release-notes/SKILL.md": skill_md("release-notes", "Writes better notes.")}
     create_version(collection, files=v3, commit_message="Better notes")
     url = url_of(live_server, collection)
-    header = f"http.{url}.extraHeader=Authorization: Bearer {key.raw_key}"
-    fetched = run_git(home, "-c", header, "fetch", "origin", cwd=target)
+    fetched = git_with_key(home, url, key.raw_key, "fetch", "origin", cwd=target)
     assert "v3" in fetched.stderr
 
     new_main = run_git(home, "rev-parse", "origin/main", cwd=target).stdout.strip()
@@ -223,8 +175,7 @@ def test_git_url_attribute_is_absolute_on_the_public_url_and_clones(
     git_url = document["data"]["attributes"]["git_url"]
     assert git_url == f"{live_server.url}/git/skill_collections/{collection.pk}.git"
 
-    header = f"http.{git_url}.extraHeader=Authorization: Bearer {key.raw_key}"
-    run_git(home, "-c", header, "clone", git_url, str(home / "repo"))
+    git_with_key(home, git_url, key.raw_key, "clone", git_url, str(home / "repo"))
     assert (home / "repo" / "pdf-tools" / "SKILL.md").exists()
 
 
@@ -282,9 +233,7 @@ def test_a_fetch_reads_only_the_new_files_from_storage(live_server, home, key, c
     create_version(collection, files={**V2, "release-notes/SKILL.md": new_skill})
     for name in old:
         default_storage.delete(name)
-    url = url_of(live_server, collection)
-    header = f"http.{url}.extraHeader=Authorization: Bearer {key.raw_key}"
-    run_git(home, "-c", header, "fetch", "origin", cwd=target)
+    git_with_key(home, url_of(live_server, collection), key.raw_key, "fetch", "origin", cwd=target)
     run_git(home, "merge", "-q", "--ff-only", "origin/main", cwd=target)
     assert tree_of(target) == {
         **{p: c if isinstance(c, bytes) else c.encode() for p, c in V2.items()},
@@ -450,9 +399,8 @@ def test_a_fetch_after_a_new_version_receives_only_the_new_objects(
         files={**V2, "release-notes/SKILL.md": skill_md("release-notes", "Writes better notes.")},
     )
     url = url_of(live_server, collection)
-    header = f"http.{url}.extraHeader=Authorization: Bearer {key.raw_key}"
     # The received pack is kept as it came (not unpacked), so its objects can be counted.
-    run_git(home, "-c", header, "-c", "fetch.unpackLimit=1", "fetch", "origin", cwd=target)
+    git_with_key(home, url, key.raw_key, "-c", "fetch.unpackLimit=1", "fetch", "origin", cwd=target)
     # The changed file, its folder's tree, the root tree and the commit; nothing else.
     assert packed_objects(home, target) - before == 4
     new = run_git(home, "rev-list", "--objects", "origin/main", "--not", "v2", cwd=target)
