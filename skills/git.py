@@ -58,13 +58,17 @@ def git_url(target: SkillCollection | SkillPlugin | SkillMarketplace) -> str:
     return webhook_setting("PUBLIC_URL").rstrip("/") + git_path(target)
 
 
-def _identity(version: SkillCollectionVersion) -> bytes:
-    member = version.created_by
-    name = (member.name if member else "") or FALLBACK_NAME
-    email = (member.email if member else "") or version.user_email or FALLBACK_EMAIL
+def identity(name: str, email: str) -> bytes:
+    """A git author line `Name <email>` (Skillport's name when `name` is empty)."""
     # Angle brackets and newlines would break the header line.
     clean = {ord(c): None for c in "<>\n\r"}
     return f"{name.translate(clean).strip() or FALLBACK_NAME} <{email.translate(clean)}>".encode()
+
+
+def _identity(version: SkillCollectionVersion) -> bytes:
+    member = version.created_by
+    email = (member.email if member else "") or version.user_email or FALLBACK_EMAIL
+    return identity(member.name if member else "", email)
 
 
 def _message(version: SkillCollectionVersion) -> bytes:
