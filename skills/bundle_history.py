@@ -127,19 +127,36 @@ def _ever_linked(trail: Iterable[AuditVersion], link_field: str) -> set[str]:
     return ids
 
 
+def _link_edit(entry: AuditVersion, link_field: str) -> bool:
+    return entry.event == AuditVersion.Kind.UPDATE and set(entry.changes) == {link_field}
+
+
+def _continues(group: list[AuditVersion], entry: AuditVersion, link_field: str) -> bool:
+    """Whether `entry` is part of the service call `group` is: that call saves the row (at
+    most one row edit), then sets its links (`set()`: at most one removal, then at most one
+    addition), all by one actor within the window."""
+    previous = group[-1]
+    if not (
+        _link_edit(entry, link_field)
+        and entry.who == previous.who
+        and entry.created_at - previous.created_at < RELATION_EDIT_WINDOW
+    ):
+        return False
+    edits = [item.changes[link_field] for item in group if _link_edit(item, link_field)]
+    if not edits:
+        return True
+    (old, new), (after_old, after_new) = edits[0], entry.changes[link_field]
+    removal = set(new or ()) <= set(old or ())
+    addition = set(after_old or ()) <= set(after_new or ())
+    return len(edits) == 1 and removal and addition
+
+
 def _grouped(entries: list[AuditVersion], link_field: str) -> list[list[AuditVersion]]:
-    """One resource's audit versions (oldest first) as changes: a row edit and the link edits
-    that follow it by the same actor within the window (one service call) are one change."""
+    """One resource's audit versions (oldest first) as changes, one per service call: a row
+    edit and the link edits of the same call (`_continues`) are one change."""
     groups: list[list[AuditVersion]] = []
     for entry in entries:
-        previous = groups[-1][-1] if groups else None
-        if (
-            previous is not None
-            and entry.event == AuditVersion.Kind.UPDATE
-            and set(entry.changes) <= {link_field}
-            and entry.who == previous.who
-            and entry.created_at - previous.created_at < RELATION_EDIT_WINDOW
-        ):
+        if groups and _continues(groups[-1], entry, link_field):
             groups[-1].append(entry)
         else:
             groups.append([entry])

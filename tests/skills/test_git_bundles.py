@@ -7,15 +7,17 @@ import re
 
 import pytest
 
+from events.context import acting_as
+from events.models import Version as AuditVersion
 from exports import bundles
 from skills import services
 from skills.git import git_path
-from skills.models import SkillCollectionVersion
+from skills.models import SkillCollectionVersion, SkillMarketplace, SkillPlugin
 from tests.conftest import JsonApiClient
 from tests.factories import ApiKeyFactory, tenant_of
 from tests.skill_exports.factories import plugin_with_skills
 from tests.skill_exports.helpers import zip_entries
-from tests.skills.factories import create_version, skill_md
+from tests.skills.factories import SkillCollectionFactory, create_version, skill_files, skill_md
 from tests.skills.test_git_read import run_git, tree_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -251,3 +253,194 @@ def test_git_url_attributes_clone(live_server, settings, home, key, plugin, mark
         assert git_url == f"{live_server.url}/git/{resource}/{target.pk}.git"
         clone(home, live_server, target, key.raw_key, resource)
         assert (home / resource / ".claude-plugin").is_dir()
+
+
+# -- the history: derived from the skills' versions and the audit trail ------------------------
+
+
+def pull(home, live_server, target, raw_key, repo):
+    git(home, live_server, target, raw_key, "pull", "-q", "--ff-only", cwd=repo)
+
+
+def test_two_changes_between_two_reads_are_two_commits(live_server, home, key, plugin):
+    repo = clone(home, live_server, plugin, key.raw_key)
+    old_head = head(home, repo)
+
+    member = key.member
+    with acting_as(member):
+        services.update_plugin(plugin, description="Sharper reviews")
+    skill = plugin.skills.get(name="style")
+    new_version = create_version(
+        skill.skill_collection,
+        {"style/SKILL.md": skill_md("style", "Better."), "security/SKILL.md": skill_md("security")},
+    )
+    pull(home, live_server, plugin, key.raw_key, repo)
+
+    history = log(home, repo)
+    assert len(history) == 3
+    assert head(home, repo, "origin/main~2") == old_head
+    edit = plugin.audit_versions.first()  # the newest: the description
+    # Each commit: the change's time and who made it; the message names the served version.
+    assert history[1] == (
+        f"review-kit {plugin_version_at(home, repo, 'origin/main~1')}"
+        f"|{member.name} <{member.email}>|{int(edit.created_at.timestamp())}"
+    )
+    assert history[0] == (
+        f"review-kit {plugin_version(repo)}"
+        f"|{author_of(new_version)}|{int(new_version.created_at.timestamp())}"
+    )
+    assert tree_of(repo) == zip_export(bundles.plugin_bundle(plugin))
+    tags = run_git(home, "tag", cwd=repo).stdout.split()
+    assert len(tags) == 3
+
+
+def plugin_version_at(home, repo, ref) -> str:
+    shown = run_git(home, "show", f"{ref}:.claude-plugin/plugin.json", cwd=repo).stdout
+    return json.loads(shown)["version"]
+
+
+def author_of(version) -> str:
+    member = version.created_by
+    return f"{member.name} <{member.email}>" if member else "Skillport <noreply@skillport.invalid>"
+
+
+def test_replacing_a_skill_is_one_commit(live_server, home, key, plugin):
+    """`set()` removes and adds (two audit versions): one service call is one commit."""
+    repo = clone(home, live_server, plugin, key.raw_key)
+    old_head = head(home, repo)
+    replacement = plugin_with_skills(key.organization, "spare", ["lint"]).skills.get()
+
+    services.update_plugin(plugin, skills=[plugin.skills.get(name="style"), replacement])
+    pull(home, live_server, plugin, key.raw_key, repo)
+
+    assert head(home, repo, "origin/main^") == old_head
+    assert sorted(path.name for path in (repo / "skills").iterdir()) == ["lint", "style"]
+    assert tree_of(repo) == zip_export(bundles.plugin_bundle(plugin))
+
+
+def test_a_marketplace_follows_its_plugins_and_links(live_server, home, key, plugin, marketplace):
+    market = clone(home, live_server, marketplace, key.raw_key)
+    old_head = head(home, market)
+
+    services.update_plugin(plugin, description="Sharper reviews")
+    extra = plugin_with_skills(key.organization, "zeta", ["zed"])
+    services.update_marketplace(
+        marketplace, skill_plugins=[*marketplace.skill_plugins.all(), extra]
+    )
+    pull(home, live_server, marketplace, key.raw_key, market)
+
+    assert len(log(home, market)) == 3
+    assert head(home, market, "origin/main~2") == old_head
+    assert (market / "plugins" / "zeta" / "skills" / "zed" / "SKILL.md").is_file()
+    assert tree_of(market) == zip_export(bundles.marketplace_bundle(marketplace))
+    # A change of a plugin outside the marketplace is no commit of it.
+    services.update_plugin(
+        plugin_with_skills(key.organization, "outside", ["x"]), description="Elsewhere"
+    )
+    pull(home, live_server, marketplace, key.raw_key, market)
+    assert len(log(home, market)) == 3
+
+
+def test_an_unaudited_change_is_one_last_commit_of_the_current_content(
+    live_server, home, key, plugin
+):
+    """A link made from the skill's side is not in the plugin's audit trail: the replay cannot
+    explain it, so one commit of the current content closes the history."""
+    repo = clone(home, live_server, plugin, key.raw_key)
+    old_head = head(home, repo)
+    extra = plugin_with_skills(key.organization, "spare", ["lint"]).skills.get()
+
+    extra.plugins.add(plugin)
+    pull(home, live_server, plugin, key.raw_key, repo)
+
+    assert head(home, repo, "origin/main^") == old_head
+    assert (repo / "skills" / "lint" / "SKILL.md").is_file()
+    assert tree_of(repo) == zip_export(bundles.plugin_bundle(plugin))
+    who = log(home, repo)[0].split("|")[1]
+    assert who == "Skillport <noreply@skillport.invalid>"
+    # Read again: the same commit, not another one.
+    again = clone(home, live_server, plugin, key.raw_key, "again")
+    assert head(home, again) == head(home, repo)
+
+
+def build_history(organization):
+    """A plugin and a marketplace with a few changes, through the services."""
+    tenant = tenant_of(organization)
+    collection = SkillCollectionFactory(organization=organization, created_by=None)
+    create_version(collection, skill_files("style", "security"))
+    skills = list(collection.skills.order_by("name"))
+    plugin = services.create_plugin(
+        tenant=tenant, actor=None, skills=skills[:1], name="review-kit", version="1.0.0"
+    )
+    market = services.create_marketplace(
+        tenant=tenant, actor=None, skill_plugins=[plugin], name="market", version="1.0.0"
+    )
+    services.update_plugin(plugin, skills=skills)
+    services.update_plugin(plugin, description="Sharper reviews")
+    create_version(collection, {**skill_files("style", "security"), "style/notes.md": "More.\n"})
+    services.update_marketplace(market, description="The team's")
+    return plugin, market
+
+
+def copy_clock(source, copy) -> None:
+    """Give `copy`'s rows the creation times of `source`'s, row for row in creation order: the
+    same data as another install that made the same calls at the same times."""
+    for model in (SkillCollectionVersion, AuditVersion):
+        times = model.objects.filter(organization=source).order_by("created_at")
+        rows = model.objects.filter(organization=copy).order_by("created_at")
+        pairs = list(
+            zip(
+                rows.values_list("pk", flat=True),
+                times.values_list("created_at", flat=True),
+                strict=True,
+            )
+        )
+        for pk, at in pairs:
+            model.objects.filter(pk=pk).update(created_at=at)
+    for model in (SkillPlugin, SkillMarketplace):
+        for name, at in model.objects.filter(organization=source).values_list("name", "updated_at"):
+            model.objects.filter(organization=copy, name=name).update(updated_at=at)
+
+
+def test_the_same_data_gives_the_same_commits_on_another_install(live_server, home, key):
+    plugin, market = build_history(key.organization)
+    other = ApiKeyFactory()
+    other_plugin, other_market = build_history(other.organization)
+    copy_clock(key.organization, other.organization)
+
+    for ours, theirs in ((plugin, other_plugin), (market, other_market)):
+        repo = clone(home, live_server, ours, key.raw_key, f"ours-{ours.pk}")
+        copy = clone(home, live_server, theirs, other.raw_key, f"theirs-{theirs.pk}")
+        assert len(log(home, repo)) == (4 if ours is plugin else 5)
+        assert log(home, repo) == log(home, copy)
+        assert head(home, repo) == head(home, copy)
+        # Regenerated on every request: the same ids again.
+        again = clone(home, live_server, ours, key.raw_key, f"again-{ours.pk}")
+        assert head(home, again) == head(home, repo)
+
+
+def test_a_git_request_makes_a_constant_number_of_queries(
+    anonymous_client, key, plugin, marketplace, django_assert_max_num_queries
+):
+    def refs(target):
+        response = anonymous_client.get(
+            git_path(target) + "/info/refs?service=git-upload-pack",
+            HTTP_AUTHORIZATION=f"Bearer {key.raw_key}",
+        )
+        assert response.status_code == 200
+
+    with django_assert_max_num_queries(30) as first:
+        refs(marketplace)
+    for number in range(5):
+        services.update_plugin(plugin, description=f"Edit {number}")
+        skill = plugin.skills.get(name="style")
+        create_version(
+            skill.skill_collection,
+            {
+                "style/SKILL.md": skill_md("style", f"Take {number}."),
+                "security/SKILL.md": skill_md("security"),
+            },
+        )
+    for target in (plugin, marketplace):
+        with django_assert_max_num_queries(len(first)):
+            refs(target)
