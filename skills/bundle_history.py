@@ -26,12 +26,14 @@ always the current content, and nothing depends on when the repository is read.
 """
 
 import dataclasses
+import hashlib
 import json
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from api.models import Tenant
 from events.models import Version as AuditVersion
@@ -229,10 +231,59 @@ class BundleHistory:
             .filter(pk__in=list(self.version_skills))
             .select_related("created_by")
         }
-        self.files = layouts.stored_files(
+        self._skill_files: dict = {}
+
+    @cached_property
+    def files(self) -> dict:
+        """The versions' files under the skills' folders: read only when a state is laid out."""
+        return layouts.stored_files(
             self.versions, folders={skill.path for skill in self.skills.values()}
         )
-        self._skill_files: dict = {}
+
+    def key(self) -> str:
+        """A digest of everything the history is made of (audit versions are append-only and
+        a version's files never change, so their ids stand for them): equal keys give equal
+        commits."""
+        names = PLUGIN_FIELDS if self.is_plugin else MARKETPLACE_FIELDS
+        current = [self.target.updated_at, [getattr(self.target, name) for name in names]]
+        plugins = {
+            pk: [row.updated_at, [getattr(row, name) for name in PLUGIN_FIELDS]]
+            for pk, row in self.plugin_rows.items()
+            if row is not None
+        }
+        versions = []
+        for version in sorted(self.versions.values(), key=lambda version: str(version.pk)):
+            member = version.created_by
+            versions.append(
+                [
+                    version.pk,
+                    version.created_at,
+                    version.number,
+                    version.root_path_at_version,
+                    [member.name, member.email] if member else None,
+                    version.user_email,
+                    sorted(self.version_skills[version.pk]),
+                ]
+            )
+        trails = [self.market_trail, *self.plugin_trails.values()]
+        inputs = {
+            "kind": "plugin" if self.is_plugin else "marketplace",
+            "current": current,
+            "plugins": plugins,
+            "market_links": sorted(self.market_links),
+            "plugin_links": {pk: sorted(links) for pk, links in self.plugin_links.items()},
+            "audit": sorted(
+                [str(entry.pk), entry.created_at] for trail in trails for entry in trail
+            ),
+            "skills": sorted(
+                [pk, skill.path, skill.name, skill.skill_collection_version_id]
+                for pk, skill in self.skills.items()
+            ),
+            "versions": versions,
+        }
+        digest = hashlib.sha256(b"skillport-bundle-history-1\n")
+        digest.update(json.dumps(inputs, sort_keys=True, default=str).encode())
+        return digest.hexdigest()
 
     def stored_blobs(self) -> list[tuple[str, str, str]]:
         """(path, sha256, storage name) of every stored file any state may hold."""

@@ -167,11 +167,15 @@ def _derive(collection, tenant, versions, store: MemoryObjectStore) -> list[byte
     return commits
 
 
-def _save_derived(name: str, objects: _LazyBlobs, commits: list[bytes]) -> None:
-    """Keep the trees and commits (and which stored file each blob is) for the next request."""
+def _save_derived(
+    name: str, objects: _LazyBlobs, commits: list[bytes], refs: dict[bytes, bytes] | None = None
+) -> None:
+    """Keep the trees and commits (and which stored file each blob is, and `refs` when the
+    refs are derived too) for the next request."""
     header = json.dumps(
         {
             "commits": [commit.decode() for commit in commits],
+            "refs": {ref.decode(): sha.decode() for ref, sha in (refs or {}).items()},
             "blobs": {git_id.decode(): stored for git_id, stored in objects.stored.items()},
         }
     ).encode()
@@ -182,7 +186,8 @@ def _save_derived(name: str, objects: _LazyBlobs, commits: list[bytes]) -> None:
     save_once(name, seal(b"".join(parts)))
 
 
-def _load_derived(name: str, objects: _LazyBlobs) -> list[bytes] | None:
+def _load_derived(name: str, objects: _LazyBlobs) -> tuple[list[bytes], dict[bytes, bytes]] | None:
+    """The commits and refs `_save_derived` kept under `name`, its objects into `objects`."""
     try:
         data = unseal(read_content(name))
     except FileNotFoundError:
@@ -200,7 +205,8 @@ def _load_derived(name: str, objects: _LazyBlobs) -> list[bytes] | None:
         raw = bytes(data[offset : offset + length])
         dict.__setitem__(objects, sha, ShaFile.from_raw_string(type_num, raw, sha=sha))
         offset += length
-    return [commit.encode() for commit in header["commits"]]
+    refs = {ref.encode(): sha.encode() for ref, sha in header.get("refs", {}).items()}
+    return [commit.encode() for commit in header["commits"]], refs
 
 
 def build_repo(
@@ -226,10 +232,12 @@ def build_repo(
     objects = _LazyBlobs()
     repo.object_store._data = objects  # dulwich's MemoryObjectStore keeps its objects here
     name = f"{TREES_PREFIX}/{_state_key(versions)}"
-    commits = _load_derived(name, objects) if versions else []
-    if commits is None:
+    derived = _load_derived(name, objects) if versions else ([], {})
+    if derived is None:
         commits = _derive(collection, tenant, versions, repo.object_store)
         _save_derived(name, objects, commits)
+    else:
+        commits = derived[0]
     refs: dict[bytes, bytes] = {}
     for version, commit in zip(versions, commits, strict=True):
         refs[f"refs/tags/v{version.number}".encode()] = commit

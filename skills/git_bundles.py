@@ -26,9 +26,12 @@ from skills.git import (
     FALLBACK_NAME,
     FILE_MODE,
     MAIN,
+    TREES_PREFIX,
     _git_blob_ids,
     _identity,
     _LazyBlobs,
+    _load_derived,
+    _save_derived,
     identity,
     make_commit,
 )
@@ -50,15 +53,9 @@ def author(snapshot: Snapshot) -> bytes:
     return identity(name, email)
 
 
-def build_repo(target: SkillPlugin | SkillMarketplace, tenant: Tenant) -> MemoryRepo:
-    """The plugin's or marketplace's repository: one commit per distinct state of its history."""
-    history = BundleHistory(target, tenant)
+def _derive(history: BundleHistory, objects: _LazyBlobs, store) -> dict[bytes, bytes]:
+    """The commits of `history` into `store`; its refs (`main` and a plugin's tags)."""
     git_ids = _git_blob_ids(history.stored_blobs())
-
-    repo = MemoryRepo()
-    store = repo.object_store
-    objects = _LazyBlobs()
-    store._data = objects  # as skills/git.py: file blobs are read only when a pack sends them
     parent: bytes | None = None
     refs: dict[bytes, bytes] = {}
     for snapshot in history.snapshots():
@@ -75,11 +72,33 @@ def build_repo(target: SkillPlugin | SkillMarketplace, tenant: Tenant) -> Memory
         message = f"{snapshot.name} {snapshot.version}\n".encode()
         parent = make_commit(store, entries, parent, author(snapshot), when, message)
         tag = f"refs/tags/{snapshot.name}--v{snapshot.version}".encode()
-        if isinstance(target, SkillPlugin) and check_ref_format(tag):
+        if history.is_plugin and check_ref_format(tag):
             refs[tag] = parent
     if parent is not None:
         refs[MAIN] = parent
-    for name, sha in refs.items():
-        repo.refs[name] = sha
+    return refs
+
+
+def build_repo(target: SkillPlugin | SkillMarketplace, tenant: Tenant) -> MemoryRepo:
+    """The plugin's or marketplace's repository: one commit per distinct state of its history.
+
+    Its trees, commits and refs are derived once per state of what the history is made of and
+    kept in storage (`git-trees/<digest>`, the cache collections use), so the next request
+    reads them back instead of listing the files and replaying the history again."""
+    history = BundleHistory(target, tenant)
+    repo = MemoryRepo()
+    objects = _LazyBlobs()
+    repo.object_store._data = (
+        objects  # as skills/git.py: file blobs are read when a pack sends them
+    )
+    name = f"{TREES_PREFIX}/{history.key()}"
+    derived = _load_derived(name, objects)
+    if derived is None:
+        refs = _derive(history, objects, repo.object_store)
+        _save_derived(name, objects, [], refs)
+    else:
+        refs = derived[1]
+    for ref, sha in refs.items():
+        repo.refs[ref] = sha
     repo.refs.set_symbolic_ref(b"HEAD", MAIN)
     return repo
