@@ -459,3 +459,24 @@ def test_a_git_request_makes_a_constant_number_of_queries(
     for target in (plugin, marketplace):
         with django_assert_max_num_queries(16):
             refs(target)
+
+
+def test_a_deleted_plugin_leaves_the_marketplace_in_one_commit(
+    live_server, home, key, plugin, marketplace
+):
+    """Deleting a plugin removes its links without a link edit in the marketplace's trail; the
+    plugin's own `destroy` audit version is the change point, so the history stays replayable."""
+    market = clone(home, live_server, marketplace, key.raw_key)
+    old_head = head(home, market)
+
+    with acting_as(key.member):
+        marketplace.skill_plugins.get(name="alpha").delete()
+    pull(home, live_server, marketplace, key.raw_key, market)
+
+    assert head(home, market, "origin/main^") == old_head
+    assert not (market / "plugins" / "alpha").exists()
+    assert tree_of(market) == zip_export(bundles.marketplace_bundle(marketplace))
+    # Replayed, not patched up: the commit is the deletion's, by its actor and at its time.
+    deleted = AuditVersion.objects.filter(event="destroy").get()
+    member = f"{key.member.name} <{key.member.email}>"
+    assert log(home, market)[0].endswith(f"|{member}|{int(deleted.created_at.timestamp())}")
