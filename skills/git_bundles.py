@@ -13,6 +13,8 @@ last commit of the current content is added, dated at the newest change it is ma
 depends on the request, the clock or when the repository was read before, so the same data
 gives the same commit ids on every regeneration and on any install holding it. Plugin
 repositories carry a `<name>--v<version>` tag per commit (Claude Code's `plugin tag` convention).
+The derived trees, commits and refs are a cache in storage (`git-trees/`, keyed by a digest of
+the history's inputs, `BundleHistory.key`), as a collection's are.
 """
 
 from dulwich.objects import Blob as GitBlob
