@@ -231,7 +231,7 @@ class BundleHistory:
             .filter(pk__in=list(self.version_skills))
             .select_related("created_by")
         }
-        self._skill_files: dict = {}
+        self._skills_at: dict = {}  # (skill id, version id) -> the skill then, its files
 
     @cached_property
     def files(self) -> dict:
@@ -294,15 +294,17 @@ class BundleHistory:
 
     def _skill_at(self, skill_id: str, version: SkillCollectionVersion):
         """The skill as laid out from `version`: its folder name and files then."""
+        key = (skill_id, version.pk)
+        if key in self._skills_at:
+            return self._skills_at[key]
         skill = self.skills[skill_id]
         if version.pk == skill.skill_collection_version_id:
             name = skill.name
         else:  # a skill's name is its folder's (skills/validation.py), the root's its collection's
             name = posixpath.basename(skill.path or version.root_path_at_version) or skill.name
-        key = (skill_id, version.pk)
-        if key not in self._skill_files:
-            self._skill_files[key] = layouts.files_of_skill(skill.path, self.files[version.pk])
-        return Skill(pk=skill.pk, path=skill.path, name=name), self._skill_files[key]
+        files = layouts.files_of_skill(skill.path, self.files[version.pk])
+        self._skills_at[key] = Skill(pk=skill.pk, path=skill.path, name=name), files
+        return self._skills_at[key]
 
     def _plugin_state(self, plugin: _Resource, skill_versions: dict):
         row = SkillPlugin(pk=plugin.pk, **plugin.fields)

@@ -113,12 +113,24 @@ def _git_blob_ids(files: list[tuple[str, str, str]]) -> dict[str, bytes]:
     return known
 
 
+class _AddOnce:
+    """The store, adding only objects it lacks: successive commits share most subtrees, and
+    dulwich's memory store copies every object it is given."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def add_object(self, obj: ShaFile) -> None:
+        if obj.id not in self.store:
+            self.store.add_object(obj)
+
+
 def make_commit(
     store, entries: list, parent: bytes | None, author: bytes, when: int, message: bytes
 ) -> bytes:
     """Add the tree of `entries` (path, blob id, mode) and its commit; return the commit id."""
     commit = Commit()
-    commit.tree = commit_tree(store, entries)
+    commit.tree = commit_tree(_AddOnce(store), entries)
     commit.parents = [parent] if parent else []
     commit.author = commit.committer = author
     commit.author_time = commit.commit_time = when
