@@ -1033,7 +1033,7 @@ def _git_paths() -> dict:
 
 # Plugin and marketplace repositories (skills/git_bundles.py): their refs, by resource type.
 _GIT_BUNDLES = {
-    "skill_plugins": ("plugin", "`main` and a `<name>--v<version>` tag per recorded commit"),
+    "skill_plugins": ("plugin", "`main` and a `<name>--v<version>` tag per commit"),
     "skill_marketplaces": ("marketplace", "`main`"),
 }
 

@@ -62,13 +62,17 @@ def git_url(target: SkillCollection | SkillPlugin | SkillMarketplace) -> str:
     return webhook_setting("PUBLIC_URL").rstrip("/") + git_path(target)
 
 
-def _identity(version: SkillCollectionVersion) -> bytes:
-    member = version.created_by
-    name = (member.name if member else "") or FALLBACK_NAME
-    email = (member.email if member else "") or version.user_email or FALLBACK_EMAIL
+def identity(name: str, email: str) -> bytes:
+    """A git author line `Name <email>` (Skillport's name when `name` is empty)."""
     # Angle brackets and newlines would break the header line.
     clean = {ord(c): None for c in "<>\n\r"}
     return f"{name.translate(clean).strip() or FALLBACK_NAME} <{email.translate(clean)}>".encode()
+
+
+def _identity(version: SkillCollectionVersion) -> bytes:
+    member = version.created_by
+    email = (member.email if member else "") or version.user_email or FALLBACK_EMAIL
+    return identity(member.name if member else "", email)
 
 
 def _message(version: SkillCollectionVersion) -> bytes:
@@ -113,12 +117,24 @@ def _git_blob_ids(files: list[tuple[str, str, str]]) -> dict[str, bytes]:
     return known
 
 
+class _AddOnce:
+    """The store, adding only objects it lacks: successive commits share most subtrees, and
+    dulwich's memory store copies every object it is given."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def add_object(self, obj: ShaFile) -> None:
+        if obj.id not in self.store:
+            self.store.add_object(obj)
+
+
 def make_commit(
     store, entries: list, parent: bytes | None, author: bytes, when: int, message: bytes
 ) -> bytes:
     """Add the tree of `entries` (path, blob id, mode) and its commit; return the commit id."""
     commit = Commit()
-    commit.tree = commit_tree(store, entries)
+    commit.tree = commit_tree(_AddOnce(store), entries)
     commit.parents = [parent] if parent else []
     commit.author = commit.committer = author
     commit.author_time = commit.commit_time = when
@@ -182,11 +198,15 @@ def _derive(collection, tenant, versions, store: MemoryObjectStore) -> list[byte
     return commits
 
 
-def _save_derived(name: str, objects: _LazyBlobs, commits: list[bytes]) -> None:
-    """Keep the trees and commits (and which stored file each blob is) for the next request."""
+def _save_derived(
+    name: str, objects: _LazyBlobs, commits: list[bytes], refs: dict[bytes, bytes] | None = None
+) -> None:
+    """Keep the trees and commits (and which stored file each blob is, and `refs` when the
+    refs are derived too) for the next request."""
     header = json.dumps(
         {
             "commits": [commit.decode() for commit in commits],
+            "refs": {ref.decode(): sha.decode() for ref, sha in (refs or {}).items()},
             "blobs": {git_id.decode(): stored for git_id, stored in objects.stored.items()},
         }
     ).encode()
@@ -197,7 +217,8 @@ def _save_derived(name: str, objects: _LazyBlobs, commits: list[bytes]) -> None:
     save_once(name, seal(b"".join(parts)))
 
 
-def _load_derived(name: str, objects: _LazyBlobs) -> list[bytes] | None:
+def _load_derived(name: str, objects: _LazyBlobs) -> tuple[list[bytes], dict[bytes, bytes]] | None:
+    """The commits and refs `_save_derived` kept under `name`, its objects into `objects`."""
     try:
         data = unseal(read_content(name))
     except FileNotFoundError:
@@ -215,7 +236,8 @@ def _load_derived(name: str, objects: _LazyBlobs) -> list[bytes] | None:
         raw = bytes(data[offset : offset + length])
         dict.__setitem__(objects, sha, ShaFile.from_raw_string(type_num, raw, sha=sha))
         offset += length
-    return [commit.encode() for commit in header["commits"]]
+    refs = {ref.encode(): sha.encode() for ref, sha in header.get("refs", {}).items()}
+    return [commit.encode() for commit in header["commits"]], refs
 
 
 def build_repo(
@@ -237,10 +259,12 @@ def build_repo(
     objects = _LazyBlobs()
     repo.object_store._data = objects  # dulwich's MemoryObjectStore keeps its objects here
     name = _trees_name(collection, versions)
-    commits = _load_derived(name, objects) if versions else []
-    if commits is None:
+    derived = _load_derived(name, objects) if versions else ([], {})
+    if derived is None:
         commits = _derive(collection, tenant, versions, repo.object_store)
         _save_derived(name, objects, commits)
+    else:
+        commits = derived[0]
     refs: dict[bytes, bytes] = {}
     for version, commit in zip(versions, commits, strict=True):
         refs[f"refs/tags/v{version.number}".encode()] = commit
@@ -267,19 +291,25 @@ def trees_retention() -> timedelta:
     return timedelta(seconds=settings.SKILLPORT_SKILLS["GIT_TREES_RETENTION"])
 
 
-def _collection_id(entry: str) -> uuid.UUID | None:
+def _owner_id(entry: str) -> uuid.UUID | None:
+    """The collection, plugin or marketplace an entry is named after (`<id>.<digest>`)."""
     try:
         return uuid.UUID(entry.partition(".")[0])
     except ValueError:
         return None  # not this layout's (e.g. a `<digest>` of before ids were in the name)
 
 
+def _newest(names: list[str]) -> str:
+    return max(names, key=lambda name: default_storage.get_modified_time(f"{TREES_PREFIX}/{name}"))
+
+
 def sweep_trees(now: datetime | None = None) -> int:
     """Delete the `git-trees/` entries no request asks for any more, once older than
-    `trees_retention()`: every entry of a collection that is deleted (or soft-deleted), and of
-    a collection with several, every state but the current one (older versions' states, an
-    author's former name). A collection with one entry keeps it without deriving its state, so
-    a pass costs one listing and one query when nothing is stale. Run by `sweep_exports`.
+    `trees_retention()`: every entry of a collection that is deleted (or soft-deleted), of a
+    plugin or marketplace that is deleted, and of an owner with several, every state but the
+    current one (older versions' states, an author's former name). An owner with one entry
+    keeps it without deriving its state, so a pass costs one listing and a few queries when
+    nothing is stale. Run by `sweep_exports`.
 
     Deleting is safe while a clone reads: an entry is a cache, and a request that finds it gone
     (or torn) derives it again from the versions and blobs, which stay the truth. The retention
@@ -288,18 +318,28 @@ def sweep_trees(now: datetime | None = None) -> int:
         entries = default_storage.listdir(TREES_PREFIX)[1]
     except FileNotFoundError:
         return 0
-    by_collection: dict[uuid.UUID | None, list[str]] = defaultdict(list)
+    by_owner: dict[uuid.UUID | None, list[str]] = defaultdict(list)
     for entry in entries:
-        by_collection[_collection_id(entry)].append(entry)
+        by_owner[_owner_id(entry)].append(entry)
+    owners = [pk for pk in by_owner if pk is not None]
     # Across tenants: storage upkeep, like the sweep of expired export files.
     alive = {
         collection.pk: collection
-        for collection in SkillCollection.objects.alive().filter(
-            pk__in=[pk for pk in by_collection if pk is not None]
-        )
+        for collection in SkillCollection.objects.alive().filter(pk__in=owners)
+    }
+    bundles = {
+        *SkillPlugin.objects.filter(pk__in=owners).values_list("pk", flat=True),
+        *SkillMarketplace.objects.filter(pk__in=owners).values_list("pk", flat=True),
     }
     stale: list[str] = []
-    for pk, names in by_collection.items():
+    for pk, names in by_owner.items():
+        if pk in bundles:
+            if len(names) > 1:
+                # Naming a bundle's current state takes a replay of its history; the newest
+                # entry stands for it (a wrong guess costs one derivation, never a wrong answer).
+                newest = _newest(names)
+                stale += [name for name in names if name != newest]
+            continue
         collection = alive.get(pk)
         if collection is None:
             stale += names

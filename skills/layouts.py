@@ -13,10 +13,14 @@ string it sees changes, so it changes whenever the content does and stays put wh
 
 import hashlib
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
+from functools import partial, reduce
+from typing import NamedTuple
+
+from django.db.models import Q
 
 from skills.archives import ZipSource
 from skills.blobs import content_chunks
@@ -54,37 +58,60 @@ def _manifest(path: str, document: dict) -> LayoutEntry:
     return _bytes_entry(path, text.encode())
 
 
-def _skill_files(skills: Iterable[Skill]) -> dict[str, list[VersionFile]]:
-    """Each skill's files (from its latest version), fetched in one query for all skills."""
-    skills = list(skills)
-    files_by_version = defaultdict(list)
-    version_ids = {skill.skill_collection_version_id for skill in skills}
-    for item in (
-        VersionFile.objects.filter(version_id__in=version_ids)
-        .select_related("blob")
-        .order_by("path")
+class StoredFile(NamedTuple):
+    """A file of a version: its path and its stored blob."""
+
+    path: str
+    sha256: str
+    storage_name: str
+    size: int
+
+
+def stored_files(
+    version_ids: Iterable, folders: Iterable[str] | None = None
+) -> dict[object, list[StoredFile]]:
+    """The files of `version_ids` by version, in path order, in one query; only those under
+    `folders` (skill paths, `""` for all) when given."""
+    rows = VersionFile.objects.filter(version_id__in=set(version_ids))
+    folders = None if folders is None else set(folders)
+    if folders is not None and "" not in folders:
+        if not folders:
+            return defaultdict(list)
+        under = [Q(path__startswith=f"{folder}/") for folder in sorted(folders)]
+        rows = rows.filter(reduce(operator.or_, under))
+    result: dict = defaultdict(list)
+    for version_id, *fields in rows.order_by("path").values_list(
+        "version_id", "path", "blob__sha256", "blob__storage_name", "blob__size"
     ):
-        files_by_version[item.version_id].append(item)
-    result = {}
-    for skill in skills:
-        prefix = f"{skill.path}/" if skill.path else ""
-        result[skill.pk] = [
-            item
-            for item in files_by_version[skill.skill_collection_version_id]
-            if item.path.startswith(prefix)
-        ]
+        result[version_id].append(StoredFile(*fields))
     return result
 
 
-def _skill_entries(skill: Skill, files: list[VersionFile], folder: str) -> list[LayoutEntry]:
+def files_of_skill(skill_path: str, files: list[StoredFile]) -> list[StoredFile]:
+    """The files of a version that belong to the skill at `skill_path`."""
+    prefix = f"{skill_path}/" if skill_path else ""
+    return [item for item in files if item.path.startswith(prefix)]
+
+
+def _skill_files(skills: Iterable[Skill]) -> dict[str, list[StoredFile]]:
+    """Each skill's files (from its latest version), fetched in one query for all skills."""
+    skills = list(skills)
+    by_version = stored_files({skill.skill_collection_version_id for skill in skills})
+    return {
+        skill.pk: files_of_skill(skill.path, by_version[skill.skill_collection_version_id])
+        for skill in skills
+    }
+
+
+def _skill_entries(skill: Skill, files: list[StoredFile], folder: str) -> list[LayoutEntry]:
     prefix = f"{skill.path}/" if skill.path else ""
     return [
         LayoutEntry(
             path=f"{folder}/{item.path[len(prefix) :]}",
-            size=item.blob.size,
-            open_chunks=partial(content_chunks, item.blob.storage_name),
-            sha256=item.blob.sha256,
-            storage_name=item.blob.storage_name,
+            size=item.size,
+            open_chunks=partial(content_chunks, item.storage_name),
+            sha256=item.sha256,
+            storage_name=item.storage_name,
         )
         for item in files
     ]
@@ -125,8 +152,8 @@ def served_version(version: str, digest: str) -> str:
     return f"{version}{separator}{digest[:DIGEST_LENGTH]}"
 
 
-def _sorted_skills(plugin: SkillPlugin) -> list[Skill]:
-    skills = sorted(plugin.skills.all(), key=lambda skill: (skill.name, str(skill.pk)))
+def _sorted_skills(plugin: SkillPlugin, skills: Iterable[Skill]) -> list[Skill]:
+    skills = sorted(skills, key=lambda skill: (skill.name, str(skill.pk)))
     names = [skill.name for skill in skills]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
@@ -136,10 +163,13 @@ def _sorted_skills(plugin: SkillPlugin) -> list[Skill]:
     return skills
 
 
-def _plugin_entries(plugin: SkillPlugin, prefix: str, files: dict) -> tuple[str, list]:
-    """The plugin's served version and its entries under `prefix`."""
+def plugin_entries(
+    plugin: SkillPlugin, skills: Iterable[Skill], files: dict, prefix: str = ""
+) -> tuple[str, list[LayoutEntry]]:
+    """The plugin's served version and its entries under `prefix`, for the given state: its
+    (possibly unsaved) row, its skills and their files (`files_of_skill`) by skill id."""
     skill_entries = []
-    for skill in _sorted_skills(plugin):
+    for skill in _sorted_skills(plugin, skills):
         skill_entries += _skill_entries(skill, files[skill.pk], f"skills/{skill.name}")
     # The digest covers the plugin's own manifest and files, wherever the plugin is laid out.
     version = served_version(plugin.version, content_digest(plugin_manifest(plugin), skill_entries))
@@ -160,7 +190,8 @@ def _plugin_entries(plugin: SkillPlugin, prefix: str, files: dict) -> tuple[str,
 
 def plugin_layout(plugin: SkillPlugin) -> tuple[str, list[LayoutEntry]]:
     """The served version and the plugin's entries (`plugin_bundle`)."""
-    return _plugin_entries(plugin, "", _skill_files(plugin.skills.all()))
+    skills = list(plugin.skills.all())
+    return plugin_entries(plugin, skills, _skill_files(skills))
 
 
 def plugin_bundle(plugin: SkillPlugin) -> list[LayoutEntry]:
@@ -198,8 +229,24 @@ def marketplace_manifest(
 def marketplace_plugins(marketplace: SkillMarketplace) -> list[SkillPlugin]:
     """The marketplace's plugins by name, their skills prefetched."""
     return sorted(
-        marketplace.skill_plugins.prefetch_related("skills"), key=lambda plugin: plugin.name
+        marketplace.skill_plugins.prefetch_related("skills"),
+        key=lambda plugin: (plugin.name, str(plugin.pk)),
     )
+
+
+def marketplace_entries(
+    marketplace: SkillMarketplace, plugins: list[tuple[SkillPlugin, list[Skill]]], files: dict
+) -> list[LayoutEntry]:
+    """The marketplace's entries for the given state: its (possibly unsaved) row, its plugins
+    in order, each with its skills, and the skills' files by skill id."""
+    versions, entries = {}, []
+    for plugin, skills in plugins:
+        versions[plugin.pk], laid_out = plugin_entries(
+            plugin, skills, files, f"plugins/{plugin.name}/"
+        )
+        entries += laid_out
+    manifest = marketplace_manifest(marketplace, [plugin for plugin, _ in plugins], versions)
+    return [_manifest(f"{MANIFEST_DIR}/marketplace.json", manifest), *entries]
 
 
 def marketplace_bundle(
@@ -208,12 +255,6 @@ def marketplace_bundle(
     """`.claude-plugin/marketplace.json` and every plugin in full under `plugins/<name>/`
     (`plugins`: `marketplace_plugins(marketplace)` when the caller has them already)."""
     plugins = marketplace_plugins(marketplace) if plugins is None else plugins
-    files = _skill_files(skill for plugin in plugins for skill in plugin.skills.all())
-    versions, entries = {}, []
-    for plugin in plugins:
-        versions[plugin.pk], plugin_entries = _plugin_entries(
-            plugin, f"plugins/{plugin.name}/", files
-        )
-        entries += plugin_entries
-    manifest = marketplace_manifest(marketplace, plugins, versions)
-    return [_manifest(f"{MANIFEST_DIR}/marketplace.json", manifest), *entries]
+    with_skills = [(plugin, list(plugin.skills.all())) for plugin in plugins]
+    files = _skill_files(skill for _, skills in with_skills for skill in skills)
+    return marketplace_entries(marketplace, with_skills, files)

@@ -27,8 +27,10 @@ def collection_with_skills(organization, names, *, collection_name=None) -> list
 
 
 def plugin_with_skills(organization, name, skill_names, **attributes):
+    skills = collection_with_skills(organization, skill_names)
+    # Created and linked at once, as `services.create_plugin` does: one change in its history.
     plugin = SkillPluginFactory(organization=organization, name=name, **attributes)
-    plugin.skills.set(collection_with_skills(organization, skill_names))
+    plugin.skills.set(skills)
     return plugin
 
 

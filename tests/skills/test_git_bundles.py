@@ -6,16 +6,21 @@ import json
 import re
 
 import pytest
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from events.context import acting_as
+from events.models import Version as AuditVersion
 from exports import bundles
 from skills import services
 from skills.git import git_path
-from skills.models import GitBundleCommit
+from skills.models import SkillCollectionVersion, SkillMarketplace, SkillPlugin
 from tests.conftest import JsonApiClient
 from tests.factories import ApiKeyFactory, tenant_of
 from tests.skill_exports.factories import plugin_with_skills
 from tests.skill_exports.helpers import zip_entries
-from tests.skills.factories import create_version, skill_md
+from tests.skills.factories import SkillCollectionFactory, create_version, skill_files, skill_md
 from tests.skills.gitclient import git_with_key, run_git, tree_of, url_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -66,6 +71,11 @@ def zip_export(bundle) -> dict[str, bytes]:
 
 def head(home, repo, ref="origin/main") -> str:
     return run_git(home, "rev-parse", ref, cwd=repo).stdout.strip()
+
+
+def log(home, repo, ref="origin/main") -> list[str]:
+    """`subject|author name <email>|author time` of each commit, newest first."""
+    return run_git(home, "log", "--format=%s|%an <%ae>|%at", ref, cwd=repo).stdout.splitlines()
 
 
 def plugin_version(repo, prefix="") -> str:
@@ -144,22 +154,17 @@ def test_no_change_no_new_commit(live_server, home, key, plugin, marketplace):
     # Saved, but nothing that is laid out changed.
     services.update_plugin(plugin, version="1.2.0")
     services.update_marketplace(marketplace, skill_plugins=list(marketplace.skill_plugins.all()))
+    # A new version of the skills' collection that changes none of the plugin's skills.
+    collection = plugin.skills.first().skill_collection
+    create_version(collection, {**skill_files("style", "security"), "README.md": "Changed.\n"})
     second = clone(home, live_server, plugin, key.raw_key, "two")
     second_market = clone(home, live_server, marketplace, key.raw_key, "market-two")
 
     assert head(home, first) == head(home, second)
     assert head(home, first_market) == head(home, second_market)
-    assert GitBundleCommit.objects.filter(skill_plugin=plugin).count() == 1
-    assert GitBundleCommit.objects.filter(skill_marketplace=marketplace).count() == 1
-
-
-def test_the_same_data_gives_the_same_commit_on_a_fresh_record(live_server, home, key, plugin):
-    """Nothing in a commit comes from the request or the clock: with the recorded history gone
-    (another install holding the same data), the same content is the same commit again."""
-    first = clone(home, live_server, plugin, key.raw_key, "one")
-    GitBundleCommit.objects.all().delete()
-    second = clone(home, live_server, plugin, key.raw_key, "two")
-    assert head(home, first) == head(home, second)
+    # Created with its skills in one service call: one commit, not an empty one first.
+    assert len(log(home, second)) == 1
+    assert len(log(home, second_market)) == 1
 
 
 def test_a_manifest_edit_is_a_new_commit(live_server, home, key, plugin):
@@ -191,7 +196,6 @@ def test_another_organization_is_404_and_no_key_401(live_server, home, request, 
     done = run_git(home, "clone", url, str(home / "anonymous"), check=False)
     assert done.returncode != 0
     assert "could not read Username" in done.stderr
-    assert not GitBundleCommit.objects.exists()
 
 
 @pytest.mark.parametrize("target", ["plugin", "marketplace"])
@@ -241,3 +245,224 @@ def test_git_url_attributes_clone(live_server, settings, home, key, plugin, mark
         assert git_url == f"{live_server.url}/git/{resource}/{target.pk}.git"
         clone(home, live_server, target, key.raw_key, resource)
         assert (home / resource / ".claude-plugin").is_dir()
+
+
+# -- the history: derived from the skills' versions and the audit trail ------------------------
+
+
+def pull(home, live_server, target, raw_key, repo):
+    git(home, live_server, target, raw_key, "pull", "-q", "--ff-only", cwd=repo)
+
+
+def test_two_changes_between_two_reads_are_two_commits(live_server, home, key, plugin):
+    repo = clone(home, live_server, plugin, key.raw_key)
+    old_head = head(home, repo)
+
+    member = key.member
+    with acting_as(member):
+        services.update_plugin(plugin, description="Sharper reviews")
+    skill = plugin.skills.get(name="style")
+    new_version = create_version(
+        skill.skill_collection,
+        {"style/SKILL.md": skill_md("style", "Better."), "security/SKILL.md": skill_md("security")},
+    )
+    pull(home, live_server, plugin, key.raw_key, repo)
+
+    history = log(home, repo)
+    assert len(history) == 3
+    assert head(home, repo, "origin/main~2") == old_head
+    edit = plugin.audit_versions.first()  # the newest: the description
+    # Each commit: the change's time and who made it; the message names the served version.
+    assert history[1] == (
+        f"review-kit {plugin_version_at(home, repo, 'origin/main~1')}"
+        f"|{member.name} <{member.email}>|{int(edit.created_at.timestamp())}"
+    )
+    assert history[0] == (
+        f"review-kit {plugin_version(repo)}"
+        f"|{author_of(new_version)}|{int(new_version.created_at.timestamp())}"
+    )
+    assert tree_of(repo) == zip_export(bundles.plugin_bundle(plugin))
+    tags = run_git(home, "tag", cwd=repo).stdout.split()
+    assert len(tags) == 3
+
+
+def plugin_version_at(home, repo, ref) -> str:
+    shown = run_git(home, "show", f"{ref}:.claude-plugin/plugin.json", cwd=repo).stdout
+    return json.loads(shown)["version"]
+
+
+def author_of(version) -> str:
+    member = version.created_by
+    return f"{member.name} <{member.email}>" if member else "Skillport <noreply@skillport.invalid>"
+
+
+def test_replacing_a_skill_is_one_commit(live_server, home, key, plugin):
+    """`set()` removes and adds (two audit versions): one service call is one commit."""
+    repo = clone(home, live_server, plugin, key.raw_key)
+    old_head = head(home, repo)
+    replacement = plugin_with_skills(key.organization, "spare", ["lint"]).skills.get()
+
+    services.update_plugin(plugin, skills=[plugin.skills.get(name="style"), replacement])
+    pull(home, live_server, plugin, key.raw_key, repo)
+
+    assert head(home, repo, "origin/main^") == old_head
+    assert sorted(path.name for path in (repo / "skills").iterdir()) == ["lint", "style"]
+    assert tree_of(repo) == zip_export(bundles.plugin_bundle(plugin))
+
+
+def test_a_marketplace_follows_its_plugins_and_links(live_server, home, key, plugin, marketplace):
+    market = clone(home, live_server, marketplace, key.raw_key)
+    old_head = head(home, market)
+
+    services.update_plugin(plugin, description="Sharper reviews")
+    extra = plugin_with_skills(key.organization, "zeta", ["zed"])
+    services.update_marketplace(
+        marketplace, skill_plugins=[*marketplace.skill_plugins.all(), extra]
+    )
+    pull(home, live_server, marketplace, key.raw_key, market)
+
+    assert len(log(home, market)) == 3
+    assert head(home, market, "origin/main~2") == old_head
+    assert (market / "plugins" / "zeta" / "skills" / "zed" / "SKILL.md").is_file()
+    assert tree_of(market) == zip_export(bundles.marketplace_bundle(marketplace))
+    # A change of a plugin outside the marketplace is no commit of it.
+    services.update_plugin(
+        plugin_with_skills(key.organization, "outside", ["x"]), description="Elsewhere"
+    )
+    pull(home, live_server, marketplace, key.raw_key, market)
+    assert len(log(home, market)) == 3
+
+
+def test_an_unaudited_change_is_one_last_commit_of_the_current_content(
+    live_server, home, key, plugin
+):
+    """A link made from the skill's side is not in the plugin's audit trail: the replay cannot
+    explain it, so one commit of the current content closes the history."""
+    repo = clone(home, live_server, plugin, key.raw_key)
+    old_head = head(home, repo)
+    extra = plugin_with_skills(key.organization, "spare", ["lint"]).skills.get()
+
+    extra.plugins.add(plugin)
+    pull(home, live_server, plugin, key.raw_key, repo)
+
+    assert head(home, repo, "origin/main^") == old_head
+    assert (repo / "skills" / "lint" / "SKILL.md").is_file()
+    assert tree_of(repo) == zip_export(bundles.plugin_bundle(plugin))
+    who = log(home, repo)[0].split("|")[1]
+    assert who == "Skillport <noreply@skillport.invalid>"
+    # Read again: the same commit, not another one.
+    again = clone(home, live_server, plugin, key.raw_key, "again")
+    assert head(home, again) == head(home, repo)
+
+
+def build_history(organization):
+    """A plugin and a marketplace with a few changes, through the services."""
+    tenant = tenant_of(organization)
+    collection = SkillCollectionFactory(organization=organization, created_by=None)
+    create_version(collection, skill_files("style", "security"))
+    skills = list(collection.skills.order_by("name"))
+    plugin = services.create_plugin(
+        tenant=tenant, actor=None, skills=skills[:1], name="review-kit", version="1.0.0"
+    )
+    market = services.create_marketplace(
+        tenant=tenant, actor=None, skill_plugins=[plugin], name="market", version="1.0.0"
+    )
+    services.update_plugin(plugin, skills=skills)
+    services.update_plugin(plugin, description="Sharper reviews")
+    create_version(collection, {**skill_files("style", "security"), "style/notes.md": "More.\n"})
+    services.update_marketplace(market, description="The team's")
+    return plugin, market
+
+
+def copy_clock(source, copy) -> None:
+    """Give `copy`'s rows the creation times of `source`'s, row for row in creation order: the
+    same data as another install that made the same calls at the same times."""
+    for model in (SkillCollectionVersion, AuditVersion):
+        times = model.objects.filter(organization=source).order_by("created_at")
+        rows = model.objects.filter(organization=copy).order_by("created_at")
+        pairs = list(
+            zip(
+                rows.values_list("pk", flat=True),
+                times.values_list("created_at", flat=True),
+                strict=True,
+            )
+        )
+        for pk, at in pairs:
+            model.objects.filter(pk=pk).update(created_at=at)
+    for model in (SkillPlugin, SkillMarketplace):
+        for name, at in model.objects.filter(organization=source).values_list("name", "updated_at"):
+            model.objects.filter(organization=copy, name=name).update(updated_at=at)
+
+
+def test_the_same_data_gives_the_same_commits_on_another_install(live_server, home, key):
+    plugin, market = build_history(key.organization)
+    other = ApiKeyFactory()
+    other_plugin, other_market = build_history(other.organization)
+    copy_clock(key.organization, other.organization)
+
+    for ours, theirs in ((plugin, other_plugin), (market, other_market)):
+        repo = clone(home, live_server, ours, key.raw_key, f"ours-{ours.pk}")
+        copy = clone(home, live_server, theirs, other.raw_key, f"theirs-{theirs.pk}")
+        assert len(log(home, repo)) == (4 if ours is plugin else 5)
+        assert log(home, repo) == log(home, copy)
+        assert head(home, repo) == head(home, copy)
+        # Derived again without the cached trees and commits: the same ids again.
+        for kept in default_storage.listdir("git-trees")[1]:
+            default_storage.delete(f"git-trees/{kept}")
+        again = clone(home, live_server, ours, key.raw_key, f"again-{ours.pk}")
+        assert log(home, again) == log(home, repo)
+
+
+def test_a_git_request_makes_a_constant_number_of_queries(
+    anonymous_client, key, plugin, marketplace, django_assert_max_num_queries
+):
+    def refs(target):
+        response = anonymous_client.get(
+            git_path(target) + "/info/refs?service=git-upload-pack",
+            HTTP_AUTHORIZATION=f"Bearer {key.raw_key}",
+        )
+        assert response.status_code == 200
+
+    # The key (4: the transaction, the key, its last use), the target, the audit versions, the
+    # links, the skills, their versions and files, the git ids (2): a marketplace's plugins
+    # and their audit versions add 2.
+    with django_assert_max_num_queries(16):
+        refs(marketplace)
+    # The next request reads the derived commits back: it lists no files.
+    with CaptureQueriesContext(connection) as again:
+        refs(marketplace)
+    assert not [query for query in again if "skills_versionfile" in query["sql"]]
+    for number in range(5):
+        services.update_plugin(plugin, description=f"Edit {number}")
+        skill = plugin.skills.get(name="style")
+        create_version(
+            skill.skill_collection,
+            {
+                "style/SKILL.md": skill_md("style", f"Take {number}."),
+                "security/SKILL.md": skill_md("security"),
+            },
+        )
+    for target in (plugin, marketplace):
+        with django_assert_max_num_queries(16):
+            refs(target)
+
+
+def test_a_deleted_plugin_leaves_the_marketplace_in_one_commit(
+    live_server, home, key, plugin, marketplace
+):
+    """Deleting a plugin removes its links without a link edit in the marketplace's trail; the
+    plugin's own `destroy` audit version is the change point, so the history stays replayable."""
+    market = clone(home, live_server, marketplace, key.raw_key)
+    old_head = head(home, market)
+
+    with acting_as(key.member):
+        marketplace.skill_plugins.get(name="alpha").delete()
+    pull(home, live_server, marketplace, key.raw_key, market)
+
+    assert head(home, market, "origin/main^") == old_head
+    assert not (market / "plugins" / "alpha").exists()
+    assert tree_of(market) == zip_export(bundles.marketplace_bundle(marketplace))
+    # Replayed, not patched up: the commit is the deletion's, by its actor and at its time.
+    deleted = AuditVersion.objects.filter(event="destroy").get()
+    member = f"{key.member.name} <{key.member.email}>"
+    assert log(home, market)[0].endswith(f"|{member}|{int(deleted.created_at.timestamp())}")

@@ -9,8 +9,9 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
 
-from skills import git, services
+from skills import git, git_bundles, services
 from tests.factories import MemberFactory
+from tests.skill_exports.factories import plugin_with_skills
 from tests.skills.factories import SkillCollectionFactory, create_version, skill_files
 
 pytestmark = pytest.mark.django_db
@@ -99,13 +100,13 @@ def test_a_swept_entry_is_derived_again_by_the_next_clone(settings, collection):
     assert entries() == {entry}
 
 
-def test_a_pass_with_nothing_stale_costs_one_query(settings, django_assert_num_queries):
+def test_a_pass_with_nothing_stale_costs_three_queries(settings, django_assert_num_queries):
     member = MemberFactory()
     for index in range(5):
         collection = SkillCollectionFactory(organization=member.organization)
         create_version(collection, files={**V1, "n.txt": f"{index}\n"})
         cloned(collection)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3):  # live collections, plugins, marketplaces
         assert git.sweep_trees(now=later(settings)) == 0
     assert len(entries()) == 5
 
@@ -118,3 +119,21 @@ def test_sweep_exports_runs_it(settings, collection, capsys):
     call_command("sweep_exports")
     assert "git_trees_deleted=1" in capsys.readouterr().out
     assert len(entries()) == 1
+
+
+def test_a_plugin_keeps_its_newest_entry_and_a_deleted_one_keeps_none(settings):
+    member = MemberFactory()
+    plugin = plugin_with_skills(member.organization, "review-kit", ["style"], version="1.0.0")
+    git_bundles.build_repo(plugin, plugin.tenant)
+    [first] = entries()
+    assert first.startswith(f"{plugin.pk}.")
+    services.update_plugin(plugin, description="Edited")
+    refs = git_bundles.build_repo(plugin, plugin.tenant).get_refs()
+    [newest] = entries() - {first}
+
+    assert git.sweep_trees(now=later(settings)) == 1
+    assert entries() == {newest}
+    assert git_bundles.build_repo(plugin, plugin.tenant).get_refs() == refs
+    plugin.delete()
+    assert git.sweep_trees(now=later(settings)) == 1
+    assert entries() == set()
