@@ -10,6 +10,7 @@ import json
 from itertools import accumulate
 
 from django.conf import settings
+from rest_framework import parsers as plain_parsers
 from rest_framework.exceptions import ParseError
 from rest_framework_json_api import parsers
 
@@ -58,6 +59,16 @@ def loads(raw: bytes | str, limit: int | None = None):
     """`json.loads` for untrusted text: TooDeep past the depth limit, never a RecursionError."""
     check_depth(raw, limit)
     return json.loads(raw)
+
+
+class BoundedJsonParser(plain_parsers.JSONParser):
+    """Plain `application/json` bodies (the Metorial-compatible surface), with the same bound on
+    nesting depth as JSON:API bodies: a 400 instead of a RecursionError."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        body = stream.read() if stream is not None else b""
+        check_depth(body)
+        return super().parse(io.BytesIO(body), media_type, parser_context)
 
 
 class JsonApiParser(parsers.JSONParser):

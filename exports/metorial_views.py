@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.parsers import BoundedJsonParser
 from exports import metorial, selectors, skill_exports
 from exports.models import SkillExport
 
@@ -50,7 +50,7 @@ class MetorialView(APIView):
     """Plain JSON in and out, Metorial's error object for every failure."""
 
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJsonParser]
     content_negotiation_class = metorial.PlainJsonNegotiation
     schema = AutoSchema()
 

@@ -166,6 +166,17 @@ def test_create_refuses_a_body_that_is_not_a_json_object(metorial):
     assert not SkillExport.objects.exists()
 
 
+def test_create_refuses_a_body_nested_too_deep(metorial, settings):
+    # Before: json.loads recursed until a RecursionError, answered as a 500.
+    limit = settings.SKILLPORT["MAX_JSON_DEPTH"]
+    deep = '{"target": "plugin", "skill_plugin_id": ' + "[" * 10_000 + "]" * 10_000 + "}"
+    body = assert_error(
+        metorial.post("/skill-exports", deep, content_type="application/json"), 400, "bad_request"
+    )
+    assert str(limit) in body["message"]
+    assert not SkillExport.objects.exists()
+
+
 def test_create_validation_errors_name_the_body_field(metorial, organization, plugin):
     post = metorial.post_json
     assert error_paths(post("/skill-exports", {"skill_plugin_id": str(plugin.pk)})) == {"target"}
