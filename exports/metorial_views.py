@@ -14,6 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.idempotency import IdempotentCreateMixin
 from api.parsers import BoundedJsonParser
 from exports import metorial, selectors, skill_exports
 from exports.models import SkillExport
@@ -63,7 +64,7 @@ class MetorialView(APIView):
         ).data
 
 
-class SkillExportCollectionView(MetorialView):
+class SkillExportCollectionView(IdempotentCreateMixin, MetorialView):
     serializer_class = metorial.MetorialSkillExportSerializer  # for the schema generator
 
     @metorial_schema(
@@ -128,7 +129,8 @@ class SkillExportCollectionView(MetorialView):
             "Metorial's `POST /skill-exports` with a flat JSON body: `target` (`skill`, "
             "`plugin` or `marketplace`) and exactly the matching id (`skill_id`, "
             "`skill_plugin_id` or `skill_marketplace_id`). Answers `201` with the pending "
-            "`skill.export`; the worker builds the zip, then `file` and `file_link` appear."
+            "`skill.export`; the worker builds the zip, then `file` and `file_link` appear. "
+            "An `Idempotency-Key` header makes a retry replay the first answer."
         ),
         request=metorial.MetorialCreateSkillExportSerializer,
         responses={201: metorial.MetorialSkillExportSerializer, **ERRORS},

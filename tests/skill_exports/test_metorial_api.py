@@ -177,6 +177,30 @@ def test_create_refuses_a_body_nested_too_deep(metorial, settings):
     assert not SkillExport.objects.exists()
 
 
+def test_create_with_an_idempotency_key_is_replayed_not_run_again(metorial, plugin):
+    # Before: the header was documented for this POST but ignored: a retry made a second export.
+    body = {"target": "plugin", "skill_plugin_id": str(plugin.pk)}
+    first = metorial.post_json("/skill-exports", body, HTTP_IDEMPOTENCY_KEY="retry-1")
+    again = metorial.post_json("/skill-exports", body, HTTP_IDEMPOTENCY_KEY="retry-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again["Location"] == first["Location"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert SkillExport.objects.count() == 1
+    assert Event.objects.filter(name="skill_exports.create").count() == 1
+
+    other = metorial.post_json(
+        "/skill-exports", {**body, "target": "skill"}, HTTP_IDEMPOTENCY_KEY="retry-1"
+    )
+    assert_error(other, 422, "idempotency_key_reused")
+    assert_error(
+        metorial.post_json("/skill-exports", body, HTTP_IDEMPOTENCY_KEY="\x7f"),
+        400,
+        "invalid_idempotency_key",
+    )
+    assert SkillExport.objects.count() == 1
+
+
 def test_create_validation_errors_name_the_body_field(metorial, organization, plugin):
     post = metorial.post_json
     assert error_paths(post("/skill-exports", {"skill_plugin_id": str(plugin.pk)})) == {"target"}
