@@ -4,11 +4,13 @@ Every row is one request (method, path, headers, body) with the answer it must g
 the error's `source.pointer` or `source.parameter`, and its `code` where that is meaningful.
 After each request no row was added to any table of the project's apps and no file appeared
 under the media root. `$collection`, `$version`, `$plugin`, `$file` and `$webhook` in paths and
-bodies stand for the ids of the fixtures' resources.
+bodies stand for the ids of the fixtures' resources; `$folder_token` is a download token this
+server signed for a folder, `$forged_token` one signed with another install's key.
 """
 
 import io
 import json
+import secrets
 import stat
 import unicodedata
 import zipfile
@@ -17,7 +19,9 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core import signing
 
+from exports.signing import SALT, make_token
 from files.models import File
 from tests.conftest import JSON_API
 from tests.events.factories import WebhookFactory
@@ -657,6 +661,31 @@ CORPUS = [
             )
         )
     ),
+    # -- signed download links, request size, headers -----------------------------------------
+    Case(
+        "download-signed-with-another-key",
+        "GET",
+        "/api/downloads/$forged_token",
+        403,
+        code="invalid_signature",
+    ),
+    Case("download-naming-a-folder", "GET", "/api/downloads/$folder_token", 404, code="not_found"),
+    Case(
+        "uri-too-long",
+        "GET",
+        "/api/skill_plugins?filter[name.cont]=" + "a" * 5000,
+        414,
+        code="uri_too_long",
+    ),
+    Case(
+        "idempotency-key-not-printable-ascii",
+        "POST",
+        "/api/skill_plugins",
+        400,
+        code="invalid_idempotency_key",
+        body=resource("skill_plugins", {"name": "p"}),
+        headers={"HTTP_IDEMPOTENCY_KEY": "caf\u00e9"},
+    ),
     # -- webhook callback URLs (SSRF) ------------------------------------------------------------
     *(
         Case(
@@ -733,6 +762,13 @@ def world(organization, monkeypatch):
         "$plugin": str(plugin.pk),
         "$file": str(stored.pk),
         "$webhook": str(webhook.pk),
+        "$folder_token": make_token("exports/"),
+        "$forged_token": signing.dumps(
+            {"n": "exports/x.json.gz", "e": 2**31, "f": "", "t": ""},
+            key=secrets.token_urlsafe(48),
+            salt=SALT,
+            compress=True,
+        ),
     }
 
 
