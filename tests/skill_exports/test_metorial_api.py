@@ -344,6 +344,25 @@ def test_another_organizations_export_is_a_metorial_404(metorial, other_api_key)
     assert MetorialClient(other_api_key).get(f"/skill-exports/{foreign.pk}").status_code == 200
 
 
+def test_the_other_modes_exports_and_targets_are_invisible(metorial, api_key, plugin):
+    """Same mode boundary as `/api`: a test key neither sees nor targets live data."""
+    live_key = ApiKeyFactory(member=api_key.member, mode="live")
+    live = SkillExportFactory(organization=api_key.organization, mode="live", completed=True)
+    live_plugin = plugin_with_skills(api_key.organization, "live-kit", ["gamma"], mode="live")
+    assert_error(metorial.get(f"/skill-exports/{live.pk}"), 404, "not_found")
+    assert metorial.get("/skill-exports").json()["items"] == []
+    assert_error(metorial.get(f"/skill-exports?before={live.pk}"), 400, "invalid_query")
+    body = {"target": "plugin", "skill_plugin_id": str(live_plugin.pk)}
+    assert error_paths(metorial.post_json("/skill-exports", body)) == {"skill_plugin_id"}
+    # ... while the live key sees its export, and only it.
+    live_client = MetorialClient(live_key)
+    assert [item["id"] for item in live_client.get("/skill-exports").json()["items"]] == [
+        str(live.pk)
+    ]
+    assert live_client.post_json("/skill-exports", body).status_code == 201
+    assert SkillExport.objects.filter(mode="live").count() == 2
+
+
 # --- list: pagination -----------------------------------------------------------------------
 
 
