@@ -661,6 +661,85 @@ CORPUS = [
             )
         )
     ),
+    # -- NUL characters where PostgreSQL cannot store them (text, jsonb) ---------------------
+    *(
+        Case(
+            f"nul-in-json-attribute-{i}",
+            "POST",
+            path,
+            422,
+            pointer=f"/data/attributes/{name}",
+            code="null_characters_not_allowed",
+            body=resource(path.rsplit("/", 1)[1], attributes),
+        )
+        for i, (path, name, attributes) in enumerate(
+            (
+                ("/api/exports", "metadata", {"resource_type": "teams", "metadata": {"k": "a\0"}}),
+                ("/api/exports", "metadata", {"resource_type": "teams", "metadata": {"k\0": 1}}),
+                (
+                    "/api/exports",
+                    "filters",
+                    {"resource_type": "teams", "filters": {"name_in": ["a\0"]}},
+                ),
+                ("/api/skill_plugins", "keywords", {"name": "p", "keywords": ["a\0"]}),
+            )
+        )
+    ),
+    *(
+        Case(
+            f"nul-in-frontmatter-{i}",
+            "POST",
+            VERSIONS,
+            422,
+            pointer=f"{FILES}/pdf~1SKILL.md",
+            code="invalid_skill",
+            body=version_doc({"pdf/SKILL.md": skill_md("pdf", "d", extra)}),
+        )
+        for i, extra in enumerate(
+            (
+                'metadata: {a: "x\\0y"}\n',
+                'metadata: {"k\\0": 1}\n',
+                'license: "a\\0b"\n',
+                'compatibility: "a\\0"\n',
+                'allowed-tools: "Read\\0"\n',
+            )
+        )
+    ),
+    Case(
+        "zip-nul-in-frontmatter",
+        "POST",
+        UPLOAD,
+        422,
+        pointer=f"{FILES}/pdf~1SKILL.md",
+        code="invalid_skill",
+        body=make_zip({"pdf/SKILL.md": skill_md("pdf", "d", 'metadata: {a: "\\0"}\n')}),
+        content_type=ZIP,
+    ),
+    Case("nul-in-identifier", "GET", "/api/skill_collections/a%00b", 404),
+    Case("nul-in-identifier-zip", "GET", "/api/skill_collections/a%00b?format=zip", 404),
+    Case("nul-in-identifier-public", "GET", "/api/public/v2/skill-collections/a%00b", 404),
+    Case(
+        "nul-in-identifier-upload",
+        "POST",
+        "/api/skill_collections/a%00b/versions",
+        404,
+        body=make_zip({"a.txt": "a"}),
+        content_type=ZIP,
+    ),
+    Case(
+        "nul-in-label-pin",
+        "GET",
+        "/api/skill_collections/$collection?label=a%00b",
+        400,
+        parameter="label",
+    ),
+    Case(
+        "nul-in-label-pin-public",
+        "GET",
+        "/api/public/v2/skill-collections/$collection?label=a%00b",
+        400,
+        parameter="label",
+    ),
     # -- signed download links, request size, headers -----------------------------------------
     Case(
         "download-signed-with-another-key",
