@@ -10,6 +10,7 @@ import json
 from itertools import accumulate
 
 from django.conf import settings
+from rest_framework import parsers as plain_parsers
 from rest_framework.exceptions import ParseError
 from rest_framework_json_api import parsers
 
@@ -54,10 +55,38 @@ def check_depth(raw: bytes | str, limit: int | None = None) -> None:
         raise TooDeep(f"The document nests deeper than {limit} levels.")
 
 
+def contains_nul(value) -> bool:
+    """Whether a parsed JSON/YAML value holds a NUL character in any string or key, at any
+    depth (no recursion). PostgreSQL stores none in text or jsonb, so such a value is refused
+    before it reaches the database."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\0" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return False
+
+
 def loads(raw: bytes | str, limit: int | None = None):
     """`json.loads` for untrusted text: TooDeep past the depth limit, never a RecursionError."""
     check_depth(raw, limit)
     return json.loads(raw)
+
+
+class BoundedJsonParser(plain_parsers.JSONParser):
+    """Plain `application/json` bodies (the Metorial-compatible surface), with the same bound on
+    nesting depth as JSON:API bodies: a 400 instead of a RecursionError."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        body = stream.read() if stream is not None else b""
+        check_depth(body)
+        return super().parse(io.BytesIO(body), media_type, parser_context)
 
 
 class JsonApiParser(parsers.JSONParser):

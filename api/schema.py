@@ -148,7 +148,8 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
 
 
 def document_idempotency_key(result, generator, request, public):
-    """Postprocessing hook: every POST of the API creates or adds, and takes Idempotency-Key."""
+    """Postprocessing hook: every POST of the API creates or adds, and takes Idempotency-Key
+    (git's POSTs are protocol exchanges, not creates: they take none)."""
     from api.idempotency import HEADER
 
     parameter = {
@@ -167,8 +168,8 @@ def document_idempotency_key(result, generator, request, public):
             "pattern": "^[!-~]([ -~]*[!-~])?$",
         },
     }
-    for path_item in result.get("paths", {}).values():
-        if "post" in path_item:
+    for path, path_item in result.get("paths", {}).items():
+        if "post" in path_item and not path.startswith("/git/"):
             operation = path_item["post"]  # a new list: operations may share theirs
             operation["parameters"] = [*operation.get("parameters", []), parameter]
     return result

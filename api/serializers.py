@@ -16,7 +16,11 @@ from rest_framework_json_api import relations
 from rest_framework_json_api import serializers as jsonapi
 from rest_framework_json_api.utils import format_link_segment
 
+from api.parsers import contains_nul
+
 META_FIELDS = ("mode", "organization_id", "trace_id")
+# The words of DRF's own check on plain strings (ProhibitNullCharactersValidator).
+NUL_MESSAGE = "Null characters are not allowed."
 
 _resource_serializers: dict[str, type["ResourceSerializer"]] = {}
 
@@ -288,6 +292,26 @@ class ResourceSerializer(jsonapi.ModelSerializer):
             cls._declared_fields[link_field] = SelfLinkField(view_name=f"{resource_name}-detail")
         meta.fields = (link_field, *meta.fields, *META_FIELDS)
         _resource_serializers[resource_name] = cls
+
+    def to_internal_value(self, data):
+        # Values stored in JSON columns (metadata, filters, keywords, ...): DRF checks plain
+        # strings for NUL characters, not the strings inside these, and PostgreSQL's jsonb
+        # refuses them (a 500). Other structured attributes (a version's `files`) are checked
+        # where they are used, with their own pointers.
+        validated = super().to_internal_value(data)
+        json_columns = {
+            field.name
+            for field in self.Meta.model._meta.get_fields()
+            if isinstance(field, models.JSONField)
+        }
+        errors = {
+            name: [serializers.ErrorDetail(NUL_MESSAGE, code="null_characters_not_allowed")]
+            for name, value in validated.items()
+            if name in json_columns and contains_nul(value)
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return validated
 
     @property
     def _readable_fields(self):

@@ -14,6 +14,10 @@ from gunicorn import util
 limit_request_line = 8190  # bytes of "GET <uri> HTTP/1.1"; beyond: 414
 limit_request_fields = 100  # header count; beyond: 431
 limit_request_field_size = 8190  # bytes of one header; beyond: 431
+# Whether a request came over TLS is Django's SECURE_PROXY_SSL_HEADER alone (README "Headers").
+# gunicorn would otherwise trust X-Forwarded-Proto/-Ssl/-Protocol from 127.0.0.1 (its default
+# forwarded_allow_ips), so any local client, or a proxy passing the header through, could claim it.
+secure_scheme_headers: dict[str, str] = {}
 
 
 def write_json_api_error(sock, status_int: int, reason: str, mesg: str) -> None:

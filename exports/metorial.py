@@ -22,7 +22,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
-from api.exceptions import error_headers
+from api.exceptions import HeaderError, error_headers
 from exports.jobs import job_setting
 from exports.models import SkillExport
 from files import selectors as file_selectors
@@ -382,6 +382,8 @@ def exception_handler(exc, context) -> Response:
         exc = MetorialError(413, "payload_too_large", "The request body is too large.")
     if isinstance(exc, MetorialError):
         body = error_body(exc.status_code, exc.code, str(exc.detail), exc.errors)
+    elif isinstance(exc, HeaderError):  # Idempotency-Key: its own code, as under /api
+        body = error_body(exc.status_code, str(exc.get_codes()), str(exc.detail))
     elif isinstance(exc, exceptions.APIException):
         status = exc.status_code
         message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase

@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.idempotency import IdempotentCreateMixin
+from api.parsers import BoundedJsonParser
 from exports import metorial, selectors, skill_exports
 from exports.models import SkillExport
 
@@ -53,7 +54,7 @@ class MetorialView(APIView):
     """Plain JSON in and out, Metorial's error object for every failure."""
 
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJsonParser]
     content_negotiation_class = metorial.PlainJsonNegotiation
     schema = AutoSchema()
 
@@ -66,7 +67,7 @@ class MetorialView(APIView):
         ).data
 
 
-class SkillExportCollectionView(MetorialView):
+class SkillExportCollectionView(IdempotentCreateMixin, MetorialView):
     serializer_class = metorial.MetorialSkillExportSerializer  # for the schema generator
 
     @metorial_schema(
@@ -131,7 +132,8 @@ class SkillExportCollectionView(MetorialView):
             "Metorial's `POST /skill-exports` with a flat JSON body: `target` (`skill`, "
             "`plugin` or `marketplace`) and exactly the matching id (`skill_id`, "
             "`skill_plugin_id` or `skill_marketplace_id`). Answers `201` with the pending "
-            "`skill.export`; the worker builds the zip, then `file` and `file_link` appear."
+            "`skill.export`; the worker builds the zip, then `file` and `file_link` appear. "
+            "An `Idempotency-Key` header makes a retry replay the first answer."
         ),
         request=metorial.MetorialCreateSkillExportSerializer,
         responses={201: metorial.MetorialSkillExportSerializer, 403: READ_ONLY_KEY, **ERRORS},

@@ -74,15 +74,17 @@ def read_token(token: str) -> Ticket:
     try:
         payload = signing.loads(token, salt=SALT)
         name, expires = payload["n"], int(payload["e"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        if expires < time.time():
+            raise ExpiredLink("The download link has expired.")
+        # (an expiry the calendar cannot hold is no link this server minted)
+        expires_at = datetime.fromtimestamp(expires, tz=UTC)
+    except (signing.BadSignature, KeyError, TypeError, ValueError, OverflowError, OSError):
         raise InvalidLink("The download link is not valid.") from None
-    if expires < time.time():
-        raise ExpiredLink("The download link has expired.")
     return Ticket(
         name=name,
         filename=payload.get("f") or name.rsplit("/", 1)[-1],
         content_type=payload.get("t") or "application/octet-stream",
-        expires_at=datetime.fromtimestamp(expires, tz=UTC),
+        expires_at=expires_at,
         link_id=payload.get("l", ""),
     )
 

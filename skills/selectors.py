@@ -39,6 +39,8 @@ def collections_with_current_version(queryset: QuerySet) -> QuerySet:
 
 def collection_by_identifier(queryset: QuerySet, identifier: str) -> SkillCollection | None:
     """A collection by UUID, `name` or `root_path`; the UUID wins, then live collections."""
+    if "\0" in identifier:  # no name holds one (and PostgreSQL cannot compare it)
+        return None
     condition = Q(name=identifier) | Q(root_path=identifier)
     with contextlib.suppress(ValueError):
         condition |= Q(pk=uuid.UUID(identifier))
@@ -57,8 +59,10 @@ def parse_pin(query_params) -> tuple[int | None, str | None]:
         raise InvalidQueryParameter("label", "Give 'version' or 'label', not both.")
     if version is not None:
         return integer_parameter(query_params, "version"), None
-    if label is not None and not label.strip():
-        raise InvalidQueryParameter("label", "'label' must not be empty.")
+    if label is not None and (not label.strip() or "\0" in label or len(label) > LABEL_LENGTH):
+        raise InvalidQueryParameter(
+            "label", f"'label' is a release label (1-{LABEL_LENGTH} characters)."
+        )
     return None, label
 
 

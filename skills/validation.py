@@ -17,6 +17,8 @@ import yaml
 from django.conf import settings
 from frontmatter.default_handlers import YAMLHandler
 
+from api.parsers import contains_nul
+
 SKILL_FILE = "SKILL.md"
 MIB = 1024 * 1024
 DEFAULT_LIMITS = {
@@ -311,6 +313,10 @@ def parse_skill_md(
         ) from None
     if not isinstance(meta, Mapping):
         raise TreeError(path, "SKILL.md frontmatter must be a mapping.", "invalid_skill")
+    if contains_nul(meta):  # YAML's "\0" escape: PostgreSQL stores no NUL in text or jsonb
+        raise TreeError(
+            path, "SKILL.md frontmatter must not contain NUL characters.", "invalid_skill"
+        )
     name = _check_name(meta.get("name"), folder_name, path)
     description = meta.get("description")
     if not isinstance(description, str) or not 1 <= len(description.strip()) <= 1024:

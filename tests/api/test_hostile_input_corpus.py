@@ -4,11 +4,13 @@ Every row is one request (method, path, headers, body) with the answer it must g
 the error's `source.pointer` or `source.parameter`, and its `code` where that is meaningful.
 After each request no row was added to any table of the project's apps and no file appeared
 under the media root. `$collection`, `$version`, `$plugin`, `$file` and `$webhook` in paths and
-bodies stand for the ids of the fixtures' resources.
+bodies stand for the ids of the fixtures' resources; `$folder_token` is a download token this
+server signed for a folder, `$forged_token` one signed with another install's key.
 """
 
 import io
 import json
+import secrets
 import stat
 import unicodedata
 import zipfile
@@ -17,7 +19,9 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core import signing
 
+from exports.signing import SALT, make_token
 from files.models import File
 from tests.conftest import JSON_API
 from tests.events.factories import WebhookFactory
@@ -657,6 +661,110 @@ CORPUS = [
             )
         )
     ),
+    # -- NUL characters where PostgreSQL cannot store them (text, jsonb) ---------------------
+    *(
+        Case(
+            f"nul-in-json-attribute-{i}",
+            "POST",
+            path,
+            422,
+            pointer=f"/data/attributes/{name}",
+            code="null_characters_not_allowed",
+            body=resource(path.rsplit("/", 1)[1], attributes),
+        )
+        for i, (path, name, attributes) in enumerate(
+            (
+                ("/api/exports", "metadata", {"resource_type": "teams", "metadata": {"k": "a\0"}}),
+                ("/api/exports", "metadata", {"resource_type": "teams", "metadata": {"k\0": 1}}),
+                (
+                    "/api/exports",
+                    "filters",
+                    {"resource_type": "teams", "filters": {"name_in": ["a\0"]}},
+                ),
+                ("/api/skill_plugins", "keywords", {"name": "p", "keywords": ["a\0"]}),
+            )
+        )
+    ),
+    *(
+        Case(
+            f"nul-in-frontmatter-{i}",
+            "POST",
+            VERSIONS,
+            422,
+            pointer=f"{FILES}/pdf~1SKILL.md",
+            code="invalid_skill",
+            body=version_doc({"pdf/SKILL.md": skill_md("pdf", "d", extra)}),
+        )
+        for i, extra in enumerate(
+            (
+                'metadata: {a: "x\\0y"}\n',
+                'metadata: {"k\\0": 1}\n',
+                'license: "a\\0b"\n',
+                'compatibility: "a\\0"\n',
+                'allowed-tools: "Read\\0"\n',
+            )
+        )
+    ),
+    Case(
+        "zip-nul-in-frontmatter",
+        "POST",
+        UPLOAD,
+        422,
+        pointer=f"{FILES}/pdf~1SKILL.md",
+        code="invalid_skill",
+        body=make_zip({"pdf/SKILL.md": skill_md("pdf", "d", 'metadata: {a: "\\0"}\n')}),
+        content_type=ZIP,
+    ),
+    Case("nul-in-identifier", "GET", "/api/skill_collections/a%00b", 404),
+    Case("nul-in-identifier-zip", "GET", "/api/skill_collections/a%00b?format=zip", 404),
+    Case("nul-in-identifier-public", "GET", "/api/public/v2/skill-collections/a%00b", 404),
+    Case(
+        "nul-in-identifier-upload",
+        "POST",
+        "/api/skill_collections/a%00b/versions",
+        404,
+        body=make_zip({"a.txt": "a"}),
+        content_type=ZIP,
+    ),
+    Case(
+        "nul-in-label-pin",
+        "GET",
+        "/api/skill_collections/$collection?label=a%00b",
+        400,
+        parameter="label",
+    ),
+    Case(
+        "nul-in-label-pin-public",
+        "GET",
+        "/api/public/v2/skill-collections/$collection?label=a%00b",
+        400,
+        parameter="label",
+    ),
+    # -- signed download links, request size, headers -----------------------------------------
+    Case(
+        "download-signed-with-another-key",
+        "GET",
+        "/api/downloads/$forged_token",
+        403,
+        code="invalid_signature",
+    ),
+    Case("download-naming-a-folder", "GET", "/api/downloads/$folder_token", 404, code="not_found"),
+    Case(
+        "uri-too-long",
+        "GET",
+        "/api/skill_plugins?filter[name.cont]=" + "a" * 5000,
+        414,
+        code="uri_too_long",
+    ),
+    Case(
+        "idempotency-key-not-printable-ascii",
+        "POST",
+        "/api/skill_plugins",
+        400,
+        code="invalid_idempotency_key",
+        body=resource("skill_plugins", {"name": "p"}),
+        headers={"HTTP_IDEMPOTENCY_KEY": "caf\u00e9"},
+    ),
     # -- webhook callback URLs (SSRF) ------------------------------------------------------------
     *(
         Case(
@@ -733,6 +841,13 @@ def world(organization, monkeypatch):
         "$plugin": str(plugin.pk),
         "$file": str(stored.pk),
         "$webhook": str(webhook.pk),
+        "$folder_token": make_token("exports/"),
+        "$forged_token": signing.dumps(
+            {"n": "exports/x.json.gz", "e": 2**31, "f": "", "t": ""},
+            key=secrets.token_urlsafe(48),
+            salt=SALT,
+            compress=True,
+        ),
     }
 
 

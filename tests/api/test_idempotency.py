@@ -407,6 +407,18 @@ def test_the_openapi_document_offers_the_header_on_posts(anonymous_client):
         names = [parameter["name"] for parameter in document["paths"][path]["post"]["parameters"]]
         assert "Idempotency-Key" in names
     assert "Idempotency-Key" not in str(document["paths"]["/api/exports"]["get"])
+    names = [
+        parameter["name"] for parameter in document["paths"]["/skill-exports"]["post"]["parameters"]
+    ]
+    assert "Idempotency-Key" in names
+    # git's POSTs are protocol exchanges that take no such header: not offered there.
+    git_posts = [
+        item["post"]
+        for path, item in document["paths"].items()
+        if path.startswith("/git/") and "post" in item
+    ]
+    assert git_posts
+    assert all("Idempotency-Key" not in str(operation) for operation in git_posts)
 
 
 # Real concurrency: a live server on PostgreSQL, requests from threads.

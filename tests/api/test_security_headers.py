@@ -12,7 +12,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
-from tests.served import ROOT
+from tests.served import ROOT, get, gunicorn, install_env
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,23 @@ def test_no_hsts_on_plain_http(settings):
     settings.SECURE_PROXY_SSL_HEADER = None
     response = Client().get("/health", HTTP_X_FORWARDED_PROTO="https")
     assert "Strict-Transport-Security" not in response
+
+
+def test_the_http_server_does_not_take_a_client_claim_of_tls_either(tmp_path):
+    # Before: gunicorn trusted X-Forwarded-Proto from 127.0.0.1 (its default
+    # forwarded_allow_ips) whatever SECURE_PROXY_SSL_HEADER said, so any client of `make serve`
+    # got HTTPS treatment (HSTS, https:// links) by sending the header.
+    with gunicorn(install_env(tmp_path)) as url:
+        for header in ("X-Forwarded-Proto", "X-Forwarded-Ssl", "X-Forwarded-Protocol"):
+            value = {"X-Forwarded-Ssl": "on", "X-Forwarded-Protocol": "ssl"}.get(header, "https")
+            status, headers, _body = get(url + "/api/members", **{header: value})
+            assert status == 401
+            assert "Strict-Transport-Security" not in headers, header
+    # ... while the configured proxy header still counts.
+    proxied = install_env(tmp_path, SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https")
+    with gunicorn(proxied) as url:
+        _status, headers, _body = get(url + "/api/members", **{"X-Forwarded-Proto": "https"})
+        assert headers["Strict-Transport-Security"].startswith("max-age=")
 
 
 def settings_of(*names: str, **env: str) -> list[str]:

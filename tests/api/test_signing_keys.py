@@ -14,6 +14,7 @@ import pytest
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.test import Client
 
 from exports.signing import SALT, make_token
 from tests.conftest import JsonApiClient
@@ -132,3 +133,19 @@ def test_no_signing_key_literal_in_the_repository():
             ):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_an_admin_session_survives_a_key_change_while_the_old_key_is_a_fallback(
+    settings, admin_user
+):
+    old, new = new_key(), new_key()
+    browser = Client()
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = old, []
+    browser.force_login(admin_user)
+    assert browser.get("/admin/").status_code == 200
+    settings.SECRET_KEY = new  # without the fallback the session is no longer valid
+    assert browser.get("/admin/").status_code == 302
+    settings.SECRET_KEY = old
+    browser.force_login(admin_user)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = new, [old]
+    assert browser.get("/admin/").status_code == 200

@@ -5,12 +5,13 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from storages.backends.s3 import S3Storage
 
 from exports.models import Export
-from exports.signing import make_token, signed_url
+from exports.signing import SALT, make_token, signed_url
 from tests.conftest import JsonApiClient
 from tests.exports.factories import ExportFactory
 
@@ -88,6 +89,16 @@ def test_s3_storage_gives_its_own_presigned_url():
     assert "skillport-exports" in result.url and "/exports/a.csv.gz?" in result.url
     assert query["AWSAccessKeyId"] == ["AKIAEXAMPLE"] and query["Signature"]
     assert before + 120 <= int(query["Expires"][0]) <= before + 122
+
+
+@pytest.mark.parametrize("expires", [2**40, 2**70])
+def test_a_signed_link_with_an_expiry_beyond_the_calendar_is_refused(completed, expires):
+    # Before: the signature was valid, then datetime.fromtimestamp() raised: a 500.
+    payload = {"n": completed.attachment, "e": expires, "f": "", "t": ""}
+    token = signing.dumps(payload, salt=SALT, compress=True)
+    response = JsonApiClient().get(f"/api/downloads/{token}")
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["code"] == "invalid_signature"
 
 
 @pytest.mark.parametrize("name", ["exports", "exports/", "", ".", "../outside.txt"])

@@ -166,6 +166,41 @@ def test_create_refuses_a_body_that_is_not_a_json_object(metorial):
     assert not SkillExport.objects.exists()
 
 
+def test_create_refuses_a_body_nested_too_deep(metorial, settings):
+    # Before: json.loads recursed until a RecursionError, answered as a 500.
+    limit = settings.SKILLPORT["MAX_JSON_DEPTH"]
+    deep = '{"target": "plugin", "skill_plugin_id": ' + "[" * 10_000 + "]" * 10_000 + "}"
+    body = assert_error(
+        metorial.post("/skill-exports", deep, content_type="application/json"), 400, "bad_request"
+    )
+    assert str(limit) in body["message"]
+    assert not SkillExport.objects.exists()
+
+
+def test_create_with_an_idempotency_key_is_replayed_not_run_again(metorial, plugin):
+    # Before: the header was documented for this POST but ignored: a retry made a second export.
+    body = {"target": "plugin", "skill_plugin_id": str(plugin.pk)}
+    first = metorial.post_json("/skill-exports", body, HTTP_IDEMPOTENCY_KEY="retry-1")
+    again = metorial.post_json("/skill-exports", body, HTTP_IDEMPOTENCY_KEY="retry-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again["Location"] == first["Location"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert SkillExport.objects.count() == 1
+    assert Event.objects.filter(name="skill_exports.create").count() == 1
+
+    other = metorial.post_json(
+        "/skill-exports", {**body, "target": "skill"}, HTTP_IDEMPOTENCY_KEY="retry-1"
+    )
+    assert_error(other, 422, "idempotency_key_reused")
+    assert_error(
+        metorial.post_json("/skill-exports", body, HTTP_IDEMPOTENCY_KEY="\x7f"),
+        400,
+        "invalid_idempotency_key",
+    )
+    assert SkillExport.objects.count() == 1
+
+
 def test_create_validation_errors_name_the_body_field(metorial, organization, plugin):
     post = metorial.post_json
     assert error_paths(post("/skill-exports", {"skill_plugin_id": str(plugin.pk)})) == {"target"}
@@ -307,6 +342,25 @@ def test_another_organizations_export_is_a_metorial_404(metorial, other_api_key)
     assert_error(metorial.get(f"/skill-exports?after={foreign.pk}"), 400, "invalid_query")
     # ... and the other organization sees it.
     assert MetorialClient(other_api_key).get(f"/skill-exports/{foreign.pk}").status_code == 200
+
+
+def test_the_other_modes_exports_and_targets_are_invisible(metorial, api_key, plugin):
+    """Same mode boundary as `/api`: a test key neither sees nor targets live data."""
+    live_key = ApiKeyFactory(member=api_key.member, mode="live")
+    live = SkillExportFactory(organization=api_key.organization, mode="live", completed=True)
+    live_plugin = plugin_with_skills(api_key.organization, "live-kit", ["gamma"], mode="live")
+    assert_error(metorial.get(f"/skill-exports/{live.pk}"), 404, "not_found")
+    assert metorial.get("/skill-exports").json()["items"] == []
+    assert_error(metorial.get(f"/skill-exports?before={live.pk}"), 400, "invalid_query")
+    body = {"target": "plugin", "skill_plugin_id": str(live_plugin.pk)}
+    assert error_paths(metorial.post_json("/skill-exports", body)) == {"skill_plugin_id"}
+    # ... while the live key sees its export, and only it.
+    live_client = MetorialClient(live_key)
+    assert [item["id"] for item in live_client.get("/skill-exports").json()["items"]] == [
+        str(live.pk)
+    ]
+    assert live_client.post_json("/skill-exports", body).status_code == 201
+    assert SkillExport.objects.filter(mode="live").count() == 2
 
 
 # --- list: pagination -----------------------------------------------------------------------
