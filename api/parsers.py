@@ -55,24 +55,6 @@ def check_depth(raw: bytes | str, limit: int | None = None) -> None:
         raise TooDeep(f"The document nests deeper than {limit} levels.")
 
 
-def contains_nul(value) -> bool:
-    """Whether a parsed JSON/YAML value holds a NUL character in any string or key, at any
-    depth (no recursion). PostgreSQL stores none in text or jsonb, so such a value is refused
-    before it reaches the database."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if "\0" in item:
-                return True
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list | tuple):
-            pending.extend(item)
-    return False
-
-
 def loads(raw: bytes | str, limit: int | None = None):
     """`json.loads` for untrusted text: TooDeep past the depth limit, never a RecursionError."""
     check_depth(raw, limit)
