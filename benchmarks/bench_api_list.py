@@ -6,7 +6,8 @@
   an organization of 200 collections: the per-resource cost (goal <= 2.5x).
 - `numbered_page`: `page[size]=100` (with `meta.record_count`) in an organization of
   BENCH_LIST_ROWS collections (300,000; 1,000,000 with BENCH_FULL=1) vs one of 200: the cost of
-  table size (goal <= 1.5x). `count_plan` records the scan PostgreSQL chose for that count.
+  table size (goal <= 1.5x). `count_plan` records the scan PostgreSQL chose for that count (the
+  tenant's counter rows, api/row_counts.py).
 - `keyset_page`: `sort=name&page[after]=` the same way (goal <= 1.3x).
 - `document`: an organization's document after adding 20,000 members vs before (goal <= 2x + 2 KB).
 
@@ -119,17 +120,24 @@ def _overhead(figures: dict):
     return key.organization
 
 
-def _count_plan(key) -> str:
-    """The scan behind `meta.record_count` of the big organization's default list."""
+def _count_plan(client, url: str) -> str:
+    """The scan behind `meta.record_count` of `url`: the query that counts, as the list runs it
+    (the tenant's counters for an unfiltered list, `count()` for a filtered one)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from skills.models import SkillCollection
+    from api.models import TenantRowCount
 
     with CaptureQueriesContext(connection) as queries:
-        SkillCollection.objects.for_tenant(key.tenant).alive().count()
+        _getter(client, url)()
+    counters = f'FROM "{TenantRowCount._meta.db_table}"'
+    sql = next(
+        query["sql"]
+        for query in queries.captured_queries
+        if counters in query["sql"] or 'AS "__count"' in query["sql"]
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {queries.captured_queries[-1]['sql']}")
+        cursor.execute(f"EXPLAIN {sql}")
         plan = [row[0].strip() for row in cursor.fetchall()]
     return next((line.lstrip("-> ") for line in plan if "Scan" in line), plan[0])
 
@@ -146,7 +154,6 @@ def _scale(figures: dict) -> list:
         cursor.execute("VACUUM ANALYZE skills_skillcollection")  # as autovacuum would
     print(f"inserted {BIG_ROWS} collections in {time.perf_counter() - started:.1f} s", flush=True)
 
-    figures["count_plan"] = _count_plan(big_key)
     base = "/api/skill_collections?include=created_by&page[size]="
     one, hundred = _median(_getter(small, f"{base}1")), _median(_getter(small, f"{base}100"))
     figures["page_size"] = {
@@ -156,8 +163,10 @@ def _scale(figures: dict) -> list:
         "ratio": round(hundred / one, 2),
         "goal": GOALS["page_size_ratio"],
     }
+    numbered = "/api/skill_collections?page[size]=100&page[number]=2"
+    figures["count_plan"] = _count_plan(big, numbered)
     for name, url in (
-        ("numbered_page", "/api/skill_collections?page[size]=100&page[number]=2"),
+        ("numbered_page", numbered),
         ("keyset_page", "/api/skill_collections?sort=name&page[after]=&page[size]=100"),
     ):
         small_median, big_median = _median(_getter(small, url)), _median(_getter(big, url))
