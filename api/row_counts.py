@@ -207,7 +207,10 @@ def uninstall(schema_editor, tables: list[CountedTable], *, shared: bool = False
 
 def _conditions(queryset: models.QuerySet) -> list | None:
     query = queryset.query
-    if query.distinct or query.combinator or query.is_sliced or query.where.negated:
+    # What changes the rows besides WHERE: DISTINCT, a UNION, a slice, `extra(tables=...)`.
+    if query.distinct or query.combinator or query.is_sliced or query.extra_tables:
+        return None
+    if query.where.negated:
         return None
     if query.where.connector != AND:
         return None

@@ -7,7 +7,7 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
 from api.models import Mode, Tenant, TenantRowCount
-from api.row_counts import counted_models, counted_table
+from api.row_counts import counted_models, counted_table, is_whole_list
 from organizations.models import Member
 from skills import services
 from skills.models import SkillCollection
@@ -105,7 +105,7 @@ def test_raw_sql_and_bulk_writes_are_counted(organization, tenant):
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {COLLECTIONS} SET is_deleted = %s WHERE organization_id = %s",
-            [True, organization.pk],
+            [True, SkillCollection._meta.pk.get_db_prep_value(organization.pk, connection)],
         )
     assert counter(SkillCollection, tenant) == live_collections(tenant) == 0
 
@@ -185,3 +185,47 @@ def test_list_count_does_not_scan_the_table(client, collections):
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert f"on {COLLECTIONS}" not in plan
     assert f"tenant_row_count_unique on {COUNTERS}" in plan
+
+
+@pytest.mark.parametrize(
+    "type_name",
+    [
+        "members",
+        "teams",
+        "skill_collections",
+        "skill_collection_versions",
+        "skills",
+        "skill_plugins",
+        "skill_marketplaces",
+        "event_stores",
+        "events",
+        "versions",
+        "webhooks",
+        "event_callbacks",
+        "exports",
+        "skill_exports",
+        "files",
+        "file_links",
+    ],
+)
+def test_every_counted_list_reads_its_counters(client, type_name):
+    queries = _queries(client, f"/api/{type_name}?page[size]=1")
+    assert not [sql for sql in queries if 'AS "__count"' in sql]
+    assert len([sql for sql in queries if f'FROM "{COUNTERS}"' in sql]) == 1
+
+
+def test_only_the_whole_live_list_is_the_whole_list(organization, tenant, collections):
+    gated = SkillCollection.objects.for_tenant(tenant)
+    assert is_whole_list(gated.alive().order_by("name"), tenant)
+    assert is_whole_list(SkillCollection.objects.alive().for_tenant(tenant), tenant)
+    other = Tenant(organization.pk, Mode.LIVE)
+    for queryset in (
+        gated,  # soft-deleted rows too
+        gated.alive().filter(provider="claude"),
+        gated.alive().exclude(name=""),
+        gated.alive().distinct(),
+        gated.alive().none(),
+        gated.alive().union(gated.alive()),
+        SkillCollection.objects.for_tenant(other).alive(),
+    ):
+        assert not is_whole_list(queryset, tenant)
