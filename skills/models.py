@@ -65,7 +65,8 @@ class SkillCollection(TenantModel):
         ]
         indexes = [
             list_index("skill_collection"),
-            # `meta.record_count` of the default list (live collections): an index-only count.
+            # Counts of a tenant's live collections (`alive().count()`) as an index-only scan:
+            # the unfiltered list reads api.TenantRowCount instead, filtered lists may start here.
             # Its key repeats, so B-tree deduplication keeps it a few pages per 100k rows, where
             # the list index or the table are many times larger.
             models.Index(
