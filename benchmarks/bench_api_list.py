@@ -12,8 +12,9 @@
 - `document`: an organization's document after adding 20,000 members vs before (goal <= 2x + 2 KB).
 
 The scale figures need PostgreSQL (`DATABASE_URL=postgres://...`); on SQLite they are skipped.
-Every figure is a ratio of medians taken in one run: absolute times on a shared machine mean
-little. The benchmark's organizations are deleted at the end.
+Every figure is a ratio of medians taken in one run, the two sides' requests interleaved:
+absolute times on a shared machine mean little. The benchmark's organizations are deleted at
+the end.
 """
 
 import json
@@ -38,14 +39,18 @@ GOALS = {
 }
 
 
-def _median(fn) -> float:
-    fn()  # warm up
-    samples = []
+def _medians(*fns) -> list[float]:
+    """The median time of each function, their samples interleaved (a, b, a, b, ...): a burst
+    of load from other jobs on a shared machine then slows both sides of a ratio alike."""
+    for fn in fns:
+        fn()  # warm up
+    samples = [[] for _ in fns]
     for _ in range(REQUESTS):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        for fn, taken in zip(fns, samples, strict=True):
+            started = time.perf_counter()
+            fn()
+            taken.append(time.perf_counter() - started)
+    return [statistics.median(taken) for taken in samples]
 
 
 def _getter(client, url: str):
@@ -110,8 +115,7 @@ def _overhead(figures: dict):
         return JsonResponse({"data": rows, "count": Member.objects.count()})
 
     factory = RequestFactory()
-    api_median = _median(api)
-    floor_median = _median(lambda: bare_view(factory.get("/bare")))
+    api_median, floor_median = _medians(api, lambda: bare_view(factory.get("/bare")))
     figures["overhead"] = {
         "jsonapi_list_ms": round(api_median * 1000, 2),
         "bare_view_ms": round(floor_median * 1000, 2),
@@ -155,7 +159,7 @@ def _scale(figures: dict) -> list:
     print(f"inserted {BIG_ROWS} collections in {time.perf_counter() - started:.1f} s", flush=True)
 
     base = "/api/skill_collections?include=created_by&page[size]="
-    one, hundred = _median(_getter(small, f"{base}1")), _median(_getter(small, f"{base}100"))
+    one, hundred = _medians(_getter(small, f"{base}1"), _getter(small, f"{base}100"))
     figures["page_size"] = {
         "rows": SMALL_ROWS,
         "size_1_ms": round(one * 1000, 2),
@@ -169,7 +173,7 @@ def _scale(figures: dict) -> list:
         ("numbered_page", numbered),
         ("keyset_page", "/api/skill_collections?sort=name&page[after]=&page[size]=100"),
     ):
-        small_median, big_median = _median(_getter(small, url)), _median(_getter(big, url))
+        small_median, big_median = _medians(_getter(small, url), _getter(big, url))
         figures[name] = {
             "url": url,
             "small_rows": SMALL_ROWS,
