@@ -6,4 +6,9 @@ class ApiConfig(AppConfig):
     verbose_name = "JSON:API protocol"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from api import schema  # noqa: F401  (registers the OpenAPI extensions)
+        from api.row_counts import reinstall_lost_triggers
+
+        post_migrate.connect(reinstall_lost_triggers, sender=self)

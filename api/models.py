@@ -11,7 +11,7 @@ from) and refuse to be saved without a valid mode.
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import models
 from django.utils import timezone
@@ -87,6 +87,19 @@ def list_index(name: str, *, account: bool = False) -> models.Index:
     """
     gate = ["organization"] if account else ["organization", "mode"]
     return models.Index(fields=[*gate, "-created_at", "id"], name=f"{name}_list")
+
+
+@dataclass(frozen=True)
+class ListCount:
+    """Declared as a model's `list_count`: the database keeps each tenant's count of its rows.
+
+    Triggers (api/row_counts.py, installed by migrations) maintain `TenantRowCount`, so the
+    `meta.record_count` of an unfiltered list reads a few counter rows instead of counting the
+    tenant's rows. `live` is the narrowing every list of the model applies (e.g. not
+    soft-deleted): field name -> the boolean value a listed row has.
+    """
+
+    live: dict[str, bool] = field(default_factory=dict)
 
 
 class UUIDModel(models.Model):
@@ -165,3 +178,33 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_method} {self.request_path} ({self.key})"
+
+
+class TenantRowCount(models.Model):
+    """How many rows of one counted table (a model with `list_count`) a tenant has.
+
+    Written only by that table's triggers (api/row_counts.py), read by pagination. A tenant's
+    count is the sum of its slots: each write statement adds its difference to a random slot,
+    so concurrent writers of one tenant rarely wait on the same counter row (a single row
+    would serialize them from their insert to their commit). Account-level tables have no
+    mode: their rows count under mode "".
+    """
+
+    table_name = models.CharField(max_length=63)
+    # Not a foreign key: rows follow their organization out through a trigger on its table,
+    # whatever order a cascade deletes in.
+    organization_id = models.UUIDField()
+    mode = models.CharField(max_length=4, blank=True)
+    slot = models.PositiveSmallIntegerField()
+    count = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["table_name", "organization_id", "mode", "slot"],
+                name="tenant_row_count_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table_name} {self.organization_id} {self.mode}: {self.count}"

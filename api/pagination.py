@@ -1,6 +1,7 @@
 """Both pagination styles of the contract, chosen by the query string.
 
-- `page[number]`/`page[size]`: offset pages with `meta.record_count`/`meta.page_count`.
+- `page[number]`/`page[size]`: offset pages with `meta.record_count`/`meta.page_count` (an
+  unfiltered list reads its count from the counters of api/row_counts.py).
 - `page[after]`/`page[before]` (+ `page[size]`): keyset cursors over the current sort, so a
   deep page costs the same as the first. `page[after]=` (empty) starts at the beginning.
 """
@@ -22,6 +23,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from api.exceptions import InvalidQueryParameter
 from api.parameters import MAX_INTEGER, integer_parameter
 from api.parsers import TooDeep, loads
+from api.row_counts import record_count
 
 NUMBER, SIZE, AFTER, BEFORE = "page[number]", "page[size]", "page[after]", "page[before]"
 
@@ -60,7 +62,7 @@ class JsonApiPagination(BasePagination):
     def _numbered_page(self, queryset):
         self.style = "number"
         self.number = _positive_int(self.request, NUMBER, 1)
-        self.record_count = queryset.count()
+        self.record_count = record_count(queryset, getattr(self.request.auth, "tenant", None))
         self.page_count = max(1, math.ceil(self.record_count / self.page_size))
         offset = (self.number - 1) * self.page_size
         return list(queryset[offset : offset + self.page_size])

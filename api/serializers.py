@@ -78,6 +78,15 @@ def pk_segment(pk) -> str:
     return str(pk) if isinstance(pk, uuid.UUID) else quote(str(pk), safe="")
 
 
+def instance_pk_segment(instance: models.Model) -> str:
+    """`pk_segment` of an instance's pk, worked out once: a list row writes it in every link."""
+    pk = instance.pk
+    cached = instance.__dict__.get("_pk_segment")
+    if cached is None or cached[0] is not pk:
+        cached = instance.__dict__["_pk_segment"] = (pk, pk_segment(pk))
+    return cached[1]
+
+
 def _split_template(url: str) -> tuple[str, str]:
     prefix, _, suffix = url.partition(_PK_PLACEHOLDER)
     return prefix, suffix
@@ -97,7 +106,7 @@ class SelfLinkField(serializers.HyperlinkedIdentityField):
         if cached is None or cached[0] is not request:
             url = resource_url(self.view_name, {"pk": _PK_PLACEHOLDER}, request)
             cached = self._template = (request, *_split_template(url))
-        return f"{cached[1]}{pk_segment(value.pk)}{cached[2]}"
+        return f"{cached[1]}{instance_pk_segment(value)}{cached[2]}"
 
 
 class RelationshipLinksMixin:
@@ -130,7 +139,7 @@ class RelationshipLinksMixin:
     def get_links(self, obj=None, lookup_field="pk"):
         if obj is None or lookup_field != "pk" or self.related_link_url_kwarg != "pk":
             return super().get_links(obj, lookup_field)
-        pk = pk_segment(obj.pk)
+        pk = instance_pk_segment(obj)
         # Plain strings, as in SelfLinkField.
         return {
             name: f"{prefix}{pk}{suffix}"

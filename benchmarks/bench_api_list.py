@@ -6,13 +6,15 @@
   an organization of 200 collections: the per-resource cost (goal <= 2.5x).
 - `numbered_page`: `page[size]=100` (with `meta.record_count`) in an organization of
   BENCH_LIST_ROWS collections (300,000; 1,000,000 with BENCH_FULL=1) vs one of 200: the cost of
-  table size (goal <= 1.5x). `count_plan` records the scan PostgreSQL chose for that count.
+  table size (goal <= 1.5x). `count_plan` records the scan PostgreSQL chose for that count (the
+  tenant's counter rows, api/row_counts.py).
 - `keyset_page`: `sort=name&page[after]=` the same way (goal <= 1.3x).
 - `document`: an organization's document after adding 20,000 members vs before (goal <= 2x + 2 KB).
 
 The scale figures need PostgreSQL (`DATABASE_URL=postgres://...`); on SQLite they are skipped.
-Every figure is a ratio of medians taken in one run: absolute times on a shared machine mean
-little. The benchmark's organizations are deleted at the end.
+Every figure is a ratio of medians taken in one run, the two sides' requests interleaved:
+absolute times on a shared machine mean little. The benchmark's organizations are deleted at
+the end.
 """
 
 import json
@@ -37,14 +39,18 @@ GOALS = {
 }
 
 
-def _median(fn) -> float:
-    fn()  # warm up
-    samples = []
+def _medians(*fns) -> list[float]:
+    """The median time of each function, their samples interleaved (a, b, a, b, ...): a burst
+    of load from other jobs on a shared machine then slows both sides of a ratio alike."""
+    for fn in fns:
+        fn()  # warm up
+    samples = [[] for _ in fns]
     for _ in range(REQUESTS):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        for fn, taken in zip(fns, samples, strict=True):
+            started = time.perf_counter()
+            fn()
+            taken.append(time.perf_counter() - started)
+    return [statistics.median(taken) for taken in samples]
 
 
 def _getter(client, url: str):
@@ -109,8 +115,7 @@ def _overhead(figures: dict):
         return JsonResponse({"data": rows, "count": Member.objects.count()})
 
     factory = RequestFactory()
-    api_median = _median(api)
-    floor_median = _median(lambda: bare_view(factory.get("/bare")))
+    api_median, floor_median = _medians(api, lambda: bare_view(factory.get("/bare")))
     figures["overhead"] = {
         "jsonapi_list_ms": round(api_median * 1000, 2),
         "bare_view_ms": round(floor_median * 1000, 2),
@@ -119,17 +124,24 @@ def _overhead(figures: dict):
     return key.organization
 
 
-def _count_plan(key) -> str:
-    """The scan behind `meta.record_count` of the big organization's default list."""
+def _count_plan(client, url: str) -> str:
+    """The scan behind `meta.record_count` of `url`: the query that counts, as the list runs it
+    (the tenant's counters for an unfiltered list, `count()` for a filtered one)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from skills.models import SkillCollection
+    from api.models import TenantRowCount
 
     with CaptureQueriesContext(connection) as queries:
-        SkillCollection.objects.for_tenant(key.tenant).alive().count()
+        _getter(client, url)()
+    counters = f'FROM "{TenantRowCount._meta.db_table}"'
+    sql = next(
+        query["sql"]
+        for query in queries.captured_queries
+        if counters in query["sql"] or 'AS "__count"' in query["sql"]
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {queries.captured_queries[-1]['sql']}")
+        cursor.execute(f"EXPLAIN {sql}")
         plan = [row[0].strip() for row in cursor.fetchall()]
     return next((line.lstrip("-> ") for line in plan if "Scan" in line), plan[0])
 
@@ -146,9 +158,8 @@ def _scale(figures: dict) -> list:
         cursor.execute("VACUUM ANALYZE skills_skillcollection")  # as autovacuum would
     print(f"inserted {BIG_ROWS} collections in {time.perf_counter() - started:.1f} s", flush=True)
 
-    figures["count_plan"] = _count_plan(big_key)
     base = "/api/skill_collections?include=created_by&page[size]="
-    one, hundred = _median(_getter(small, f"{base}1")), _median(_getter(small, f"{base}100"))
+    one, hundred = _medians(_getter(small, f"{base}1"), _getter(small, f"{base}100"))
     figures["page_size"] = {
         "rows": SMALL_ROWS,
         "size_1_ms": round(one * 1000, 2),
@@ -156,11 +167,13 @@ def _scale(figures: dict) -> list:
         "ratio": round(hundred / one, 2),
         "goal": GOALS["page_size_ratio"],
     }
+    numbered = "/api/skill_collections?page[size]=100&page[number]=2"
+    figures["count_plan"] = _count_plan(big, numbered)
     for name, url in (
-        ("numbered_page", "/api/skill_collections?page[size]=100&page[number]=2"),
+        ("numbered_page", numbered),
         ("keyset_page", "/api/skill_collections?sort=name&page[after]=&page[size]=100"),
     ):
-        small_median, big_median = _median(_getter(small, url)), _median(_getter(big, url))
+        small_median, big_median = _medians(_getter(small, url), _getter(big, url))
         figures[name] = {
             "url": url,
             "small_rows": SMALL_ROWS,

@@ -5,7 +5,7 @@ import secrets
 
 from django.db import models
 
-from api.models import TenantModel, list_index
+from api.models import ListCount, TenantModel, list_index
 
 
 def new_shared_secret() -> str:
@@ -31,6 +31,8 @@ class AppendOnlyModel(TenantModel):
 class EventStore(AppendOnlyModel):
     """One row per recorded change; never updated or deleted by the application."""
 
+    list_count = ListCount()
+
     resource_type = models.CharField(max_length=64)
     resource_id = models.CharField(max_length=64)
     event = models.CharField(max_length=64, help_text="create, update, destroy or a status name")
@@ -53,6 +55,7 @@ class EventStore(AppendOnlyModel):
 
 
 class Event(AppendOnlyModel):
+    list_count = ListCount()
     event_store = models.OneToOneField(EventStore, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=128, db_index=True)
     resource_type = models.CharField(max_length=64)
@@ -73,6 +76,8 @@ class Event(AppendOnlyModel):
 
 
 class Version(AppendOnlyModel):
+    list_count = ListCount()
+
     class Kind(models.TextChoices):
         CREATE = "create"
         UPDATE = "update"
@@ -100,6 +105,8 @@ class Version(AppendOnlyModel):
 
 
 class Webhook(TenantModel):
+    list_count = ListCount()
+
     class CircuitState(models.TextChoices):
         CLOSED = "closed"
         OPEN = "open"
@@ -170,6 +177,8 @@ class WebhookDelivery(TenantModel):
 
 class EventCallback(TenantModel):
     """The delivery log: one row per attempt."""
+
+    list_count = ListCount()
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="event_callbacks")
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="event_callbacks")

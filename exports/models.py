@@ -3,12 +3,14 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from api.models import TenantModel, list_index
+from api.models import ListCount, TenantModel, list_index
 from exports.jobs import LeasedJob
 
 
 class Export(LeasedJob, TenantModel):
     """A bulk export of one resource type to a gzipped JSON or CSV file (Commerce Layer model)."""
+
+    list_count = ListCount()
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -85,6 +87,8 @@ class Export(LeasedJob, TenantModel):
 
 class SkillExport(LeasedJob, TenantModel):
     """A zip of a skill, a plugin or a marketplace in the layout agents install from."""
+
+    list_count = ListCount()
 
     class Target(models.TextChoices):
         SKILL = "skill"

@@ -2,10 +2,12 @@
 
 from django.db import models
 
-from api.models import TenantModel, list_index
+from api.models import ListCount, TenantModel, list_index
 
 
 class File(TenantModel):
+    list_count = ListCount()
+
     class Status(models.TextChoices):
         ACTIVE = "active"
         DELETED = "deleted"
@@ -37,6 +39,8 @@ class File(TenantModel):
 
 class FileLink(TenantModel):
     """A signed URL to a file; it stops working when it expires or is revoked."""
+
+    list_count = ListCount()
 
     file = models.ForeignKey(File, on_delete=models.CASCADE, related_name="links")
     expires_at = models.DateTimeField()

@@ -4,7 +4,15 @@ import secrets
 from django.db import models
 from django.utils import timezone
 
-from api.models import AccountQuerySet, Mode, OrganizationModel, Tenant, UUIDModel, list_index
+from api.models import (
+    AccountQuerySet,
+    ListCount,
+    Mode,
+    OrganizationModel,
+    Tenant,
+    UUIDModel,
+    list_index,
+)
 
 __all__ = ["ApiKey", "Member", "Mode", "Organization", "Scope", "Team", "hash_key"]
 
@@ -27,6 +35,7 @@ class Organization(UUIDModel):
 
 
 class Team(OrganizationModel):
+    list_count = ListCount()
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100)
@@ -43,6 +52,8 @@ class Team(OrganizationModel):
 
 
 class Member(OrganizationModel):
+    list_count = ListCount()
+
     class Type(models.TextChoices):
         USER = "user"
         SERVICE = "service"

@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
-from api.models import TenantModel, TenantQuerySet, list_index
+from api.models import ListCount, TenantModel, TenantQuerySet, list_index
 
 
 class Blob(models.Model):
@@ -30,6 +30,7 @@ class SkillCollectionQuerySet(TenantQuerySet):
 
 
 class SkillCollection(TenantModel):
+    list_count = ListCount(live={"is_deleted": False})
     name = models.CharField(max_length=200)
     root_path = models.CharField(max_length=500)
     provider = models.CharField(max_length=50, default="generic")
@@ -64,7 +65,8 @@ class SkillCollection(TenantModel):
         ]
         indexes = [
             list_index("skill_collection"),
-            # `meta.record_count` of the default list (live collections): an index-only count.
+            # Counts of a tenant's live collections (`alive().count()`) as an index-only scan:
+            # the unfiltered list reads api.TenantRowCount instead, filtered lists may start here.
             # Its key repeats, so B-tree deduplication keeps it a few pages per 100k rows, where
             # the list index or the table are many times larger.
             models.Index(
@@ -101,6 +103,7 @@ class VersionQuerySet(TenantQuerySet):
 
 
 class SkillCollectionVersion(TenantModel):
+    list_count = ListCount()
     skill_collection = models.ForeignKey(
         SkillCollection, on_delete=models.CASCADE, related_name="versions"
     )
@@ -172,6 +175,8 @@ class VersionFile(models.Model):
 class Skill(TenantModel):
     """One folder holding a SKILL.md; the id is stable across versions of a collection."""
 
+    list_count = ListCount()
+
     skill_collection = models.ForeignKey(
         SkillCollection, on_delete=models.CASCADE, related_name="skills"
     )
@@ -203,6 +208,7 @@ class Skill(TenantModel):
 
 
 class SkillPlugin(TenantModel):
+    list_count = ListCount()
     name = models.CharField(max_length=64)
     version = models.CharField(max_length=64, default="0.1.0")
     description = models.TextField(blank=True, default="")
@@ -233,6 +239,7 @@ class SkillPlugin(TenantModel):
 
 
 class SkillMarketplace(TenantModel):
+    list_count = ListCount()
     name = models.CharField(max_length=64)
     owner = models.JSONField(default=dict, blank=True)
     description = models.TextField(blank=True, default="")

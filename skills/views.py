@@ -10,6 +10,7 @@ from rest_framework_json_api.utils import get_included_resources
 
 from api.exceptions import InvalidQueryParameter, UnprocessableParameter
 from api.idempotency import IdempotentCreateMixin
+from api.joined import share_joined, split_prefetches
 from api.routing import UUID_PATTERN
 from api.views import ReadOnlyResourceViewSet, ResourceViewSet, TenantScopedMixin, object_or_404
 from skills import diffs, filters, selectors, serializers, services
@@ -74,9 +75,17 @@ class SkillCollectionViewSet(ResourceViewSet):
             queryset = queryset.select_related(None)
             if joined:  # select_related() without names would follow every foreign key
                 queryset = queryset.select_related(*joined)
+                queryset, self.prefetches_below_joined = split_prefetches(queryset, joined)
             if not any("is_deleted" in parameter for parameter in self.request.query_params):
                 queryset = queryset.alive()
         return queryset
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        below = getattr(self, "prefetches_below_joined", None)
+        if page is not None and below:
+            share_joined(page, below)
+        return page
 
     def list(self, request, *args, **kwargs):
         for parameter in PIN_PARAMS:
