@@ -239,7 +239,7 @@ def run() -> dict:
     finally:
         _delete(organizations)
     print(json.dumps(figures, indent=2))
-    save_results("api_list", figures)
+    save_results("api_list_full" if FULL else "api_list", figures)
     return figures
 
 
