@@ -43,16 +43,7 @@ from skills.models import Skill, SkillCollectionVersion, SkillMarketplace, Skill
 
 # Link edits this close after an edit of the same row by the same actor are one change with it.
 RELATION_EDIT_WINDOW = timedelta(seconds=1)
-PLUGIN_FIELDS = (
-    "name",
-    "version",
-    "description",
-    "author",
-    "homepage",
-    "repository",
-    "license",
-    "keywords",
-)
+PLUGIN_FIELDS = SkillPlugin.MANIFEST_FIELDS
 MARKETPLACE_FIELDS = ("name", "owner", "description", "version")
 
 

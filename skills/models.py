@@ -208,6 +208,17 @@ class Skill(TenantModel):
 
 
 class SkillPlugin(TenantModel):
+    # What its `plugin.json` is made of: the API's attributes and the git history's replay.
+    MANIFEST_FIELDS = (
+        "name",
+        "version",
+        "description",
+        "author",
+        "homepage",
+        "repository",
+        "license",
+        "keywords",
+    )
     list_count = ListCount()
     name = models.CharField(max_length=64)
     version = models.CharField(max_length=64, default="0.1.0")

@@ -361,14 +361,7 @@ class SkillPluginSerializer(UniqueNameMixin, ResourceSerializer):
         resource_name = "skill_plugins"
         validators = []  # uniqueness is checked (and labels moved) by hand
         fields = (
-            "name",
-            "version",
-            "description",
-            "author",
-            "homepage",
-            "repository",
-            "license",
-            "keywords",
+            *SkillPlugin.MANIFEST_FIELDS,
             "git_url",
             "created_at",
             "updated_at",
