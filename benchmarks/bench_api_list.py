@@ -11,7 +11,8 @@
 - `keyset_page`: `sort=name&page[after]=` the same way (goal <= 1.3x).
 - `document`: an organization's document after adding 20,000 members vs before (goal <= 2x + 2 KB).
 
-The scale figures need PostgreSQL (`DATABASE_URL=postgres://...`); on SQLite they are skipped.
+The scale figures need PostgreSQL: DATABASE_URL, or the local server's `skillport_bench`
+(created when missing); when neither is reachable the run is on SQLite and they are skipped.
 Every figure is a ratio of medians taken in one run, the two sides' requests interleaved:
 absolute times on a shared machine mean little. The benchmark's organizations are deleted at
 the end.
@@ -213,7 +214,9 @@ def _document(figures: dict):
 def _delete(organizations) -> None:
     from django.db import connection
 
-    ids = [organization.pk for organization in organizations]
+    # as the database stores them (SQLite binds no UUID objects)
+    prep = organizations[0]._meta.pk.get_db_prep_value
+    ids = [prep(organization.pk, connection) for organization in organizations]
     placeholders = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
         # A direct DELETE: the ORM's cascade would load every collection first.
@@ -225,7 +228,7 @@ def _delete(organizations) -> None:
 
 
 def run() -> dict:
-    setup()
+    setup(postgres=True)
     from django.db import connection
 
     figures = {"page_size_rows": PAGE_SIZE, "requests": REQUESTS, "database": connection.vendor}
@@ -234,7 +237,7 @@ def run() -> dict:
         if connection.vendor == "postgresql":
             organizations += _scale(figures)
         else:
-            print("scale figures skipped: they need PostgreSQL (DATABASE_URL=postgres://...)")
+            print("scale figures skipped: they need PostgreSQL")
         organizations.append(_document(figures))
     finally:
         _delete(organizations)

@@ -14,8 +14,9 @@ declarations first (as a long-running worker has after its first export); its ti
 export's `started_at` to `completed_at` (claim, count, COPY, gzip, storage, completion).
 
 N is 300,000 by default, 1,000,000 with BENCH_FULL=1 (or BENCH_EXPORT_RECORDS=n). The database
-is DATABASE_URL or postgres://postgres@127.0.0.1:5432/skp_bench; the benchmark is skipped when it
-is unreachable. The latest figures are kept in benchmarks/results/exports.json.
+is DATABASE_URL or the local server's `skillport_bench` (created when missing,
+`benchmarks.common.postgres_url`); the benchmark is skipped when it is unreachable. The latest
+figures are kept in benchmarks/results/exports.json.
 """
 
 from __future__ import annotations
@@ -30,10 +31,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import save_results
+from benchmarks.common import postgres_url, save_results
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/skp_bench"
 SMALL = 10_000
 MEMBERS = 50
 TABLE = "skills_skillcollection"
@@ -47,16 +47,6 @@ def _setup(url: str, media: str) -> None:
     import django
 
     django.setup()
-
-
-def _reachable(url: str) -> str | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(url, connect_timeout=3):
-            return None
-    except Exception as error:
-        return str(error).strip().splitlines()[0]
 
 
 def _organization(slug: str, count: int):
@@ -178,12 +168,9 @@ def _best(organization, member, media: str, **attributes) -> dict:
 
 
 def run() -> dict | None:
-    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
-    if not url.startswith("postgres"):
-        url = DEFAULT_URL
-    problem = _reachable(url)
-    if problem:
-        print(f"bench_exports: skipped, PostgreSQL unreachable at {url}: {problem}")
+    url, problem = postgres_url()
+    if url is None:
+        print(f"bench_exports: skipped, PostgreSQL unreachable: {problem}")
         return None
     count = 1_000_000 if os.environ.get("BENCH_FULL") == "1" else 300_000
     count = int(os.environ.get("BENCH_EXPORT_RECORDS", count))
