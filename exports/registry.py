@@ -63,7 +63,9 @@ class Exportable:
     attributes: dict[str, str]
     relationships: dict[str, Relationship]
     filterset: type[ResourceFilterSet] | None = None
-    ordering: tuple[str, ...] = ("created_at", "id")
+    # Oldest first: the tenant's list index (`-created_at, id`, api.models.list_index) read
+    # backwards, so the export streams from the index with no sort before its first row.
+    ordering: tuple[str, ...] = ("created_at", "-id")
     private: frozenset[str] = field(default_factory=frozenset)
 
     def queryset(self, tenant) -> models.QuerySet:
@@ -204,7 +206,7 @@ def exportable(
         attributes=derived_attributes,
         relationships=derived_relationships,
         filterset=filterset,
-        ordering=ordering or ("created_at", "id"),
+        ordering=ordering or Exportable.ordering,
         private=frozenset(private),
     )
     _registry[type_name] = declaration
