@@ -104,12 +104,17 @@ def _organization(slug: str, count: int):
 
 def _settle() -> None:
     """Vacuum what earlier runs and benchmarks deleted (a million dead rows after the list
-    benchmark), or autovacuum does it during the measurements; then fresh statistics."""
-    from django.db import connection
+    benchmark), or autovacuum does it during the measurements; then fresh statistics, and a
+    checkpoint so the pages all this dirtied are not written out during the measurements."""
+    from django.db import DatabaseError, connection
 
     with connection.cursor() as cursor:
         for table in (TABLE, "organizations_member"):
             cursor.execute(f"VACUUM (ANALYZE) {table}")
+        try:
+            cursor.execute("CHECKPOINT")
+        except DatabaseError as error:  # needs a superuser or pg_checkpoint
+            print(f"bench_exports: no checkpoint before measuring ({error})".strip())
 
 
 def _floor(url: str, organization, target: str) -> float:

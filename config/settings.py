@@ -263,6 +263,9 @@ SKILLPORT = {
     # gzip level of export files: 0-3 compress with ISA-L igzip (level 1: ~10x zlib's speed at
     # about its level-6 ratio), 4-9 with zlib; the output is standard gzip either way.
     "EXPORT_GZIP_LEVEL": int(os.environ.get("SKILLPORT_EXPORT_GZIP_LEVEL", "1")),
+    # PostgreSQL: parallel workers that may build one export's records (0: the export's own
+    # backend alone); PostgreSQL's max_parallel_workers still caps them all.
+    "EXPORT_PARALLEL_WORKERS": int(os.environ.get("SKILLPORT_EXPORT_PARALLEL_WORKERS", "2")),
     # Seconds to pause between chunks, to go easy on a busy database (0: full speed).
     "EXPORT_CHUNK_PAUSE_SECONDS": float(os.environ.get("SKILLPORT_EXPORT_CHUNK_PAUSE", "0")),
     # Idempotency-Key (api/idempotency.py): how long a key's first outcome is replayed; how long

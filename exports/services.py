@@ -148,6 +148,7 @@ def perform_export(export: Export, heartbeat: Heartbeat) -> None:
                         chunk_size=chunk_size,
                         progress=progress,
                         pause=pause,
+                        parallel_workers=int(job_setting("EXPORT_PARALLEL_WORKERS", 2)),
                     )
             else:
                 writer = writer_class(temp, plan, export.tenant, compresslevel=level)
