@@ -225,9 +225,6 @@ def _delete(organizations) -> None:
         )
     for organization in organizations:
         organization.delete()
-    if connection.vendor == "postgresql":  # leave no dead rows to the next benchmark
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM skills_skillcollection")
 
 
 def run() -> dict:

@@ -359,9 +359,12 @@ PLANNER_SETTINGS = (
 )
 
 
-def tune_planner(cursor, parallel_workers: int) -> None:
-    """Set `PLANNER_SETTINGS` and the parallel worker cap for the rest of the transaction."""
-    settings = (*PLANNER_SETTINGS, ("max_parallel_workers_per_gather", str(parallel_workers)))
+def tune_planner(cursor, parallel_workers: int | None) -> None:
+    """Set `PLANNER_SETTINGS` and the parallel worker cap (None: the server's) for the rest of
+    the transaction."""
+    settings = PLANNER_SETTINGS
+    if parallel_workers is not None:
+        settings += (("max_parallel_workers_per_gather", str(parallel_workers)),)
     calls = ", ".join(["set_config(%s, %s, true)"] * len(settings))
     cursor.execute(f"SELECT {calls}", [part for setting in settings for part in setting])
 
@@ -391,7 +394,7 @@ def write_export(
     chunk_size: int,
     progress: Callable[[int], None] | None = None,
     pause: float = 0,
-    parallel_workers: int = 2,
+    parallel_workers: int | None = None,
 ) -> int:
     """Stream the export through COPY into gzipped `target`; returns the number of records.
 

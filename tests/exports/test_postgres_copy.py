@@ -381,7 +381,7 @@ def copy_rows(template, count: int) -> None:
     values = [overrides.get(column, f't."{column}"') for column in columns]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) "
+            f"INSERT INTO {table} ({', '.join(map(connection.ops.quote_name, columns))}) "
             f"SELECT {', '.join(values)} FROM {table} t, generate_series(1, %s) AS i "
             "WHERE t.id = %s",
             [count, count, template.pk],
