@@ -13,6 +13,7 @@ from rest_framework.settings import api_settings
 
 from api.negotiation import JSON_API_MEDIA_TYPE
 from api.renderers import OrjsonRenderer
+from core.errors import DATABASE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +71,7 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-# A database that cannot be reached or gave up on a transient conflict (a restart, a failover, a
-# lock or serialization timeout): nothing is wrong with the request, so a 503 that says when to
-# retry, not a 500. Nothing was written: requests run in one transaction.
-DATABASE_ERRORS = (db.OperationalError, db.InterfaceError)
+# A database error of DATABASE_ERRORS is a 503 that says when to retry, not a 500.
 DATABASE_RETRY_AFTER = 5  # seconds, the Retry-After of such a 503
 
 
@@ -186,10 +184,15 @@ def error_headers(exc: exceptions.APIException) -> dict[str, str]:
     return headers
 
 
-def exception_handler(exc, context) -> Response | None:
-    # Imported here: rest_framework.views loads the negotiation class at import time.
-    from rest_framework.views import set_rollback
+def set_rollback() -> None:
+    """Roll back the request's transaction (ATOMIC_REQUESTS) when an error answers it. DRF's own
+    `rest_framework.views.set_rollback` would import its views, and they this module's callers."""
+    for connection in db.connections.all():
+        if connection.settings_dict["ATOMIC_REQUESTS"] and connection.in_atomic_block:
+            connection.set_rollback(True)
 
+
+def exception_handler(exc, context) -> Response | None:
     view = context.get("view")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) if str(exc) else None)

@@ -18,6 +18,7 @@ from django_filters.utils import get_model_field
 from rest_framework import filters as drf_filters
 
 from api.exceptions import InvalidQueryParameter
+from api.serializers import resource_serializer
 
 # predicate -> (django lookup, exclude)
 LOOKUP_PREDICATES = {
@@ -303,8 +304,6 @@ class QueryParameterValidationFilter(drf_filters.BaseFilterBackend):
     """Refuse unknown query parameters, include paths and sparse fields with a 400."""
 
     def filter_queryset(self, request, queryset, view):
-        from api.serializers import resource_serializer
-
         extra = set(getattr(view, "extra_query_params", ()))
         for parameter, values in request.query_params.lists():
             if not (STANDARD_PARAMETER.match(parameter) or parameter in extra):

@@ -29,7 +29,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from api.exceptions import HeaderError
-from api.models import IdempotencyKey
+from core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -3,8 +3,8 @@ import uuid
 
 from django.conf import settings
 
-from api.context import request_id_var
 from api.exceptions import error_response
+from core.context import request_id_var
 
 # A client-sent id is kept only when it is a sane token, so logs cannot be forged through it.
 CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")

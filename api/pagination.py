@@ -23,7 +23,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from api.exceptions import InvalidQueryParameter
 from api.parameters import MAX_INTEGER, integer_parameter
 from api.parsers import TooDeep, loads
-from api.row_counts import record_count
+from core.row_counts import record_count
 
 NUMBER, SIZE, AFTER, BEFORE = "page[number]", "page[size]", "page[after]", "page[before]"
 

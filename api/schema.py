@@ -19,6 +19,7 @@ from drf_spectacular_jsonapi.schemas.openapi import JsonApiAutoSchema
 from rest_framework.relations import ManyRelatedField
 from rest_framework_json_api.views import RelationshipView
 
+from api.idempotency import HEADER
 from api.negotiation import JSON_API_MEDIA_TYPE
 from api.serializers import META_FIELDS, relationship_fields
 
@@ -150,8 +151,6 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
 def document_idempotency_key(result, generator, request, public):
     """Postprocessing hook: every POST of the API creates or adds, and takes Idempotency-Key
     (git's POSTs are protocol exchanges, not creates: they take none)."""
-    from api.idempotency import HEADER
-
     parameter = {
         "name": HEADER,
         "in": "header",

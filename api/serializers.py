@@ -16,7 +16,7 @@ from rest_framework_json_api import relations
 from rest_framework_json_api import serializers as jsonapi
 from rest_framework_json_api.utils import format_link_segment
 
-from api.values import contains_nul
+from core.values import contains_nul
 
 META_FIELDS = ("mode", "organization_id", "trace_id")
 # The words of DRF's own check on plain strings (ProhibitNullCharactersValidator).

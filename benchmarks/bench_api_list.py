@@ -131,7 +131,7 @@ def _count_plan(client, url: str) -> str:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from api.models import TenantRowCount
+    from core.models import TenantRowCount
 
     with CaptureQueriesContext(connection) as queries:
         _getter(client, url)()

@@ -55,7 +55,7 @@ def _organization(slug: str, count: int):
     valid value), and its members."""
     from django.db import connection
 
-    from api.models import Mode
+    from core.models import Mode
     from organizations.models import Member, Organization
     from skills.models import SkillCollection
 
@@ -135,7 +135,7 @@ def _export(organization, member, media: str, **attributes) -> dict:
     """Create an export, run it in a real `db_worker` process; its time, peak memory, count."""
     from django_tasks_db.models import DBTaskResult
 
-    from api.models import Mode, Tenant
+    from core.models import Mode, Tenant
     from exports import services
     from exports.models import Export
 

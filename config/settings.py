@@ -56,7 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
-    "api",
+    "core",
     "organizations",
     "skills",
     "exports",
@@ -314,7 +314,7 @@ SKILLPORT_SKILLS = {
     # Seconds a `git-trees/` entry that is no longer any collection's current state is kept
     # before `sweep_exports` deletes it (skills.git.sweep_trees).
     "GIT_TREES_RETENTION": int(os.environ.get("SKILLPORT_SKILLS_GIT_TREES_RETENTION", 86400)),
-    # Largest git-receive-pack (push) request body (None: skills.git_push.DEFAULT_MAX_PUSH_SIZE).
+    # Largest git-receive-pack (push) request body (None: skills.git.push.DEFAULT_MAX_PUSH_SIZE).
     "GIT_MAX_PUSH_SIZE": int(os.environ["SKILLPORT_SKILLS_GIT_MAX_PUSH_SIZE"])
     if os.environ.get("SKILLPORT_SKILLS_GIT_MAX_PUSH_SIZE")
     else None,

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
+from api import schema  # noqa: F401  (registers the OpenAPI extensions)
 from api.health import health
 
 urlpatterns = [
@@ -16,7 +17,7 @@ urlpatterns = [
     path("api/", include("exports.urls")),
     path("api/", include("files.urls")),
     # Skill collections as read-only git repositories (smart HTTP).
-    path("git/", include("skills.git_urls")),
+    path("git/", include("skills.git.urls")),
     # Metorial-compatible skill exports, at Metorial's own root paths.
     path("", include("exports.metorial_urls")),
 ]

@@ -6,8 +6,11 @@ class EventsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from events import receivers
         from events.models import Webhook
         from events.registry import track
+
+        receivers.connect()
 
         track(
             Webhook,

@@ -15,17 +15,16 @@ _actor_var: ContextVar[dict | None] = ContextVar("events_actor", default=None)
 
 
 def describe(actor: Any) -> dict | None:
-    """A JSON description of a Member, a Django user, a dict or a plain label."""
-    from organizations.models import Member
-
+    """A JSON description of an actor: one that describes itself (`audit_actor()`, as a member
+    does), a Django staff user, a dict or a plain label."""
     if actor is None:
         return None
     if isinstance(actor, dict):
         return actor
     if isinstance(actor, str):
         return {"type": "system", "name": actor}
-    if isinstance(actor, Member):
-        return {"type": "members", "id": str(actor.pk), "email": actor.email, "name": actor.name}
+    if hasattr(actor, "audit_actor"):
+        return actor.audit_actor()
     if getattr(actor, "is_authenticated", False) and getattr(actor, "is_staff", False):
         return {"type": "staff", "id": str(actor.pk), "username": actor.get_username()}
     return None

@@ -5,7 +5,7 @@ import secrets
 
 from django.db import models
 
-from api.models import ListCount, TenantModel, list_index
+from core.models import ListCount, TenantModel, list_index
 
 
 def new_shared_secret() -> str:

@@ -13,10 +13,12 @@ when the model has no attribute of that name) querysets, used by the serializer 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-from api.models import Mode, Tenant, TenantModel
+from core.models import Mode, Tenant, TenantModel
 
 CRUD_EVENTS = ("create", "update", "destroy")
 
@@ -88,8 +90,6 @@ class AuditQuerySetDescriptor:
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
-        from django.apps import apps
-
         tracking = _by_model[type(instance)]
         model = apps.get_model(self.model_path)
         return model.objects.filter(
@@ -118,8 +118,6 @@ def track(
     with `record_event`. `organization(instance)` returns the owning organization when the
     model has no `organization_id`.
     """
-    from events import signals
-
     for name in ("events", "event_stores", "audit_versions"):
         existing = getattr(model, name, None)
         if existing is not None and not isinstance(existing, AuditQuerySetDescriptor):
@@ -133,5 +131,14 @@ def track(
     _install(model, "event_stores", "events.EventStore")
     _install(model, "audit_versions", "events.Version")
     _install(model, "versions", "events.Version")
-    signals.connect(model)
     return tracking
+
+
+_encoder = DjangoJSONEncoder()
+
+
+def jsonable(value):
+    """A field value as the audit trail stores it (JSON-ready)."""
+    if value is None or isinstance(value, (str, int, float, bool, list, dict)):
+        return value
+    return _encoder.default(value)

@@ -14,6 +14,7 @@ from api.serializers import ResourceSerializer, links_only, resource_serializer,
 from events.models import Event, EventCallback, EventStore, Version, Webhook
 from events.registry import AuditQuerySetDescriptor, is_topic, known_topics
 from events.security import UnsafeCallbackUrl, check_callback_url
+from events.services import create_webhook, update_webhook
 
 AUDIT_RELATIONSHIPS = {
     "events": (Event, "events.serializers.EventSerializer"),
@@ -213,11 +214,7 @@ class WebhookSerializer(ResourceSerializer):
         return attrs
 
     def create(self, validated_data: dict) -> Webhook:
-        from events.services import create_webhook
-
         return create_webhook(tenant=self.context["request"].auth.tenant, **validated_data)
 
     def update(self, instance: Webhook, validated_data: dict) -> Webhook:
-        from events.services import update_webhook
-
         return update_webhook(instance, **validated_data)

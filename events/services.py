@@ -9,7 +9,8 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from api.models import Tenant
+from core.jobs.queue import enqueue
+from core.models import Tenant
 from events.conf import webhook_setting
 from events.context import acting_as, current_who, describe
 from events.delivery import send, subject_document
@@ -21,8 +22,7 @@ from events.models import (
     Webhook,
     WebhookDelivery,
 )
-from events.registry import CRUD_EVENTS, Tracking, is_topic, tracking_for_model
-from events.signals import jsonable
+from events.registry import CRUD_EVENTS, Tracking, is_topic, jsonable, tracking_for_model
 
 # -- recording ---------------------------------------------------------------------------------
 
@@ -121,19 +121,12 @@ def record_event(
 
 
 def enqueue_delivery(delivery_id, run_after=None, probe: bool = False) -> None:
-    from events.tasks import deliver_webhook
-
-    task = deliver_webhook.using(run_after=run_after) if run_after else deliver_webhook
-    task.enqueue(str(delivery_id), probe=probe)
+    enqueue("events.tasks.deliver_webhook", str(delivery_id), probe=probe, run_after=run_after)
 
 
 def _enqueue_on_commit(delivery_ids: list, run_after=None) -> None:
-    def enqueue() -> None:
-        for delivery_id in delivery_ids:
-            enqueue_delivery(delivery_id, run_after)
-
-    if delivery_ids:
-        transaction.on_commit(enqueue)
+    for delivery_id in delivery_ids:
+        enqueue_delivery(delivery_id, run_after)
 
 
 def _queue_deliveries(event: Event) -> None:

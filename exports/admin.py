@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from core.signing import signed_url
 from exports.models import Export, SkillExport
-from exports.signing import signed_url
 
 
 @admin.register(Export)

@@ -7,6 +7,7 @@ class ExportsConfig(AppConfig):
 
     def ready(self) -> None:
         from events.registry import track
+        from exports import exportables  # noqa: F401  (declares the exportable types)
         from exports.models import Export, SkillExport
 
         # Lease bookkeeping and progress counters change constantly; they are not history.

@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 from files.compression import deflate_compressor
 from skills.archives import ZipSource
-from skills.layouts import (  # noqa: F401 (the bundlers, re-exported for exports' callers)
+from skills.bundles.layouts import (  # noqa: F401 (the bundlers, re-exported for exports' callers)
     BundleError,
     marketplace_bundle,
     plugin_bundle,

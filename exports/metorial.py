@@ -22,8 +22,8 @@ from rest_framework import exceptions, serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
-from api.exceptions import HeaderError, error_headers
-from exports.jobs import job_setting
+from api.exceptions import HeaderError, error_headers, set_rollback
+from core.jobs.leases import job_setting
 from exports.models import SkillExport
 from files import selectors as file_selectors
 from files.models import File, FileLink
@@ -372,8 +372,6 @@ def error_body(status: int, code: str, message: str, errors: list[dict] | None =
 
 def exception_handler(exc, context) -> Response:
     """Every error on the Metorial surface, expected or not, as Metorial's error object."""
-    from rest_framework.views import set_rollback
-
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -1,10 +1,10 @@
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
-from api.models import ListCount, TenantModel, list_index
-from exports.jobs import LeasedJob
+from core.jobs.leases import LeasedJob
+from core.models import ListCount, TenantModel, list_index
 
 
 class Export(LeasedJob, TenantModel):
@@ -78,11 +78,7 @@ class Export(LeasedJob, TenantModel):
             "errors_log": errors,
         }
 
-    @classmethod
-    def enqueue_run(cls, pk) -> None:
-        from exports.tasks import run_export
-
-        transaction.on_commit(lambda: run_export.enqueue(str(pk)))
+    RUN_TASK = "exports.tasks.run_export"
 
 
 class SkillExport(LeasedJob, TenantModel):
@@ -164,8 +160,4 @@ class SkillExport(LeasedJob, TenantModel):
             "error": "; ".join(f"{kind}: {message}" for kind, message in errors.items()),
         }
 
-    @classmethod
-    def enqueue_run(cls, pk) -> None:
-        from exports.tasks import run_skill_export
-
-        transaction.on_commit(lambda: run_skill_export.enqueue(str(pk)))
+    RUN_TASK = "exports.tasks.run_skill_export"

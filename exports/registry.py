@@ -12,7 +12,7 @@ explicitly instead: `attributes={"name": "name", "owner_email": "owner__email"}`
 `ordering=(...)`, `exclude=(...)` (attributes never exported) and `private=(...)` (extra
 attributes dropped by `dry_data`).
 
-Declarations live in `<app>/exportables.py` modules, imported on the registry's first use.
+Declarations live in `exports/exportables.py`, imported by `ExportsConfig.ready()`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils.module_loading import autodiscover_modules, import_string
+from django.utils.module_loading import import_string
 from rest_framework import relations
 from rest_framework import serializers as drf_serializers
 from rest_framework.settings import api_settings
@@ -49,7 +49,6 @@ class Relationship:
     def target(self) -> Exportable:
         if self.target_type is not None:
             return get(self.target_type)
-        _load()
         for candidate in _registry.values():
             if candidate.model is self.target_model:
                 return candidate
@@ -63,7 +62,7 @@ class Exportable:
     attributes: dict[str, str]
     relationships: dict[str, Relationship]
     filterset: type[ResourceFilterSet] | None = None
-    # Oldest first: the tenant's list index (`-created_at, id`, api.models.list_index) read
+    # Oldest first: the tenant's list index (`-created_at, id`, core.models.list_index) read
     # backwards, so the export streams from the index with no sort before its first row.
     ordering: tuple[str, ...] = ("created_at", "-id")
     private: frozenset[str] = field(default_factory=frozenset)
@@ -213,21 +212,9 @@ def exportable(
     return declaration
 
 
-_loaded = False
-
-
-def _load() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        autodiscover_modules("exportables")
-
-
 def get(type_name: str) -> Exportable:
-    _load()
     return _registry[type_name]
 
 
 def exportable_types() -> list[str]:
-    _load()
     return sorted(_registry)

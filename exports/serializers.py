@@ -2,10 +2,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers import ResourceSerializer, to_one
+from core.signing import signed_url
 from events.serializers import audited
 from exports import registry, services, skill_exports
 from exports.models import Export, SkillExport
-from exports.signing import signed_url
 from skills.models import Skill, SkillMarketplace, SkillPlugin
 
 READ_ONLY = (

@@ -16,9 +16,7 @@ from rest_framework.exceptions import Throttled
 
 from api.exceptions import UnprocessableEntity
 from api.filters import FilterError, apply_filters
-from api.models import Tenant
-from exports import engine, pgcopy, registry
-from exports.jobs import (
+from core.jobs.leases import (
     Heartbeat,
     LeaseLost,
     finish,
@@ -28,6 +26,8 @@ from exports.jobs import (
     run_leased,
     sweep_leases,
 )
+from core.models import Tenant
+from exports import engine, pgcopy, registry
 from exports.models import Export
 
 

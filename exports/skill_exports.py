@@ -6,9 +6,9 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from api.models import Tenant
+from core.jobs.leases import Heartbeat, finish, interrupt, requeue, run_leased, sweep_leases
+from core.models import Tenant
 from exports import bundles
-from exports.jobs import Heartbeat, finish, interrupt, requeue, run_leased, sweep_leases
 from exports.models import SkillExport
 from files import services as files
 from files.models import File

@@ -1,14 +1,15 @@
 from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
 from django.http import FileResponse
 from django.views.decorators.http import require_GET
 
 from api.exceptions import error_response
 from api.views import ResourceViewSet
+from core.signing import ExpiredLink, InvalidLink, read_token
 from exports import services, skill_exports
 from exports.filters import SORTABLE, ExportFilterSet, SkillExportFilterSet
 from exports.models import Export, SkillExport
 from exports.serializers import ExportSerializer, SkillExportSerializer
-from exports.signing import ExpiredLink, InvalidLink, read_token
 from files.selectors import link_is_live
 
 
@@ -49,8 +50,6 @@ class ExportViewSet(ResourceViewSet):
 @require_GET
 def download(request, token: str):
     """Serves a signed link's file; no API key, the signature is the authorization."""
-    from django.core.files.storage import default_storage
-
     try:
         ticket = read_token(token)
     except ExpiredLink as error:

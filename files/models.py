@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from api.models import ListCount, TenantModel, list_index
+from core.models import ListCount, TenantModel, list_index
 
 
 class File(TenantModel):

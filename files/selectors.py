@@ -1,6 +1,6 @@
 from django.utils import timezone
 
-from exports.signing import signed_url
+from core.signing import signed_url
 from files.models import File, FileLink
 
 

@@ -9,8 +9,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from api.models import Tenant
-from exports.signing import default_expires_in
+from core.models import Tenant
+from core.signing import default_expires_in
 from files.models import File, FileLink
 
 HASH_CHUNK = 1024 * 1024

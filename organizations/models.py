@@ -4,7 +4,7 @@ import secrets
 from django.db import models
 from django.utils import timezone
 
-from api.models import (
+from core.models import (
     AccountQuerySet,
     ListCount,
     Mode,
@@ -26,6 +26,10 @@ class Organization(UUIDModel):
     slug = models.SlugField(max_length=100, unique=True)
 
     objects = OrganizationQuerySet.as_manager()
+
+    # Deleting an organization takes its audit trail with it: the rows its deletion cascades to
+    # record no `destroy` events (events/receivers.py reads this flag on the deletion's origin).
+    deletes_audit_trail = True
 
     class Meta:
         ordering = ["created_at"]
@@ -75,6 +79,10 @@ class Member(OrganizationModel):
 
     def __str__(self) -> str:
         return self.email
+
+    def audit_actor(self) -> dict:
+        """How the audit trail and webhook payloads name this member (events/context.py)."""
+        return {"type": "members", "id": str(self.pk), "email": self.email, "name": self.name}
 
     # DRF treats `request.user` as the authenticated principal.
     is_authenticated = True

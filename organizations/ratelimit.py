@@ -26,6 +26,8 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 
+from organizations.models import RateLimitCounter
+
 WINDOW_SECONDS = 60
 
 
@@ -85,8 +87,6 @@ def _cache_incr(alias: str, ident: str, window_start: int) -> int:
 
 
 def _database_incr(ident: str, window_start: int) -> int:
-    from organizations.models import RateLimitCounter
-
     table = connection.ops.quote_name(RateLimitCounter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from api.models import Tenant
+from core.models import Tenant
 from skills import services
 from skills.models import Skill, SkillCollection, SkillMarketplace, SkillPlugin
 

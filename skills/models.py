@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
-from api.models import ListCount, TenantModel, TenantQuerySet, list_index
+from core.models import ListCount, TenantModel, TenantQuerySet, list_index
 
 
 class Blob(models.Model):

@@ -9,8 +9,9 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from api.exceptions import UnprocessableEntity
 from api.serializers import ResourceSerializer, ToOneRelatedField, resource_url, to_many, to_one
 from events.serializers import audited
-from skills import git, services
+from skills import services
 from skills.diffs import ADDED, CHANGED, REMOVED, FileChange, VersionDiff
+from skills.git import objects as git
 from skills.models import (
     Skill,
     SkillCollection,

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from api.models import Tenant
+from core.models import Tenant
 from skills import blobs
 from skills.archives import ZipSource, read_zip
 from skills.models import (

@@ -17,7 +17,7 @@ import yaml
 from django.conf import settings
 from frontmatter.default_handlers import YAMLHandler
 
-from api.values import contains_nul
+from core.values import contains_nul
 
 SKILL_FILE = "SKILL.md"
 MIB = 1024 * 1024

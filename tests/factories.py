@@ -1,6 +1,6 @@
 import factory
 
-from api.models import Tenant
+from core.models import Tenant
 from organizations.models import ApiKey, Member, Mode, Organization, Team
 
 

@@ -21,7 +21,7 @@ import pytest
 from django.apps import apps
 from django.core import signing
 
-from exports.signing import SALT, make_token
+from core.signing import SALT, make_token
 from files.models import File
 from tests.conftest import JSON_API
 from tests.events.factories import WebhookFactory

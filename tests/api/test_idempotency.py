@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from api.models import IdempotencyKey
+from core.models import IdempotencyKey
 from events.models import Event, Webhook, WebhookDelivery
 from exports.models import Export, SkillExport
 from files.models import FileLink

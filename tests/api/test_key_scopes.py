@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import get_resolver, resolve
 
-from api.models import IdempotencyKey
+from core.models import IdempotencyKey
 from organizations.models import ApiKey, Scope, hash_key
 from skills.models import SkillCollection
 from tests.conftest import JsonApiClient

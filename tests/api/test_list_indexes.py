@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from api.models import Mode
+from core.models import Mode
 from skills.models import SkillCollection
 from tests.factories import MemberFactory
 from tests.skills.factories import SkillCollectionFactory

@@ -7,8 +7,8 @@ from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
-from api.models import Mode, Tenant, TenantRowCount
-from api.row_counts import counted_models, counted_table, is_whole_list, reinstall_lost_triggers
+from core.models import Mode, Tenant, TenantRowCount
+from core.row_counts import counted_models, counted_table, is_whole_list, reinstall_lost_triggers
 from organizations.models import Member
 from skills import services
 from skills.models import SkillCollection

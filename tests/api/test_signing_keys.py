@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 
-from exports.signing import SALT, make_token
+from core.signing import SALT, make_token
 from tests.conftest import JsonApiClient
 
 ROOT = Path(__file__).resolve().parents[2]

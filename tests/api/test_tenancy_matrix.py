@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django_tasks_db.models import DBTaskResult
 
 from api.filters import include_paths
-from api.models import OrganizationModel, Tenant, TenantModel
+from core.models import OrganizationModel, Tenant, TenantModel
 from events.models import WebhookDelivery
 from events.services import attempt_delivery
 from exports import registry

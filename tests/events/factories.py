@@ -1,6 +1,6 @@
 import factory
 
-from api.models import Mode
+from core.models import Mode
 from events.models import Webhook
 from tests.factories import OrganizationFactory
 

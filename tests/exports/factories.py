@@ -1,6 +1,6 @@
 import factory
 
-from api.models import Mode
+from core.models import Mode
 from exports.models import Export
 from tests.factories import MemberFactory, OrganizationFactory
 

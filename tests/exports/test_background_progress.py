@@ -3,7 +3,7 @@ connection (PostgreSQL), the latest count always landing, a lost lease still rai
 
 import pytest
 
-from exports import jobs
+from core.jobs import leases as jobs
 from exports.models import Export
 from tests.exports.conftest import requires_postgres
 from tests.exports.factories import ExportFactory

@@ -8,7 +8,7 @@ import time
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from exports import jobs
+from core.jobs import leases as jobs
 from exports.models import Export
 from exports.tasks import run_export
 from tests.exports.conftest import manage, read_export_file, requires_postgres, worker_process

@@ -10,8 +10,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from storages.backends.s3 import S3Storage
 
+from core.signing import SALT, make_token, signed_url
 from exports.models import Export
-from exports.signing import SALT, make_token, signed_url
 from tests.conftest import JsonApiClient
 from tests.exports.factories import ExportFactory
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from api.models import Mode
+from core.models import Mode
 from exports.models import SkillExport
 from files.models import File, FileLink
 from skills.models import Skill

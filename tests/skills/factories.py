@@ -3,7 +3,7 @@ import zipfile
 
 import factory
 
-from api.models import Mode
+from core.models import Mode
 from skills import services
 from skills.models import SkillCollection, SkillMarketplace, SkillPlugin
 from tests.factories import MemberFactory, OrganizationFactory

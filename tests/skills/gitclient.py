@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from skills.git import git_path
+from skills.git.objects import git_path
 
 
 def run_git(home: Path, *args: str, cwd: Path | None = None, check: bool = True):

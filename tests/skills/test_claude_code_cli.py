@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from skills import services
-from skills.git import git_path
+from skills.git.objects import git_path
 from tests.factories import ApiKeyFactory, tenant_of
 from tests.skill_exports.factories import plugin_with_skills
 from tests.skills.factories import create_version, skill_md

@@ -14,7 +14,7 @@ from events.context import acting_as
 from events.models import Version as AuditVersion
 from exports import bundles
 from skills import services
-from skills.git import git_path
+from skills.git.objects import git_path
 from skills.models import SkillCollectionVersion, SkillMarketplace, SkillPlugin
 from tests.conftest import JsonApiClient
 from tests.factories import ApiKeyFactory, tenant_of

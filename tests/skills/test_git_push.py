@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from api.models import Mode
+from core.models import Mode
 from events.models import Event, Version, WebhookDelivery
-from skills.git import git_path
-from skills.git_push import Refused, check_pack
+from skills.git.objects import git_path
+from skills.git.push import Refused, check_pack
 from skills.models import Blob, SkillCollectionVersion
 from skills.validation import Limits
 from tests.conftest import JsonApiClient

@@ -13,10 +13,10 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from api.models import Mode
+from core.models import Mode
 from skills import services
-from skills.git import git_path
-from skills.git_pack import PKT_DATA, entry_name
+from skills.git.objects import git_path
+from skills.git.pack import PKT_DATA, entry_name
 from skills.models import GitBlobId, VersionFile
 from tests.conftest import JsonApiClient
 from tests.factories import ApiKeyFactory

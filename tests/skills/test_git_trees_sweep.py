@@ -9,7 +9,9 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
 
-from skills import git, git_bundles, services
+from skills import services
+from skills.git import bundle_repo as git_bundles
+from skills.git import repositories as git
 from tests.factories import MemberFactory
 from tests.skill_exports.factories import plugin_with_skills
 from tests.skills.factories import SkillCollectionFactory, create_version, skill_files

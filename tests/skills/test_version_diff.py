@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from django.core.files.storage import default_storage
 
-from api.models import Mode
+from core.models import Mode
 from skills import blobs, diffs, linediff
 from tests.conftest import JsonApiClient
 from tests.factories import ApiKeyFactory

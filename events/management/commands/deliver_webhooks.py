@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from api.loops import sweep_passes
+from core.jobs.loops import sweep_passes
 from events import services
 
 

@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand
 
 from api import idempotency
-from api.loops import sweep_passes
+from core.jobs.loops import sweep_passes
 from exports import services, skill_exports
-from skills import git
+from skills.git import repositories as git
 
 
 class Command(BaseCommand):

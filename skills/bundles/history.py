@@ -35,10 +35,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from api.models import Tenant
+from core.models import Tenant
 from events.models import Version as AuditVersion
 from events.registry import tracking_for_model
-from skills import layouts
+from skills.bundles import layouts
 from skills.models import Skill, SkillCollectionVersion, SkillMarketplace, SkillPlugin
 
 # Link edits this close after an edit of the same row by the same actor are one change with it.

@@ -21,7 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Q, Sum
 from django.db.models.sql.where import AND
 
-from api.models import ListCount, Tenant, TenantModel, TenantRowCount
+from core.models import ListCount, Tenant, TenantModel, TenantRowCount
 
 COUNTS = TenantRowCount._meta.db_table
 ORGANIZATIONS = "organizations_organization"

@@ -1,17 +1,15 @@
-"""Signal receivers for tracked models: they run inside the saving transaction."""
+"""Signal receivers for tracked models: they run inside the saving transaction.
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+Connected once for every sender (`connect()`, from `EventsConfig.ready()`); each looks its
+sender up in the registry, so a model tracked by any app is covered without importing it."""
+
 from django.db.models import signals
 
-_encoder = DjangoJSONEncoder()
+from core.jobs.leases import job_status_changed
+from events.registry import jsonable, tracking_for_model
+from events.services import record_change, record_event
+
 _OLD_VALUES = "_events_old_values"
-
-
-def jsonable(value):
-    if value is None or isinstance(value, (str, int, float, bool, list, dict)):
-        return value
-    return _encoder.default(value)
 
 
 def _values(tracking, instance, names: set[str] | None = None) -> dict:
@@ -23,7 +21,6 @@ def _values(tracking, instance, names: set[str] | None = None) -> dict:
 
 
 def _pre_save(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
-    from events.registry import tracking_for_model
 
     tracking = tracking_for_model(sender)
     if raw or tracking is None or instance._state.adding:
@@ -39,8 +36,6 @@ def _pre_save(sender, instance, raw=False, update_fields=None, **kwargs) -> None
 
 
 def _post_save(sender, instance, created=False, raw=False, update_fields=None, **kwargs) -> None:
-    from events.registry import tracking_for_model
-    from events.services import record_change
 
     tracking = tracking_for_model(sender)
     if raw or tracking is None:
@@ -57,12 +52,9 @@ def _post_save(sender, instance, created=False, raw=False, update_fields=None, *
 
 
 def _post_delete(sender, instance, origin=None, **kwargs) -> None:
-    from events.registry import tracking_for_model
-    from events.services import record_change
-    from organizations.models import Organization
 
     tracking = tracking_for_model(sender)
-    if tracking is None or isinstance(origin, Organization):
+    if tracking is None or getattr(origin, "deletes_audit_trail", False):
         return  # the whole organization, and its audit trail with it, is going away
     changes = {name: [value, None] for name, value in _values(tracking, instance).items()}
     record_change(tracking, instance, "destroy", changes)
@@ -80,8 +72,6 @@ def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> 
 
     Edits made from the other side (`team.members.add(member)`) are not recorded.
     """
-    from events.registry import tracking_for_model
-    from events.services import record_change
 
     tracking = tracking_for_model(type(instance))
     if reverse or tracking is None:
@@ -103,12 +93,13 @@ def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> 
         record_change(tracking, instance, "update", {field.name: [before, after]})
 
 
-def connect(model: type[models.Model]) -> None:
-    uid = f"events-{model._meta.label}"
-    signals.pre_save.connect(_pre_save, sender=model, dispatch_uid=uid)
-    signals.post_save.connect(_post_save, sender=model, dispatch_uid=uid)
-    signals.post_delete.connect(_post_delete, sender=model, dispatch_uid=uid)
-    for field in model._meta.local_many_to_many:
-        signals.m2m_changed.connect(
-            _m2m_changed, sender=field.remote_field.through, dispatch_uid=f"{uid}-{field.name}"
-        )
+def _job_status_changed(sender, job, topic: str, old: str, new: str, **kwargs) -> None:
+    record_event(job, topic, changes={"status": [old, new]})
+
+
+def connect() -> None:
+    signals.pre_save.connect(_pre_save, dispatch_uid="events-pre-save")
+    signals.post_save.connect(_post_save, dispatch_uid="events-post-save")
+    signals.post_delete.connect(_post_delete, dispatch_uid="events-post-delete")
+    signals.m2m_changed.connect(_m2m_changed, dispatch_uid="events-m2m-changed")
+    job_status_changed.connect(_job_status_changed, dispatch_uid="events-job-status")

@@ -33,8 +33,11 @@ from organizations.authentication import active_key, raw_key_from_request
 from organizations.models import ApiKey
 from organizations.permissions import may_write, refusal
 from organizations.throttling import consume
-from skills import git, git_pack, git_push
-from skills.layouts import BundleError
+from skills.bundles.layouts import BundleError
+from skills.git import objects
+from skills.git import pack as git_pack
+from skills.git import push as git_push
+from skills.git import repositories as git
 from skills.models import SkillCollection, SkillMarketplace, SkillPlugin
 
 SERVICE = "git-upload-pack"
@@ -121,7 +124,7 @@ def _run(request: HttpRequest, collection, recv, advertise: bool) -> Iterator[by
     proto = ReceivableProtocol(recv, output.write)
     handler = git_pack.StreamingUploadPack(
         _OneRepoBackend(repo),
-        [git.git_path(collection)],
+        [objects.git_path(collection)],
         proto,
         stateless_rpc=True,
         advertise_refs=advertise,
@@ -238,7 +241,7 @@ def upload_pack(request: HttpRequest, pk: str, kind: str = "skill_collections") 
         return error
     if request.content_type != f"application/x-{SERVICE}-request":
         return error_response(415, "unsupported_media_type", "Not a git-upload-pack request.")
-    limit = git.max_request_body()
+    limit = objects.max_request_body()
     body = request.read(limit + 1)
     if request.META.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":
         # git gzips large negotiation requests; inflate at most `limit` bytes.

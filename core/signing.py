@@ -17,7 +17,7 @@ from django.core import signing
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.urls import reverse
 
-from exports.jobs import job_setting
+from core.jobs.leases import job_setting
 
 SALT = "skillport.downloads"
 

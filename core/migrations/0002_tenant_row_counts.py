@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from api.row_counts import CountedTable, install, uninstall
+from core.row_counts import CountedTable, install, uninstall
 
 # The tables with `list_count` at this migration: a later opt-in gets a migration of its own.
 TABLES = [

@@ -43,7 +43,7 @@ from dulwich.repo import MemoryRepo
 from dulwich.server import Backend, ReceivePackHandler
 
 from skills import services
-from skills.git import MAIN
+from skills.git.objects import MAIN
 from skills.models import SkillCollection, SkillCollectionVersion
 from skills.validation import Limits, TreeError, get_limits
 

@@ -28,11 +28,18 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import connection, connections, models, transaction
 from django.db.models import F, Q
+from django.dispatch import Signal
 from django.utils import timezone
+
+from core.jobs.queue import enqueue
 
 logger = logging.getLogger(__name__)
 
 J = TypeVar("J", bound="LeasedJob")
+
+# Sent inside the transaction of a job's status change that has a topic (`STATUS_EVENTS`), with
+# `job`, `topic`, `old` and `new`: the events app records it (and its webhooks) from there.
+job_status_changed = Signal()
 
 
 def job_setting(name: str, default: Any) -> Any:
@@ -76,15 +83,16 @@ class LeasedJob(models.Model):
         transaction, so both commit or neither does)."""
         name = self.STATUS_EVENTS.get(new)
         if name:
-            from events.services import record_event
-
             self.status = new
-            record_event(self, name, changes={"status": [str(old), str(new)]})
+            job_status_changed.send(type(self), job=self, topic=name, old=str(old), new=str(new))
+
+    # The dotted path of the task that runs one job, given the job's primary key as a string.
+    RUN_TASK: str = ""
 
     @classmethod
     def enqueue_run(cls, pk) -> None:
         """Enqueue the task that runs the job `pk` (after the current transaction commits)."""
-        raise NotImplementedError
+        enqueue(cls.RUN_TASK, str(pk))
 
 
 def new_lease_owner() -> str:

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from django.db import close_old_connections
 
-from api.exceptions import DATABASE_ERRORS
+from core.errors import DATABASE_ERRORS
 
 
 def sweep_passes(sweep: Callable[[], str], *, loop: bool, interval: float, out: TextIO) -> None:

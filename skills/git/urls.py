@@ -1,7 +1,7 @@
 from django.urls import re_path
 
 from api.routing import UUID_PATTERN
-from skills import git_views
+from skills.git import views as git_views
 
 # `git clone <public url>/git/skill_collections/<collection id>.git` (and plugins, marketplaces)
 BUNDLES = "(?P<kind>skill_plugins|skill_marketplaces)"

@@ -21,21 +21,21 @@ from dulwich.objects import Blob as GitBlob
 from dulwich.refs import check_ref_format
 from dulwich.repo import MemoryRepo
 
-from api.models import Tenant
-from skills.bundle_history import BundleHistory, Snapshot
-from skills.git import (
+from core.models import Tenant
+from skills.bundles.history import BundleHistory, Snapshot
+from skills.git.objects import (
     FALLBACK_EMAIL,
     FALLBACK_NAME,
     FILE_MODE,
     MAIN,
     TREES_PREFIX,
-    _git_blob_ids,
-    _identity,
-    _LazyBlobs,
-    _load_derived,
-    _save_derived,
+    LazyBlobs,
+    git_blob_ids,
     identity,
+    load_derived,
     make_commit,
+    save_derived,
+    version_identity,
 )
 from skills.models import SkillCollectionVersion, SkillMarketplace, SkillPlugin
 
@@ -47,7 +47,7 @@ def author(snapshot: Snapshot) -> bytes:
     Skillport."""
     by = snapshot.by
     if isinstance(by, SkillCollectionVersion):
-        return _identity(by)
+        return version_identity(by)
     if not by:
         return SKILLPORT
     name = by.get("name") or by.get("username") or ""
@@ -55,9 +55,9 @@ def author(snapshot: Snapshot) -> bytes:
     return identity(name, email)
 
 
-def _derive(history: BundleHistory, objects: _LazyBlobs, store) -> dict[bytes, bytes]:
+def _derive(history: BundleHistory, objects: LazyBlobs, store) -> dict[bytes, bytes]:
     """The commits of `history` into `store`; its refs (`main` and a plugin's tags)."""
-    git_ids = _git_blob_ids(history.stored_blobs())
+    git_ids = git_blob_ids(history.stored_blobs())
     parent: bytes | None = None
     refs: dict[bytes, bytes] = {}
     for snapshot in history.snapshots():
@@ -90,15 +90,15 @@ def build_repo(target: SkillPlugin | SkillMarketplace, tenant: Tenant) -> Memory
     again."""
     history = BundleHistory(target, tenant)
     repo = MemoryRepo()
-    objects = _LazyBlobs()
+    objects = LazyBlobs()
     repo.object_store._data = (
         objects  # as skills/git.py: file blobs are read when a pack sends them
     )
     name = f"{TREES_PREFIX}/{target.pk}.{history.key()}"
-    derived = _load_derived(name, objects)
+    derived = load_derived(name, objects)
     if derived is None:
         refs = _derive(history, objects, repo.object_store)
-        _save_derived(name, objects, [], refs)
+        save_derived(name, objects, [], refs)
     else:
         refs = derived[1]
     for ref, sha in refs.items():

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Shared infrastructure below every feature app: tenancy, row counts, jobs, signing.
+
+    The label stays `api`: this app's tables (`api_idempotencykey`, `api_tenantrowcount`) and
+    its migration history were created under that name before `core` existed."""
+
+    name = "core"
+    label = "api"
+    verbose_name = "Core"
+
+    def ready(self) -> None:
+        # post_migrate is connected here, not at import time: Django's app registry must be ready.
+        from django.db.models.signals import post_migrate
+
+        from core.row_counts import reinstall_lost_triggers
+
+        post_migrate.connect(reinstall_lost_triggers, sender=self)

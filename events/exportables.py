@@ -1,7 +1,0 @@
-"""The audit trail is exportable like any resource (see `exports/registry.py`)."""
-
-from events import views
-from exports.registry import exportable
-
-exportable("events", viewset=views.EventViewSet)
-exportable("versions", viewset=views.VersionViewSet)

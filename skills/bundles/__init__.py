@@ -1,0 +1,1 @@
+"""Plugins and marketplaces as the file layouts agents install, and their derived history."""
