@@ -1,7 +1,7 @@
 """Both pagination styles of the contract, chosen by the query string.
 
 - `page[number]`/`page[size]`: offset pages with `meta.record_count`/`meta.page_count` (an
-  unfiltered list reads its count from the counters of api/row_counts.py).
+  unfiltered list reads its count from the counters of core/row_counts.py).
 - `page[after]`/`page[before]` (+ `page[size]`): keyset cursors over the current sort, so a
   deep page costs the same as the first. `page[after]=` (empty) starts at the beginning.
 """

@@ -943,7 +943,7 @@ def _git_service_body(service: str, result: str, *errors: str) -> dict:
 
 
 def _git_paths() -> dict:
-    """Git smart HTTP (skills/git_views.py): documented so the endpoints are known; their
+    """Git smart HTTP (skills/git/views.py): documented so the endpoints are known; their
     bodies are git's own pkt-line protocol, spoken by `git`, not by hand."""
     tag = "git"
     return {
@@ -1031,7 +1031,7 @@ def _git_paths() -> dict:
     }
 
 
-# Plugin and marketplace repositories (skills/git_bundles.py): their refs, by resource type.
+# Plugin and marketplace repositories (skills/git/bundle_repo.py): their refs, by resource type.
 _GIT_BUNDLES = {
     "skill_plugins": ("plugin", "`main` and a `<name>--v<version>` tag per commit"),
     "skill_marketplaces": ("marketplace", "`main`"),

@@ -7,7 +7,7 @@
 - `numbered_page`: `page[size]=100` (with `meta.record_count`) in an organization of
   BENCH_LIST_ROWS collections (300,000; 1,000,000 with BENCH_FULL=1) vs one of 200: the cost of
   table size (goal <= 1.5x). `count_plan` records the scan PostgreSQL chose for that count (the
-  tenant's counter rows, api/row_counts.py).
+  tenant's counter rows, core/row_counts.py).
 - `keyset_page`: `sort=name&page[after]=` the same way (goal <= 1.3x).
 - `document`: an organization's document after adding 20,000 members vs before (goal <= 2x + 2 KB).
 

@@ -136,7 +136,7 @@ def _export(organization, member, media: str, **attributes) -> dict:
     from django_tasks_db.models import DBTaskResult
 
     from core.models import Mode, Tenant
-    from exports import services
+    from exports.bulk import services
     from exports.models import Export
 
     DBTaskResult.objects.all().delete()

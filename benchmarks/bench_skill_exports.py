@@ -64,8 +64,8 @@ def _registry(tenant, plugins: int, prefix: str):
 def _export(tenant, marketplace, *, trace: bool = False) -> tuple[float, int, int]:
     """One export job: its seconds, its Python allocation peak (with `trace`, else 0) and the
     zip's size. Tracing slows Python code down, so timed runs are not traced."""
-    from exports import skill_exports
     from exports.models import SkillExport
+    from exports.skill_exports import services as skill_exports
 
     export = skill_exports.create_skill_export(
         tenant=tenant, member=None, target="marketplace", subject=marketplace
@@ -89,7 +89,7 @@ def _measure(tenant, marketplace) -> tuple[float, int, int]:
 
 
 def _zip_cli(marketplace) -> tuple[float, int] | None:
-    from exports import bundles
+    from exports.skill_exports import bundles
 
     if shutil.which("zip") is None:
         return None

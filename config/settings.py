@@ -247,11 +247,11 @@ SKILLPORT = {
     "MAX_RELATIONSHIP_LINKAGE": int(os.environ.get("SKILLPORT_MAX_RELATIONSHIP_LINKAGE", "20")),
     # Longest URI (path and query) answered; longer is a JSON:API 414 (config/gunicorn.py).
     "MAX_URI_LENGTH": int(os.environ.get("SKILLPORT_MAX_URI_LENGTH", "4096")),
-    # Background jobs (exports/jobs.py): a worker renews its lease while it runs; a job whose
+    # Background jobs (core/jobs/leases.py): a worker renews its lease while it runs; a job whose
     # lease expired is requeued, then interrupted after JOB_MAX_ATTEMPTS.
     "JOB_LEASE_SECONDS": float(os.environ.get("SKILLPORT_JOB_LEASE_SECONDS", "60")),
     "JOB_MAX_ATTEMPTS": int(os.environ.get("SKILLPORT_JOB_MAX_ATTEMPTS", "3")),
-    # Signed download URLs (exports/signing.py).
+    # Signed download URLs (core/signing.py).
     "DOWNLOAD_URL_EXPIRES_SECONDS": int(os.environ.get("SKILLPORT_DOWNLOAD_URL_EXPIRES", "3600")),
     # Exports.
     "EXPORT_MAX_CONCURRENT": int(os.environ.get("SKILLPORT_EXPORT_MAX_CONCURRENT", "5")),

@@ -19,7 +19,7 @@ urlpatterns = [
     # Skill collections as read-only git repositories (smart HTTP).
     path("git/", include("skills.git.urls")),
     # Metorial-compatible skill exports, at Metorial's own root paths.
-    path("", include("exports.metorial_urls")),
+    path("", include("exports.metorial.urls")),
 ]
 
 handler400 = "api.exceptions.bad_request"

@@ -93,7 +93,7 @@ def list_index(name: str, *, account: bool = False) -> models.Index:
 class ListCount:
     """Declared as a model's `list_count`: the database keeps each tenant's count of its rows.
 
-    Triggers (api/row_counts.py, installed by migrations) maintain `TenantRowCount`, so the
+    Triggers (core/row_counts.py, installed by migrations) maintain `TenantRowCount`, so the
     `meta.record_count` of an unfiltered list reads a few counter rows instead of counting the
     tenant's rows. `live` is the narrowing every list of the model applies (e.g. not
     soft-deleted): field name -> the boolean value a listed row has.
@@ -183,7 +183,7 @@ class IdempotencyKey(models.Model):
 class TenantRowCount(models.Model):
     """How many rows of one counted table (a model with `list_count`) a tenant has.
 
-    Written only by that table's triggers (api/row_counts.py), read by pagination. A tenant's
+    Written only by that table's triggers (core/row_counts.py), read by pagination. A tenant's
     count is the sum of its slots: each write statement adds its difference to a random slot,
     so concurrent writers of one tenant rarely wait on the same counter row (a single row
     would serialize them from their insert to their commit). Account-level tables have no

@@ -1,7 +1,7 @@
 """Per-tenant row counts kept by the database, so a list's `meta.record_count` costs the same
 at any table size.
 
-A model opts in with `list_count = ListCount(...)` (api/models.py). A migration installs, for
+A model opts in with `list_count = ListCount(...)` (core/models.py). A migration installs, for
 each such table, triggers that add every write statement's difference to `TenantRowCount`:
 inserts, deletes (cascades and raw SQL included), updates that move a row in or out of the
 live set (a soft delete, `QuerySet.update(is_deleted=...)`) or to another tenant, and

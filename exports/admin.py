@@ -62,14 +62,14 @@ class ExportAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry the selected interrupted exports")
     def retry(self, request, queryset) -> None:
-        from exports import services  # not at import time: admin loads before DRF's settings
+        from exports.bulk import services  # not at import time: admin loads before DRF's settings
 
         count = sum(services.retry_export(export) for export in queryset)
         self.message_user(request, f"{count} export(s) queued again.", messages.SUCCESS)
 
     @admin.action(description="Interrupt the selected pending or running exports")
     def interrupt(self, request, queryset) -> None:
-        from exports import services
+        from exports.bulk import services
 
         count = sum(services.interrupt_export(export) for export in queryset)
         self.message_user(request, f"{count} export(s) interrupted.", messages.SUCCESS)
@@ -88,14 +88,16 @@ class SkillExportAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry the selected failed skill exports")
     def retry(self, request, queryset) -> None:
-        from exports import skill_exports  # not at import time, as for exports
+        from exports.skill_exports import (
+            services as skill_exports,  # not at import time, as for exports
+        )
 
         count = sum(skill_exports.retry_skill_export(export) for export in queryset)
         self.message_user(request, f"{count} skill export(s) queued again.", messages.SUCCESS)
 
     @admin.action(description="Interrupt the selected pending or running skill exports")
     def interrupt(self, request, queryset) -> None:
-        from exports import skill_exports
+        from exports.skill_exports import services as skill_exports
 
         count = sum(skill_exports.interrupt_skill_export(export) for export in queryset)
         self.message_user(request, f"{count} skill export(s) interrupted.", messages.SUCCESS)

@@ -1,10 +1,10 @@
-"""The exportable resource types (see `exports/registry.py`): one declaration each.
+"""The exportable resource types (see `exports/bulk/registry.py`): one declaration each.
 
 Exports sit above every other feature app, so they name the other apps' viewsets here; the
 lower apps know nothing of exports. Imported by `ExportsConfig.ready()`."""
 
 from events.views import EventViewSet, VersionViewSet
-from exports.registry import exportable
+from exports.bulk.registry import exportable
 from exports.views import ExportViewSet, SkillExportViewSet
 from organizations.views import MemberViewSet, OrganizationViewSet, TeamViewSet
 from skills import views as skills

@@ -4,8 +4,9 @@ from rest_framework import serializers
 from api.serializers import ResourceSerializer, to_one
 from core.signing import signed_url
 from events.serializers import audited
-from exports import registry, services, skill_exports
+from exports.bulk import registry, services
 from exports.models import Export, SkillExport
+from exports.skill_exports import services as skill_exports
 from skills.models import Skill, SkillMarketplace, SkillPlugin
 
 READ_ONLY = (

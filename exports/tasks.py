@@ -4,7 +4,8 @@ import logging
 
 from django_tasks import task
 
-from exports import services, skill_exports
+from exports.bulk import services
+from exports.skill_exports import services as skill_exports
 
 logger = logging.getLogger(__name__)
 

@@ -6,10 +6,11 @@ from django.views.decorators.http import require_GET
 from api.exceptions import error_response
 from api.views import ResourceViewSet
 from core.signing import ExpiredLink, InvalidLink, read_token
-from exports import services, skill_exports
+from exports.bulk import services
 from exports.filters import SORTABLE, ExportFilterSet, SkillExportFilterSet
 from exports.models import Export, SkillExport
 from exports.serializers import ExportSerializer, SkillExportSerializer
+from exports.skill_exports import services as skill_exports
 from files.selectors import link_is_live
 
 

@@ -25,7 +25,7 @@ def remember_authentication(http_request, authenticated: tuple) -> None:
 
 def active_key(raw_key: str) -> ApiKey | None:
     """The active key `raw_key` is the secret of, its last use recorded; None when unknown or
-    revoked. Shared by the API and the git endpoints (skills/git_views.py)."""
+    revoked. Shared by the API and the git endpoints (skills/git/views.py)."""
     key = (
         ApiKey.objects.active()
         .select_related("member", "organization")

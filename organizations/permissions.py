@@ -3,7 +3,7 @@
 `KeyMayWrite` is in REST_FRAMEWORK's default permission classes, so every DRF view (JSON:API
 resources and relationships, the zip upload, the Metorial surface) applies it before its handler
 and before an `Idempotency-Key` is looked at (a replay cannot get around it). The git endpoints are
-not DRF views: skills/git_views.py refuses a push with `refusal()`'s code and message.
+not DRF views: skills/git/views.py refuses a push with `refusal()`'s code and message.
 """
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission

@@ -18,7 +18,7 @@ import pytest
 from django.utils import timezone
 
 from config.storage import storages
-from exports import services
+from exports.bulk import services
 from exports.models import Export
 from files.models import File
 from tests.served import free_port, install_env, manage, reachable

@@ -1,5 +1,5 @@
 """The history of a plugin's or marketplace's content, derived at read time from data that has
-a history of its own (skills/git_bundles.py makes each state a commit).
+a history of its own (skills/git/bundle_repo.py makes each state a commit).
 
 A plugin's content is its manifest fields, the skills it links and each skill's files at the
 skill's latest version; a marketplace's is its own fields and its plugins' content. Their
@@ -13,7 +13,7 @@ histories are in the data:
 Each of those is a change point, in time order (ties: audit before version, then by id); at
 each one the state as of then is rebuilt (fields and links as of then, each linked skill's files
 at its latest version at or before then) and laid out exactly like the zip export
-(skills/layouts.py), and a snapshot is emitted only when the laid-out content differs from the
+(skills/bundles/layouts.py), and a snapshot is emitted only when the laid-out content differs from the
 previous one. One service call that saves a row and then sets its links writes several audit
 versions (`set()` is a removal and an addition); link edits that follow an edit of the same row
 by the same actor within `RELATION_EDIT_WINDOW` are one change with it.

@@ -1,8 +1,8 @@
 """Plugins and marketplaces as read-only git repositories, laid out exactly like their zip
-exports (skills/layouts.py).
+exports (skills/bundles/layouts.py).
 
 The history is derived at read time from data that has a history of its own
-(skills/bundle_history.py): the linked skills' versions and the audit versions of the plugin or
+(skills/bundles/history.py): the linked skills' versions and the audit versions of the plugin or
 marketplace (and of a marketplace's plugins). One commit per change point whose content differs
 from the previous commit's, oldest first, each the parent of the next (a linear,
 fast-forwardable `main`); tree = the layout as of then; date = the change point's time;
@@ -92,7 +92,7 @@ def build_repo(target: SkillPlugin | SkillMarketplace, tenant: Tenant) -> Memory
     repo = MemoryRepo()
     objects = LazyBlobs()
     repo.object_store._data = (
-        objects  # as skills/git.py: file blobs are read when a pack sends them
+        objects  # as skills/git/collection_repo.py: file blobs are read when a pack sends them
     )
     name = f"{TREES_PREFIX}/{target.pk}.{history.key()}"
     derived = load_derived(name, objects)

@@ -9,7 +9,7 @@ Git objects are derived from the stored file blobs, which stay the one copy of t
 blob's git id is computed once and kept in `GitBlobId`; the trees and commits (small: no file
 content) are derived once per state of the versions and kept in storage (`git-trees/`, swept
 of states no longer current by `sweep_trees`), and a file's content is read only when a pack
-first sends it (skills/git_pack.py keeps its pack entry).
+first sends it (skills/git/pack.py keeps its pack entry).
 """
 
 import hashlib

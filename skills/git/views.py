@@ -2,7 +2,7 @@
 their resource type), with dulwich's protocol handling: `GET <repo>/info/refs?service=
 git-upload-pack` and `POST <repo>/git-upload-pack` (clone, fetch) for all three, and
 `GET <repo>/info/refs?service=git-receive-pack` and `POST <repo>/git-receive-pack` (push, which
-creates a version: skills/git_push.py) for collections; plugins and marketplaces are read-only.
+creates a version: skills/git/push.py) for collections; plugins and marketplaces are read-only.
 
 Same API keys, tenancy gate and rate limits as the JSON:API: `Authorization: Bearer <key>` (git
 `http.extraHeader`) or HTTP Basic with the key as password (any user name); no credentials is a
@@ -118,7 +118,7 @@ def _open(
 
 def _run(request: HttpRequest, collection, recv, advertise: bool) -> Iterator[bytes]:
     """The response body: dulwich's negotiation lines, then the pack (if one is sent), streamed
-    object by object so memory holds one object, not the pack (skills/git_pack.py)."""
+    object by object so memory holds one object, not the pack (skills/git/pack.py)."""
     output = io.BytesIO()
     repo = git.build_repo(collection, request.git_tenant)
     proto = ReceivableProtocol(recv, output.write)

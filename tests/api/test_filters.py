@@ -159,7 +159,7 @@ def json_values(organization):
 def test_present_and_blank_on_json_values(client, json_values, type_name, key, value, expected):
     """null, {} and [] are blank, anything else is present: in list filters and export filters."""
     from api.filters import apply_filters
-    from exports import registry
+    from exports.bulk import registry
 
     rows = json_values[type_name]
     wanted = sorted(str(rows[index].pk) for index in expected)

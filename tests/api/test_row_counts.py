@@ -1,4 +1,4 @@
-"""Per-tenant row counts kept by the database (api/row_counts.py) stay exact on every write
+"""Per-tenant row counts kept by the database (core/row_counts.py) stay exact on every write
 path, and an unfiltered list's `meta.record_count` reads them instead of counting rows."""
 
 import pytest

@@ -24,7 +24,7 @@ from api.filters import include_paths
 from core.models import OrganizationModel, Tenant, TenantModel
 from events.models import WebhookDelivery
 from events.services import attempt_delivery
-from exports import registry
+from exports.bulk import registry
 from files import services as file_services
 from organizations.models import Organization
 from skills import services as skill_services

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from events.models import Event
-from exports import services as export_services
+from exports.bulk import services as export_services
 from exports.models import Export
 from tests.events.factories import WebhookFactory
 from tests.skill_exports.factories import plugin_with_skills

@@ -119,7 +119,7 @@ def test_claim_is_exclusive(organization):
 
 @requires_postgres
 def test_interrupting_a_running_export_stops_its_worker(client, organization, media_root):
-    from exports import services
+    from exports.bulk import services
 
     MemberFactory.create_batch(199, organization=organization)
     export = start_export(client)

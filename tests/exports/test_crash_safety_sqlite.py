@@ -19,7 +19,7 @@ from tests.waiting import wait_for
 pytestmark = pytest.mark.worker
 
 CREATE = """
-from exports import services
+from exports.bulk import services
 from tests.factories import ApiKeyFactory, MemberFactory
 key = ApiKeyFactory()
 MemberFactory.create_batch(199, organization=key.organization)

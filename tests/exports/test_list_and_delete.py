@@ -143,7 +143,7 @@ def test_attachment_url_filters_on_having_a_file_and_refuses_sorting(client, exp
     """`attachment_url` is a signed link minted on each read: it filters on whether the export
     has a file to download (also in export filters), and sorting by it is a 400 saying why."""
     from api.filters import apply_filters
-    from exports import registry
+    from exports.bulk import registry
 
     interrupted_with_file = ExportFactory(
         organization=exports[0].organization,

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
-from exports import engine, pgcopy, registry, services
+from exports.bulk import engine, pgcopy, registry, services
 from exports.models import Export
 from organizations.models import Member
 from tests.exports.conftest import read_export_file

@@ -2,7 +2,7 @@
 
 import pytest
 
-from exports import registry
+from exports.bulk import registry
 from exports.filters import ExportFilterSet
 from organizations.views import MemberViewSet, TeamViewSet
 

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from exports.metorial_views import MetorialView
+from exports.metorial.views import MetorialView
 
 
 class ExplodingMetorialView(MetorialView):

@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from exports.bundles import write_zip
+from exports.skill_exports.bundles import write_zip
 from files.compression import deflate_compressor
 from skills.archives import ZipSource
 

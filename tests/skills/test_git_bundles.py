@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from events.context import acting_as
 from events.models import Version as AuditVersion
-from exports import bundles
+from exports.skill_exports import bundles
 from skills import services
 from skills.git.objects import git_path
 from skills.models import SkillCollectionVersion, SkillMarketplace, SkillPlugin

@@ -2,7 +2,8 @@ from django.core.management.base import BaseCommand
 
 from api import idempotency
 from core.jobs.loops import sweep_passes
-from exports import services, skill_exports
+from exports.bulk import services
+from exports.skill_exports import services as skill_exports
 from skills.git import repositories as git
 
 

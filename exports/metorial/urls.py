@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 
 from api.routing import UUID_PATTERN
-from exports import metorial_views as views
+from exports.metorial import views
 
 urlpatterns = [
     path("skill-exports", views.SkillExportCollectionView.as_view(), name="metorial-skill-exports"),

@@ -27,7 +27,7 @@ from core.jobs.leases import (
     sweep_leases,
 )
 from core.models import Tenant
-from exports import engine, pgcopy, registry
+from exports.bulk import engine, pgcopy, registry
 from exports.models import Export
 
 

@@ -1,7 +1,7 @@
 """Metorial-compatible skill exports at the root: `/skill-exports` and `/skill-exports/{id}`.
 
 Same data, tenancy, service and worker as `/api/skill_exports`; Metorial's objects, list envelope
-and errors (see `exports/metorial.py`).
+and errors (see `exports/metorial/objects.py`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from rest_framework.views import APIView
 
 from api.idempotency import IdempotentCreateMixin
 from api.parsers import BoundedJsonParser
-from exports import metorial, selectors, skill_exports
+from exports.metorial import objects as metorial
 from exports.models import SkillExport
+from exports.skill_exports import selectors
+from exports.skill_exports import services as skill_exports
 
 TAG = "Metorial-compatible"
 

@@ -2,7 +2,7 @@
 
 Clients written against Metorial's API (https://metorial.com/api/skill-exports) change only their
 base URL. These serializers render the objects and document them in OpenAPI (one source for
-both); the views are in `exports/metorial_views.py`.
+both); the views are in `exports/metorial/views.py`.
 """
 
 from __future__ import annotations

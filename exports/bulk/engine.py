@@ -25,8 +25,8 @@ import orjson
 from django.db import connection, models
 from django.db.models import F, Func
 
-from exports import registry
-from exports.registry import Exportable, Relationship
+from exports.bulk import registry
+from exports.bulk.registry import Exportable, Relationship
 from files.compression import gzip_writer
 
 

@@ -33,8 +33,8 @@ from django.db.models.expressions import OrderBy, RawSQL
 from django.db.models.functions import Cast
 from psycopg import pq
 
-from exports import registry
-from exports.engine import GzipPipe, Plan, Relationship, _as_output
+from exports.bulk import registry
+from exports.bulk.engine import GzipPipe, Plan, Relationship, _as_output
 
 TEXT = models.TextField()
 

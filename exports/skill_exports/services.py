@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from core.jobs.leases import Heartbeat, finish, interrupt, requeue, run_leased, sweep_leases
 from core.models import Tenant
-from exports import bundles
 from exports.models import SkillExport
+from exports.skill_exports import bundles
 from files import services as files
 from files.models import File
 
