@@ -8,6 +8,7 @@ class SkillsConfig(AppConfig):
 
     def ready(self) -> None:
         from events.registry import track
+        from skills import schema  # noqa: F401  (registers its OpenAPI paths)
         from skills.models import (
             SkillCollection,
             SkillCollectionVersion,
