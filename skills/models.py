@@ -278,7 +278,8 @@ class SkillMarketplace(TenantModel):
 
 class GitBlobId(models.Model):
     """The git blob id of a stored blob, derived once (skills/git/collection_repo.py) so that
-    later clones and fetches name a file without reading it; the content stays only in the Blob's storage."""
+    later clones and fetches name a file without reading it; the content stays only in the Blob's
+    storage."""
 
     blob = models.OneToOneField(Blob, primary_key=True, on_delete=models.CASCADE, related_name="+")
     git_id = models.CharField(max_length=40)

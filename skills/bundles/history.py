@@ -14,8 +14,8 @@ Each of those is a change point, in time order (ties: audit before version, then
 each one the state as of then is rebuilt (fields and links as of then, each linked skill's files
 at its latest version at or before then) and laid out exactly like the zip export
 (skills/bundles/layouts.py), and a snapshot is emitted only when the laid-out content differs
-from the previous one. One service call that saves a row and then sets its links writes several audit
-versions (`set()` is a removal and an addition); link edits that follow an edit of the same row
+from the previous one. One service call that saves a row and then sets its links writes several
+audit versions (`set()` is a removal and an addition); link edits that follow an edit of the same row
 by the same actor within `RELATION_EDIT_WINDOW` are one change with it.
 
 The replay is checked against the current rows: when it does not explain them (a change that

@@ -1,8 +1,8 @@
 """The layouts agents install from: a skill, a Claude Code plugin, a plugin marketplace.
 
 One definition for both ways out: the zip exports (exports/skill_exports/bundles.py writes them)
-and the plugin and marketplace git repositories (skills/git/bundle_repo.py). Entries are `LayoutEntry`s
-(path, size, lazily opened chunks, and what a git repository needs to name the content without
+and the plugin and marketplace git repositories (skills/git/bundle_repo.py). Entries are
+`LayoutEntry`s (path, size, lazily opened chunks, and what a git repository needs to name the content without
 reading it: the stored blob's SHA-256 and storage name, or the bytes of a generated manifest),
 so a layout never holds stored file contents in memory.
 
