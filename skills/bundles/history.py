@@ -10,13 +10,13 @@ histories are in the data:
   `changes` = `{attribute: [old, new]}`, forward link edits as `{"skills": [old ids, new ids]}`
   or `{"skill_plugins": [...]}`, and who made them).
 
-Each of those is a change point, in time order (ties: audit before version, then by id); at
-each one the state as of then is rebuilt (fields and links as of then, each linked skill's files
-at its latest version at or before then) and laid out exactly like the zip export
+Each of those is a change point, in time order (ties: audit before version, then by id); at each
+one the state as of then is rebuilt (fields and links as of then, each linked skill's files at
+its latest version at or before then) and laid out exactly like the zip export
 (skills/bundles/layouts.py), and a snapshot is emitted only when the laid-out content differs
 from the previous one. One service call that saves a row and then sets its links writes several
-audit versions (`set()` is a removal and an addition); link edits that follow an edit of the same row
-by the same actor within `RELATION_EDIT_WINDOW` are one change with it.
+audit versions (`set()` is a removal and an addition); link edits that follow an edit of the
+same row by the same actor within `RELATION_EDIT_WINDOW` are one change with it.
 
 The replay is checked against the current rows: when it does not explain them (a change that
 was not audited: a link edited from the other side, e.g. `skill.plugins.add()`, a

@@ -2,9 +2,9 @@
 
 One definition for both ways out: the zip exports (exports/skill_exports/bundles.py writes them)
 and the plugin and marketplace git repositories (skills/git/bundle_repo.py). Entries are
-`LayoutEntry`s (path, size, lazily opened chunks, and what a git repository needs to name the content without
-reading it: the stored blob's SHA-256 and storage name, or the bytes of a generated manifest),
-so a layout never holds stored file contents in memory.
+`LayoutEntry`s (path, size, lazily opened chunks, and what a git repository needs to name the
+content without reading it: the stored blob's SHA-256 and storage name, or the bytes of a
+generated manifest), so a layout never holds stored file contents in memory.
 
 A served plugin's `version` is the plugin's own version plus build metadata from a digest of
 its content (`1.0.0+<12 hex>`): Claude Code updates an installed plugin only when the version
