@@ -9,11 +9,19 @@ SKILLPORT_WEBHOOK_SWEEP_INTERVAL ?= 30
 
 .PHONY: install serve test test-sqlite test-postgres bench load lint
 
-$(BIN)/.installed: requirements/base.txt requirements/test.txt
+# Each command installs what it needs: `make serve` the serving requirements only, `make test`
+# (and the benchmarks, the load run and the linters) the test requirements on top.
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements/test.txt
+
+$(BIN)/.installed-base: requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/base.txt
 	touch $@
+
+$(BIN)/.installed: requirements/base.txt requirements/test.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/test.txt
+	touch $@ $(BIN)/.installed-base
 
 install: $(BIN)/.installed
 
@@ -28,7 +36,7 @@ serve: export WEB_CONCURRENCY := $(WEB_CONCURRENCY)
 serve: export SKILLPORT_PUBLIC_URL := $(or $(SKILLPORT_PUBLIC_URL),http://127.0.0.1:$(PORT))
 serve: export SKILLPORT_SWEEP_INTERVAL := $(SKILLPORT_SWEEP_INTERVAL)
 serve: export SKILLPORT_WEBHOOK_SWEEP_INTERVAL := $(SKILLPORT_WEBHOOK_SWEEP_INTERVAL)
-serve: install
+serve: $(BIN)/.installed-base
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py demo --port $(PORT)
@@ -50,6 +58,8 @@ LOAD_SECONDS ?= 120
 load: install
 	LOAD_SECONDS=$(LOAD_SECONDS) $(BIN)/python -m benchmarks.load $(if $(FAULTS),--faults)
 
+# ruff, and import-linter's contracts (.importlinter): the layers and no import circles.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
