@@ -120,8 +120,14 @@ def record_event(
 # -- the outbox --------------------------------------------------------------------------------
 
 
-def enqueue_delivery(delivery_id, run_after=None, probe: bool = False) -> None:
-    enqueue("events.tasks.deliver_webhook", str(delivery_id), probe=probe, run_after=run_after)
+def enqueue_delivery(delivery_id, run_after=None, probe: bool = False, at_once=False) -> None:
+    enqueue(
+        "events.tasks.deliver_webhook",
+        str(delivery_id),
+        probe=probe,
+        run_after=run_after,
+        at_once=at_once,
+    )
 
 
 def _enqueue_on_commit(delivery_ids: list, run_after=None) -> None:
@@ -214,9 +220,9 @@ def sweep(*, enqueue: bool, limit: int = 1000) -> int:
         # Pushing them forward keeps the next sweep from queueing them again straight away.
         WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
         for delivery_id in ids:
-            enqueue_delivery(delivery_id)
+            enqueue_delivery(delivery_id, at_once=True)
         for delivery_id in probes:
-            enqueue_delivery(delivery_id, probe=True)
+            enqueue_delivery(delivery_id, probe=True, at_once=True)
         return len(ids) + len(probes)
     for delivery_id in probes:
         attempt_delivery(delivery_id, probe=True)

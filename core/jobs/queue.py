@@ -12,10 +12,17 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 
-def enqueue(task_path: str, *args: Any, run_after: datetime | None = None, **kwargs: Any) -> None:
+def enqueue(
+    task_path: str,
+    *args: Any,
+    run_after: datetime | None = None,
+    at_once: bool = False,
+    **kwargs: Any,
+) -> None:
     """Enqueue the django-tasks task at `task_path` with `args`/`kwargs` after the current
     transaction commits (at once outside a transaction); nothing is queued on a rollback, so a
-    worker never looks for a row that was not written."""
+    worker never looks for a row that was not written. `at_once` is for the periodic sweeps,
+    which hand back rows committed long ago and must not wait for a caller's transaction."""
 
     def send() -> None:
         task = import_string(task_path)
@@ -23,4 +30,7 @@ def enqueue(task_path: str, *args: Any, run_after: datetime | None = None, **kwa
             task = task.using(run_after=run_after)
         task.enqueue(*args, **kwargs)
 
-    transaction.on_commit(send)
+    if at_once:
+        send()
+    else:
+        transaction.on_commit(send)
