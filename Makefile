@@ -7,7 +7,7 @@ WEB_CONCURRENCY ?= 2
 SKILLPORT_SWEEP_INTERVAL ?= 60
 SKILLPORT_WEBHOOK_SWEEP_INTERVAL ?= 30
 
-.PHONY: install serve test test-sqlite test-postgres bench load lint
+.PHONY: install serve test test-sqlite test-postgres bench load lint docs docs-serve
 
 $(BIN)/.installed: requirements/base.txt requirements/test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,15 +40,29 @@ test: install
 	env -u DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$DATABASE_URL" ]; then echo "== again on $$DATABASE_URL"; $(BIN)/pytest; fi
 
-bench: install
-	$(BIN)/python -m benchmarks
+# Measures, then redraws docs/performance/*.png from benchmarks/results/*.json (even after a
+# failed benchmark: the charts show what was measured).
+bench: install $(BIN)/.docs-installed
+	$(BIN)/python -m benchmarks; status=$$?; $(BIN)/python -m benchmarks.charts && exit $$status
 
 # A bounded locust run (LOAD_SECONDS, default 120) against gunicorn, two task workers and the
 # sweepers on a throwaway PostgreSQL; FAULTS=1 kills and restarts parts of it meanwhile.
-# Figures: benchmarks/results/load.json (load_faults.json). See README "Running in production".
+# Figures: benchmarks/results/load.json (load_faults.json). See docs/operations/load.md.
 LOAD_SECONDS ?= 120
 load: install
 	LOAD_SECONDS=$(LOAD_SECONDS) $(BIN)/python -m benchmarks.load $(if $(FAULTS),--faults)
+
+# The documentation site (mkdocs.yml, docs/) into site/; --strict fails on a broken link or anchor.
+$(BIN)/.docs-installed: requirements/docs.txt | $(BIN)/.installed
+	$(BIN)/pip install --quiet -r requirements/docs.txt
+	touch $@
+
+docs: $(BIN)/.docs-installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+DOCS_PORT ?= 8001
+docs-serve: $(BIN)/.docs-installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
 
 lint: install
 	$(BIN)/ruff check .
