@@ -25,8 +25,8 @@ GIT_GOALS = {"first": 0.5, "second": 0.8}
 Row = tuple[str, float, float]
 
 
-def load(name: str) -> dict | None:
-    path = RESULTS / f"{name}.json"
+def load(results: Path, name: str) -> dict | None:
+    path = results / f"{name}.json"
     return json.loads(path.read_text()) if path.exists() else None
 
 
@@ -35,11 +35,11 @@ def goal_value(goal: str | float) -> float:
     return float(str(goal).lstrip("<>= "))
 
 
-def throughput_rows() -> list[Row]:
+def throughput_rows(results: Path) -> list[Row]:
     """Our throughput over the floor's in the same run: higher is better."""
     rows: list[Row] = []
     for name, size in (("exports", "300k"), ("exports_full", "1M")):
-        if result := load(name):
+        if result := load(results, name):
             goals = result["goals"]
             rows.append(
                 (f"CSV export, {size}", result["csv_vs_floor"], goal_value(goals["csv_vs_floor"]))
@@ -51,7 +51,7 @@ def throughput_rows() -> list[Row]:
                     goal_value(goals["json_include_vs_floor"]),
                 )
             )
-    if result := load("skills_zip"):
+    if result := load(results, "skills_zip"):
         rows.append(
             (
                 "collection zip, 100 MB",
@@ -59,7 +59,7 @@ def throughput_rows() -> list[Row]:
                 goal_value(result["throughput_goal"]),
             )
         )
-    if result := load("skill_exports"):
+    if result := load(results, "skill_exports"):
         rows.append(
             (
                 "marketplace zip export",
@@ -67,7 +67,7 @@ def throughput_rows() -> list[Row]:
                 goal_value(result["throughput_goal"]),
             )
         )
-    if result := load("git"):
+    if result := load(results, "git"):
         rows.append(("git clone, first", result["first_clone_ratio_vs_floor"], GIT_GOALS["first"]))
         rows.append(
             ("git clone, second", result["second_clone_ratio_vs_floor"], GIT_GOALS["second"])
@@ -75,17 +75,17 @@ def throughput_rows() -> list[Row]:
     return rows
 
 
-def growth_rows() -> list[Row]:
+def growth_rows(results: Path) -> list[Row]:
     """A large case's cost over a small one's: lower is better (flat is 1.0)."""
     rows: list[Row] = []
     for name, size in (("api_list", "300k"), ("api_list_full", "1M")):
-        if result := load(name):
+        if result := load(results, name):
             page = result["page_size"]
             rows.append((f"list, 100 vs 1 per page ({size} run)", page["ratio"], page["goal"]))
             for key, label in (("numbered_page", "numbered page"), ("keyset_page", "keyset page")):
                 figure = result[key]
                 rows.append((f"{label}, {size} vs 200 rows", figure["ratio"], figure["goal"]))
-    if result := load("api_list"):
+    if result := load(results, "api_list"):
         document = result["document"]
         rows.append(
             (
@@ -95,7 +95,7 @@ def growth_rows() -> list[Row]:
             )
         )
     for name, size in (("exports", "300k"), ("exports_full", "1M")):
-        if result := load(name):
+        if result := load(results, name):
             rows.append(
                 (
                     f"export worker memory, {size} vs 10k",
@@ -131,8 +131,8 @@ def bar_chart(rows: list[Row], title: str, xlabel: str, path: Path, better: str)
     plt.close(figure)
 
 
-def load_chart(path: Path) -> bool:
-    result = load("load")
+def load_chart(results: Path, path: Path) -> bool:
+    result = load(results, "load")
     if result is None:
         return False
     kinds = sorted(result["kinds"].items(), key=lambda item: item[1]["p50_ms"])
@@ -163,29 +163,35 @@ def load_chart(path: Path) -> bool:
     return True
 
 
-def main() -> int:
-    OUT.mkdir(parents=True, exist_ok=True)
+def draw(results: Path = RESULTS, out: Path = OUT) -> list[str]:
+    """Draw every chart the result files in `results` allow into `out`; the names written."""
+    out.mkdir(parents=True, exist_ok=True)
     written = []
-    if rows := throughput_rows():
+    if rows := throughput_rows(results):
         bar_chart(
             rows,
             "Throughput against a floor measured in the same run",
             "ours / floor (higher is better; 1.0 = as fast as the floor)",
-            OUT / "throughput.png",
+            out / "throughput.png",
             better="higher",
         )
         written.append("throughput.png")
-    if rows := growth_rows():
+    if rows := growth_rows(results):
         bar_chart(
             rows,
             "Cost of the large case over the small one",
             "large / small (lower is better; 1.0 = flat)",
-            OUT / "growth.png",
+            out / "growth.png",
             better="lower",
         )
         written.append("growth.png")
-    if load_chart(OUT / "load.png"):
+    if load_chart(results, out / "load.png"):
         written.append("load.png")
+    return written
+
+
+def main() -> int:
+    written = draw()
     print(f"charts: {', '.join(written) or 'none (no results)'} in {OUT.relative_to(ROOT)}")
     return 0
 
