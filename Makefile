@@ -7,10 +7,10 @@ WEB_CONCURRENCY ?= 2
 SKILLPORT_SWEEP_INTERVAL ?= 60
 SKILLPORT_WEBHOOK_SWEEP_INTERVAL ?= 30
 
-.PHONY: install serve test test-sqlite test-postgres bench load lint
+.PHONY: install serve test test-sqlite test-postgres bench load lint docs docs-serve
 
 # Each command installs what it needs: `make serve` the serving requirements only, `make test`
-# (and the benchmarks, the load run and the linters) the test requirements on top.
+# (and the benchmarks, the load run, the linters and the docs) the test requirements on top.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -19,7 +19,7 @@ $(BIN)/.installed-base: requirements/base.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements/base.txt
 	touch $@
 
-$(BIN)/.installed: requirements/base.txt requirements/test.txt | $(BIN)/python
+$(BIN)/.installed: requirements/base.txt requirements/test.txt requirements/docs.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements/test.txt
 	touch $@ $(BIN)/.installed-base
 
@@ -48,15 +48,25 @@ test: install
 	env -u DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$DATABASE_URL" ]; then echo "== again on $$DATABASE_URL"; $(BIN)/pytest; fi
 
+# Measures, then redraws docs/performance/*.png from benchmarks/results/*.json (even after a
+# failed benchmark: the charts show what was measured).
 bench: install
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks; status=$$?; $(BIN)/python -m benchmarks.charts && exit $$status
 
 # A bounded locust run (LOAD_SECONDS, default 120) against gunicorn, two task workers and the
 # sweepers on a throwaway PostgreSQL; FAULTS=1 kills and restarts parts of it meanwhile.
-# Figures: benchmarks/results/load.json (load_faults.json). See README "Running in production".
+# Figures: benchmarks/results/load.json (load_faults.json). See docs/operations/load.md.
 LOAD_SECONDS ?= 120
 load: install
 	LOAD_SECONDS=$(LOAD_SECONDS) $(BIN)/python -m benchmarks.load $(if $(FAULTS),--faults)
+
+# The documentation site (mkdocs.yml, docs/) into site/; --strict fails on a broken link or anchor.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+DOCS_PORT ?= 8001
+docs-serve: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
 
 # ruff, and import-linter's contracts (.importlinter): the layers and no import circles.
 lint: install
