@@ -97,6 +97,7 @@ class AppSettings(SettingGroup):
     def __init__(self, name: str, defaults: Mapping[str, Setting], title: str) -> None:
         super().__init__(title, defaults, name)
         self._cache: dict[str, Any] = {}
+        self.mapped = False  # set when config/settings.py maps the environment to it
         self._watched = {name} | {r.setting for r in self.defaults.values() if r.setting}
         setting_changed.connect(self._reload, weak=False)
 
@@ -129,6 +130,7 @@ def environment_settings(
     """
     result: dict[str, Any] = {}
     for group in groups:
+        group.mapped = True  # a test checks that config/settings.py maps every app's settings
         values = result.setdefault(group.name, {})
         for key, record in group.defaults.items():
             if record.env is None or not environ.get(record.env, "").strip():

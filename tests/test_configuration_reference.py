@@ -48,6 +48,10 @@ def test_each_variable_and_setting_is_declared_once():
     assert [name for name, count in names.items() if count > 1] == []
 
 
+def test_config_maps_the_environment_to_every_app_settings_object():
+    assert [group.title for group in app_groups() if not group.mapped] == []
+
+
 def test_no_app_module_reads_the_environment():
     offenders = []
     for app in APPS:
