@@ -7,7 +7,7 @@ WEB_CONCURRENCY ?= 2
 SKILLPORT_SWEEP_INTERVAL ?= 60
 SKILLPORT_WEBHOOK_SWEEP_INTERVAL ?= 30
 
-.PHONY: install serve test test-sqlite test-postgres bench load lint docs docs-serve
+.PHONY: install serve test test-sqlite test-postgres bench load lint docs docs-serve config-reference
 
 # Each command installs what it needs: `make serve` the serving requirements only, `make test`
 # (and the benchmarks, the load run, the linters and the docs) the test requirements on top.
@@ -59,6 +59,11 @@ bench: install
 LOAD_SECONDS ?= 120
 load: install
 	LOAD_SECONDS=$(LOAD_SECONDS) $(BIN)/python -m benchmarks.load $(if $(FAULTS),--faults)
+
+# The tables of docs/reference/configuration.md from the settings' declarations (each app's
+# conf.py, config/environment.py); tests/test_configuration_reference.py fails while they are stale.
+config-reference: install
+	$(BIN)/python manage.py config_reference
 
 # The documentation site (mkdocs.yml, docs/) into site/; --strict fails on a broken link or anchor.
 docs: install

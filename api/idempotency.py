@@ -23,11 +23,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
+from api.conf import api_conf
 from api.exceptions import HeaderError
 from core.models import IdempotencyKey
 
@@ -48,7 +48,7 @@ class Replay(Exception):
 
 
 def expiry_cutoff(now: datetime | None = None) -> datetime:
-    ttl = settings.SKILLPORT["IDEMPOTENCY_KEY_TTL_SECONDS"]
+    ttl = api_conf.IDEMPOTENCY_KEY_TTL_SECONDS
     return (now or timezone.now()) - timedelta(seconds=ttl)
 
 
@@ -119,7 +119,7 @@ def _bounded_lock_wait() -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield  # SQLite runs one write transaction at a time (BEGIN IMMEDIATE)
         return
-    milliseconds = max(1, int(settings.SKILLPORT["IDEMPOTENCY_WAIT_SECONDS"] * 1000))
+    milliseconds = max(1, int(api_conf.IDEMPOTENCY_WAIT_SECONDS * 1000))
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{milliseconds}ms"])
     yield

@@ -1,8 +1,7 @@
 import re
 import uuid
 
-from django.conf import settings
-
+from api.conf import api_conf
 from api.exceptions import error_response
 from core.context import request_id_var
 
@@ -37,7 +36,7 @@ class UriLengthMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        limit = settings.SKILLPORT["MAX_URI_LENGTH"]
+        limit = api_conf.MAX_URI_LENGTH
         if len(request.get_full_path()) > limit:
             return error_response(
                 414, "uri_too_long", f"The URI is longer than {limit} characters."

@@ -9,21 +9,19 @@ import io
 import json
 from itertools import accumulate
 
-from django.conf import settings
 from rest_framework import parsers as plain_parsers
 from rest_framework.exceptions import ParseError
 from rest_framework_json_api import parsers
 
+from api.conf import api_conf
 from api.exceptions import MalformedDocument
-
-DEFAULT_MAX_JSON_DEPTH = 64
 
 _NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 _STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
 def max_json_depth() -> int:
-    return int(getattr(settings, "SKILLPORT", {}).get("MAX_JSON_DEPTH", DEFAULT_MAX_JSON_DEPTH))
+    return int(api_conf.MAX_JSON_DEPTH)
 
 
 def json_depth(raw: bytes | str) -> int:

@@ -16,6 +16,7 @@ from rest_framework_json_api import relations
 from rest_framework_json_api import serializers as jsonapi
 from rest_framework_json_api.utils import format_link_segment
 
+from api.conf import api_conf
 from core.values import contains_nul
 
 META_FIELDS = ("mode", "organization_id", "trace_id")
@@ -202,7 +203,7 @@ class PrefetchedManyRelatedField(ManyRelatedField):
         related = super().get_attribute(instance)
         if isinstance(related, list):  # an unsaved instance has no relations yet
             return related
-        cap = settings.SKILLPORT["MAX_RELATIONSHIP_LINKAGE"]
+        cap = api_conf.MAX_RELATIONSHIP_LINKAGE
         rows = list(related[: cap + 1])
         if len(rows) <= cap:
             return rows

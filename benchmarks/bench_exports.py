@@ -189,11 +189,12 @@ def run() -> dict | None:
     count = int(os.environ.get("BENCH_EXPORT_RECORDS", count))
     media = tempfile.mkdtemp(prefix="bench-exports-")
     _setup(url, media)
-    from django.conf import settings
     from django.core.management import call_command
 
+    from exports.conf import exports_conf
+
     call_command("migrate", verbosity=0)
-    level = settings.SKILLPORT["EXPORT_GZIP_LEVEL"]
+    level = exports_conf.EXPORT_GZIP_LEVEL
     big, big_member = _organization("bench-exports-big", count)
     small, small_member = _organization("bench-exports-small", SMALL)
     _settle()

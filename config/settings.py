@@ -6,30 +6,30 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from api.conf import api_conf
 from config import secret_key, storage
+from config.environment import env, env_bool, env_list
+from core.conf import core_conf, environment_settings
+from events.conf import events_conf
+from exports.conf import exports_conf
+from organizations.conf import organizations_conf
+from skills.conf import skills_conf
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
-def env_bool(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-DEBUG = env_bool("DEBUG", False)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
+# Each variable read here is declared once, with its default, in config/environment.py; the
+# apps' own settings in each app's conf.py (mapped at the end of this file).
+DEBUG = env_bool("DEBUG")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-VAR_DIR = Path(os.environ.get("SKILLPORT_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = Path(env("SKILLPORT_VAR_DIR") or BASE_DIR / "var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # Security (README "Security"): the signing key is SECRET_KEY from the environment, else a
 # random key made on first start and kept in $SKILLPORT_VAR_DIR/secret_key (mode 0600) for every
 # process of this install. Older keys in SECRET_KEY_FALLBACKS still verify links and sessions.
-SECRET_KEY = os.environ.get("SECRET_KEY") or secret_key.read_or_create(VAR_DIR)
+SECRET_KEY = env("SECRET_KEY") or secret_key.read_or_create(VAR_DIR)
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 # HSTS is sent on secure requests only; behind a TLS-terminating proxy, name the header that says
 # so, e.g. SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https (only if the proxy always sets it).
@@ -38,9 +38,9 @@ if SECURE_PROXY_SSL_HEADER is not None and len(SECURE_PROXY_SSL_HEADER) != 2:
     raise ImproperlyConfigured(
         "SECURE_PROXY_SSL_HEADER is 'HEADER,value', e.g. HTTP_X_FORWARDED_PROTO,https"
     )
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -102,7 +102,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'skillport.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_max_age=int(env("DB_CONN_MAX_AGE")),
         # A kept connection is checked before a request reuses it: after a database restart
         # the first request of each process would otherwise fail on a dead connection.
         conn_health_checks=True,
@@ -136,7 +136,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_ROOT = Path(env("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "media/"
 
 # Storage: local files by default, S3 (or any S3-compatible store) when AWS_STORAGE_BUCKET_NAME
@@ -147,21 +147,19 @@ STORAGES = storage.storages(os.environ, MEDIA_ROOT)
 # (django-tasks-rq, run by `manage.py rqworker`) when REDIS_URL is set, unless
 # SKILLPORT_TASKS_BACKEND=database. Export leases and delivery state stay in the database either
 # way. `manage.py task_worker` runs the worker of the backend chosen here.
-REDIS_URL = os.environ.get("REDIS_URL", "")
-TASKS_QUEUE_BACKEND = os.environ.get("SKILLPORT_TASKS_BACKEND") or (
-    "redis" if REDIS_URL else "database"
-)
+REDIS_URL = env("REDIS_URL")
+TASKS_QUEUE_BACKEND = env("SKILLPORT_TASKS_BACKEND") or ("redis" if REDIS_URL else "database")
 if TASKS_QUEUE_BACKEND not in {"redis", "database"}:
     raise ImproperlyConfigured("SKILLPORT_TASKS_BACKEND must be 'redis' or 'database'")
 if TASKS_QUEUE_BACKEND == "redis" and not REDIS_URL:
     raise ImproperlyConfigured("SKILLPORT_TASKS_BACKEND=redis needs REDIS_URL")
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "TASKS_BACKEND",
+        "BACKEND": env("TASKS_BACKEND")
+        or (
             "django_tasks_rq.RQBackend"
             if TASKS_QUEUE_BACKEND == "redis"
-            else "django_tasks_db.DatabaseBackend",
+            else "django_tasks_db.DatabaseBackend"
         ),
         "QUEUES": ["default"],
     }
@@ -181,7 +179,7 @@ if REDIS_URL:
     CACHES["ratelimit"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": os.environ.get("SKILLPORT_REDIS_KEY_PREFIX", "skillport"),
+        "KEY_PREFIX": env("SKILLPORT_REDIS_KEY_PREFIX"),
     }
 
 REST_FRAMEWORK = {
@@ -235,94 +233,23 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-SKILLPORT = {
-    # Request bodies nesting arrays/objects deeper than this are a 400 (api/parsers.py).
-    "MAX_JSON_DEPTH": int(os.environ.get("SKILLPORT_MAX_JSON_DEPTH", "64")),
-    # Requests a minute per API key when the key sets no limit of its own; 0 means unlimited.
-    "DEFAULT_RATE_LIMIT": int(os.environ.get("SKILLPORT_DEFAULT_RATE_LIMIT", "0")),
-    # Cache alias that counts requests (Redis); None counts in the database.
-    "RATE_LIMIT_CACHE": "ratelimit" if REDIS_URL else None,
-    # Linkage `data` of a to-many relationship that is not included: at most this many entries,
-    # then `meta.capped` (api/serializers.py); `meta.count` always gives the full size.
-    "MAX_RELATIONSHIP_LINKAGE": int(os.environ.get("SKILLPORT_MAX_RELATIONSHIP_LINKAGE", "20")),
-    # Longest URI (path and query) answered; longer is a JSON:API 414 (config/gunicorn.py).
-    "MAX_URI_LENGTH": int(os.environ.get("SKILLPORT_MAX_URI_LENGTH", "4096")),
-    # Background jobs (core/jobs/leases.py): a worker renews its lease while it runs; a job whose
-    # lease expired is requeued, then interrupted after JOB_MAX_ATTEMPTS.
-    "JOB_LEASE_SECONDS": float(os.environ.get("SKILLPORT_JOB_LEASE_SECONDS", "60")),
-    "JOB_MAX_ATTEMPTS": int(os.environ.get("SKILLPORT_JOB_MAX_ATTEMPTS", "3")),
-    # Signed download URLs (core/signing.py).
-    "DOWNLOAD_URL_EXPIRES_SECONDS": int(os.environ.get("SKILLPORT_DOWNLOAD_URL_EXPIRES", "3600")),
-    # Exports.
-    "EXPORT_MAX_CONCURRENT": int(os.environ.get("SKILLPORT_EXPORT_MAX_CONCURRENT", "5")),
-    "EXPORT_MAX_RECORDS": int(os.environ.get("SKILLPORT_EXPORT_MAX_RECORDS", "0")) or None,
-    "EXPORT_FILE_RETENTION_SECONDS": int(
-        os.environ.get("SKILLPORT_EXPORT_FILE_RETENTION", str(7 * 24 * 3600))
-    ),
-    "EXPORT_CHUNK_SIZE": int(os.environ.get("SKILLPORT_EXPORT_CHUNK_SIZE", "2000")),
-    # gzip level of export files: 0-3 compress with ISA-L igzip (level 1: ~10x zlib's speed at
-    # about its level-6 ratio), 4-9 with zlib; the output is standard gzip either way.
-    "EXPORT_GZIP_LEVEL": int(os.environ.get("SKILLPORT_EXPORT_GZIP_LEVEL", "1")),
-    # PostgreSQL: parallel workers that may build one export's records (0: the export's own
-    # backend alone); PostgreSQL's max_parallel_workers still caps them all.
-    "EXPORT_PARALLEL_WORKERS": int(os.environ.get("SKILLPORT_EXPORT_PARALLEL_WORKERS", "2")),
-    # Seconds to pause between chunks, to go easy on a busy database (0: full speed).
-    "EXPORT_CHUNK_PAUSE_SECONDS": float(os.environ.get("SKILLPORT_EXPORT_CHUNK_PAUSE", "0")),
-    # Idempotency-Key (api/idempotency.py): how long a key's first outcome is replayed; how long
-    # (PostgreSQL) a request waits for a concurrent one with the same key before a 409.
-    "IDEMPOTENCY_KEY_TTL_SECONDS": int(
-        os.environ.get("SKILLPORT_IDEMPOTENCY_KEY_TTL", str(24 * 3600))
-    ),
-    "IDEMPOTENCY_WAIT_SECONDS": float(os.environ.get("SKILLPORT_IDEMPOTENCY_WAIT", "10")),
-    # Metorial-compatible `GET /skill-exports`: default and largest `limit`.
-    "METORIAL_DEFAULT_LIMIT": int(os.environ.get("SKILLPORT_METORIAL_DEFAULT_LIMIT", "10")),
-    "METORIAL_MAX_LIMIT": int(os.environ.get("SKILLPORT_METORIAL_MAX_LIMIT", "100")),
-}
-
-# Webhook deliveries (see events/conf.py for every key and its default).
-SKILLPORT_WEBHOOKS = {
-    "PUBLIC_URL": os.environ.get("SKILLPORT_PUBLIC_URL", "http://localhost:8000"),
-    "CIRCUIT_THRESHOLD": int(os.environ.get("SKILLPORT_WEBHOOKS_CIRCUIT_THRESHOLD", "10")),
-    "CIRCUIT_COOLDOWN": float(os.environ.get("SKILLPORT_WEBHOOKS_CIRCUIT_COOLDOWN", "3600")),
-    "TIMEOUT": float(os.environ.get("SKILLPORT_WEBHOOKS_TIMEOUT", "10")),
-    "LEASE_SECONDS": float(os.environ.get("SKILLPORT_WEBHOOKS_LEASE_SECONDS", "120")),
-}
-
-MIB = 1024 * 1024
-SKILLPORT_SKILLS = {
-    # Limits on one skill collection version (JSON or zip upload); tests lower them.
-    "MAX_FILE_SIZE": int(os.environ.get("SKILLPORT_SKILLS_MAX_FILE_SIZE", 10 * MIB)),
-    "MAX_VERSION_SIZE": int(os.environ.get("SKILLPORT_SKILLS_MAX_VERSION_SIZE", 100 * MIB)),
-    "MAX_FILES": int(os.environ.get("SKILLPORT_SKILLS_MAX_FILES", 10_000)),
-    # Zip bomb guard: an entry of at least MIN_SIZE bytes may expand at most RATIO times.
-    "MAX_COMPRESSION_RATIO": int(os.environ.get("SKILLPORT_SKILLS_MAX_COMPRESSION_RATIO", 200)),
-    "COMPRESSION_RATIO_MIN_SIZE": 1 * MIB,
-    # SKILL.md frontmatter: at most this many characters, collections nested this deep.
-    "MAX_FRONTMATTER_SIZE": int(os.environ.get("SKILLPORT_SKILLS_MAX_FRONTMATTER_SIZE", 64 * 1024)),
-    "MAX_FRONTMATTER_DEPTH": int(os.environ.get("SKILLPORT_SKILLS_MAX_FRONTMATTER_DEPTH", 32)),
-    # Largest zip request body accepted (None: MAX_VERSION_SIZE + 16 MiB).
-    "MAX_UPLOAD_SIZE": None,
-    # Deflate level of `?format=zip` downloads (0 = stored, fastest; 6 = like `zip -r`).
-    "ZIP_COMPRESS_LEVEL": int(os.environ.get("SKILLPORT_SKILLS_ZIP_COMPRESS_LEVEL", 6)),
-    # Largest git-upload-pack request body (wants and haves, after gunzip) read.
-    "GIT_MAX_REQUEST_SIZE": int(os.environ.get("SKILLPORT_SKILLS_GIT_MAX_REQUEST_SIZE", 10 * MIB)),
-    # Version diffs (skills/diffs.py): a file with a side larger than DIFF_MAX_FILE_SIZE gets no
-    # diff; one answer reads at most DIFF_MAX_TOTAL_SIZE bytes for at most DIFF_MAX_FILES diffs.
-    "DIFF_MAX_FILE_SIZE": int(os.environ.get("SKILLPORT_SKILLS_DIFF_MAX_FILE_SIZE", 256 * 1024)),
-    "DIFF_MAX_TOTAL_SIZE": int(os.environ.get("SKILLPORT_SKILLS_DIFF_MAX_TOTAL_SIZE", 1 * MIB)),
-    "DIFF_MAX_FILES": int(os.environ.get("SKILLPORT_SKILLS_DIFF_MAX_FILES", 300)),
-    # Seconds a `git-trees/` entry that is no longer any collection's current state is kept
-    # before `sweep_exports` deletes it (skills.git.sweep_trees).
-    "GIT_TREES_RETENTION": int(os.environ.get("SKILLPORT_SKILLS_GIT_TREES_RETENTION", 86400)),
-    # Largest git-receive-pack (push) request body (None: skills.git.push.DEFAULT_MAX_PUSH_SIZE).
-    "GIT_MAX_PUSH_SIZE": int(os.environ["SKILLPORT_SKILLS_GIT_MAX_PUSH_SIZE"])
-    if os.environ.get("SKILLPORT_SKILLS_GIT_MAX_PUSH_SIZE")
-    else None,
-}
+# The apps' settings: each app's conf.py declares them with their defaults (written there once);
+# the variables that are set fill these dicts (always defined, so tests can extend them) and the
+# top-level settings a few of them have (SKILLPORT_WEBHOOKS_ALLOW_PRIVATE).
+_from_environment = environment_settings(
+    os.environ, [core_conf, api_conf, organizations_conf, skills_conf, exports_conf, events_conf]
+)
+SKILLPORT = _from_environment.pop("SKILLPORT")
+SKILLPORT_SKILLS = _from_environment.pop("SKILLPORT_SKILLS")
+SKILLPORT_WEBHOOKS = _from_environment.pop("SKILLPORT_WEBHOOKS")
+globals().update(_from_environment)
+if REDIS_URL:
+    # Rate-limit counts go to the Redis cache defined above (organizations/conf.py).
+    SKILLPORT.setdefault("RATE_LIMIT_CACHE", "ratelimit")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL")},
 }

@@ -17,7 +17,7 @@ from django.core import signing
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.urls import reverse
 
-from core.jobs.leases import job_setting
+from core.conf import core_conf
 
 SALT = "skillport.downloads"
 
@@ -46,7 +46,7 @@ class Ticket:
 
 
 def default_expires_in() -> int:
-    return int(job_setting("DOWNLOAD_URL_EXPIRES_SECONDS", 3600))
+    return int(core_conf.DOWNLOAD_URL_EXPIRES_SECONDS)
 
 
 def make_token(

@@ -1,28 +1,62 @@
-"""Webhook settings: `settings.SKILLPORT_WEBHOOKS` over these defaults, and the env switch."""
+"""Webhook settings (`settings.SKILLPORT_WEBHOOKS`); see core/conf.py."""
 
-import os
-
-from django.conf import settings
+from core.conf import AppSettings, Setting
 
 DEFAULTS = {
-    "TIMEOUT": 10.0,  # seconds per delivery attempt
-    "BACKOFF_BASE": 30.0,  # seconds before the first retry, doubled each attempt
-    "BACKOFF_MAX": 6 * 3600.0,  # cap on the retry delay
-    "CIRCUIT_THRESHOLD": 10,  # consecutive failures that open the circuit
-    "CIRCUIT_COOLDOWN": 3600.0,  # an opened circuit is probed with one delivery after this
-    "LEASE_SECONDS": 120.0,  # a worker killed mid-delivery frees the delivery after this
-    "STALE_AFTER": 60.0,  # the sweep re-enqueues deliveries due for longer than this
-    "PUBLIC_URL": "http://localhost:8000",  # base of the links inside payloads
-    # (host, port) -> [addresses]: how callback hosts are resolved (a seam for tests).
-    "RESOLVER": "events.security.system_resolver",
+    "PUBLIC_URL": Setting(
+        "http://localhost:8000",
+        "SKILLPORT_PUBLIC_URL",
+        "base of the links inside webhook payloads and of `git_url`",
+        shown="`http://localhost:8000` (`make serve`: `http://127.0.0.1:$PORT`)",
+    ),
+    "ALLOW_PRIVATE": Setting(
+        False,
+        "SKILLPORT_WEBHOOKS_ALLOW_PRIVATE",
+        "`true` allows webhook callback URLs on loopback, private, link-local and other "
+        "non-global addresses (local development and tests only); otherwise they are refused, "
+        "host names resolving there included (see "
+        "[Webhook callback URLs](../security.md#webhook-callback-urls))",
+        # A setting of its own: tests that replace the SKILLPORT_WEBHOOKS dict keep it.
+        setting="SKILLPORT_WEBHOOKS_ALLOW_PRIVATE",
+    ),
+    "TIMEOUT": Setting(
+        10.0,
+        "SKILLPORT_WEBHOOKS_TIMEOUT",
+        "per-attempt timeout of a webhook delivery",
+        unit="s",
+    ),
+    "BACKOFF_BASE": Setting(
+        30.0, None, "delay before a delivery's first retry, doubled each attempt", unit="s"
+    ),
+    "BACKOFF_MAX": Setting(6 * 3600.0, None, "cap on the retry delay", unit="s"),
+    "CIRCUIT_THRESHOLD": Setting(
+        10,
+        "SKILLPORT_WEBHOOKS_CIRCUIT_THRESHOLD",
+        "consecutive failures that open a webhook's circuit",
+    ),
+    "CIRCUIT_COOLDOWN": Setting(
+        3600.0,
+        "SKILLPORT_WEBHOOKS_CIRCUIT_COOLDOWN",
+        "wait after the circuit opens before a probe delivery",
+        unit="s",
+    ),
+    "LEASE_SECONDS": Setting(
+        120.0,
+        "SKILLPORT_WEBHOOKS_LEASE_SECONDS",
+        "how long a worker holds a webhook delivery (a worker killed mid-delivery frees it then)",
+        unit="s",
+    ),
+    "STALE_AFTER": Setting(
+        60.0,
+        None,
+        "the sweep re-enqueues deliveries that have been due for longer than this",
+        unit="s",
+    ),
+    "RESOLVER": Setting(
+        "events.security.system_resolver",
+        None,
+        "how callback hosts are resolved: a callable `(host, port) -> [addresses]` or its "
+        "dotted path (a seam for tests)",
+    ),
 }
-
-
-def webhook_setting(name: str):
-    return getattr(settings, "SKILLPORT_WEBHOOKS", {}).get(name, DEFAULTS[name])
-
-
-def allow_private_callbacks() -> bool:
-    """`SKILLPORT_WEBHOOKS_ALLOW_PRIVATE=true` lets callbacks reach loopback/private networks."""
-    value = os.environ.get("SKILLPORT_WEBHOOKS_ALLOW_PRIVATE", "")
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+events_conf = AppSettings("SKILLPORT_WEBHOOKS", DEFAULTS, "Webhooks")

@@ -15,7 +15,7 @@ from django.urls import NoReverseMatch, resolve, reverse
 from django.utils import timezone
 from standardwebhooks import Webhook as Signer
 
-from events.conf import webhook_setting
+from events.conf import events_conf
 from events.models import Event, WebhookDelivery
 from events.security import CallbackTarget, UnsafeCallbackUrl, pin_callback_url
 
@@ -68,7 +68,7 @@ def subject_document(event: Event, include: list[str]) -> dict:
         path = None
     if path is not None and event.event_store.event != "destroy":
         query = {"include": ",".join(include)} if include else {}
-        request = _InternalRequest(webhook_setting("PUBLIC_URL"), path, query)
+        request = _InternalRequest(events_conf.PUBLIC_URL, path, query)
         request.request_id = str(event.pk)
         request._force_auth_user = SimpleNamespace(is_authenticated=True, pk=None)
         # Rendered as a key of the event's own tenant would see it (and nothing of another).
@@ -153,7 +153,7 @@ def send(delivery: WebhookDelivery) -> Outcome:
         **sign(webhook.shared_secret, str(delivery.pk), timezone.now(), body),
     }
     connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
-    connection = connection_class(target, timeout=float(webhook_setting("TIMEOUT")))
+    connection = connection_class(target, timeout=float(events_conf.TIMEOUT))
     try:
         # http.client never follows redirects: a 3xx is a failed delivery, never a hop.
         connection.request(

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from django.utils.module_loading import import_string
 
-from events.conf import allow_private_callbacks, webhook_setting
+from events.conf import events_conf
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # NAT64 (RFC 6052): the well-known prefix carries a public IPv4 address in its last 32 bits;
@@ -48,7 +48,7 @@ def system_resolver(host: str, port: int) -> list[str]:
 
 def _resolver() -> Callable[[str, int], list[str]]:
     # A seam: SKILLPORT_WEBHOOKS["RESOLVER"] (a callable or its dotted path) replaces DNS.
-    resolver = webhook_setting("RESOLVER")
+    resolver = events_conf.RESOLVER
     return import_string(resolver) if isinstance(resolver, str) else resolver
 
 
@@ -140,12 +140,12 @@ def _resolve_and_check(host: str, port: int, check: bool) -> list[str]:
 def check_callback_url(url: str) -> None:
     """Raise UnsafeCallbackUrl with a readable reason when `url` may not receive webhooks."""
     _scheme, host, port, _path = _parse(url)
-    if not allow_private_callbacks():
+    if not events_conf.ALLOW_PRIVATE:
         _resolve_and_check(host, port, check=True)
 
 
 def pin_callback_url(url: str) -> CallbackTarget:
     """Resolve the callback host once, check every address, and name the one to connect to."""
     scheme, host, port, path = _parse(url)
-    addresses = _resolve_and_check(host, port, check=not allow_private_callbacks())
+    addresses = _resolve_and_check(host, port, check=not events_conf.ALLOW_PRIVATE)
     return CallbackTarget(scheme=scheme, host=host, port=port, path=path, address=addresses[0])

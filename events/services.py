@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.jobs.queue import enqueue
 from core.models import Tenant
-from events.conf import webhook_setting
+from events.conf import events_conf
 from events.context import acting_as, current_who, describe
 from events.delivery import send, subject_document
 from events.models import (
@@ -192,7 +192,7 @@ def due_deliveries(now=None, stale_after: float = 0.0, *, probe: bool = False):
 
 def _probes(now) -> list:
     """For each circuit opened by failures longer than the cooldown ago: its oldest delivery."""
-    cooldown = timedelta(seconds=float(webhook_setting("CIRCUIT_COOLDOWN")))
+    cooldown = timedelta(seconds=float(events_conf.CIRCUIT_COOLDOWN))
     webhooks = Webhook.objects.filter(
         circuit_state=Webhook.CircuitState.OPEN, circuit_opened_at__lte=now - cooldown
     )
@@ -215,7 +215,7 @@ def sweep(*, enqueue: bool, limit: int = 1000) -> int:
     now = timezone.now()
     probes = _probes(now)
     if enqueue:
-        stale_after = float(webhook_setting("STALE_AFTER"))
+        stale_after = float(events_conf.STALE_AFTER)
         ids = list(due_deliveries(now, stale_after).values_list("pk", flat=True)[:limit])
         # Pushing them forward keeps the next sweep from queueing them again straight away.
         WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
@@ -237,8 +237,8 @@ def sweep(*, enqueue: bool, limit: int = 1000) -> int:
 
 def backoff_delay(attempts: int) -> float:
     """Exponential backoff with jitter: between half and all of base * 2^(attempts-1), capped."""
-    base = float(webhook_setting("BACKOFF_BASE"))
-    delay = min(base * 2 ** max(attempts - 1, 0), float(webhook_setting("BACKOFF_MAX")))
+    base = float(events_conf.BACKOFF_BASE)
+    delay = min(base * 2 ** max(attempts - 1, 0), float(events_conf.BACKOFF_MAX))
     return delay * random.uniform(0.5, 1.0)
 
 
@@ -246,7 +246,7 @@ def _claim(delivery_id, probe: bool = False) -> WebhookDelivery | None:
     now = timezone.now()
     if probe:
         # One probe per cooldown: whoever moves `circuit_opened_at` forward owns it.
-        cooldown = timedelta(seconds=float(webhook_setting("CIRCUIT_COOLDOWN")))
+        cooldown = timedelta(seconds=float(events_conf.CIRCUIT_COOLDOWN))
         webhook_id = WebhookDelivery.objects.filter(pk=delivery_id).values("webhook_id")
         owned = Webhook.objects.filter(
             pk__in=webhook_id,
@@ -255,7 +255,7 @@ def _claim(delivery_id, probe: bool = False) -> WebhookDelivery | None:
         ).update(circuit_opened_at=now)
         if not owned:
             return None
-    lease = now + timedelta(seconds=float(webhook_setting("LEASE_SECONDS")))
+    lease = now + timedelta(seconds=float(events_conf.LEASE_SECONDS))
     claimed = (
         due_deliveries(now, probe=probe)
         .filter(pk=delivery_id)
@@ -313,7 +313,7 @@ def attempt_delivery(delivery_id, probe: bool = False) -> str:
         opened = Webhook.objects.filter(
             pk=webhook.pk,
             circuit_state=Webhook.CircuitState.CLOSED,
-            circuit_failure_count__gte=int(webhook_setting("CIRCUIT_THRESHOLD")),
+            circuit_failure_count__gte=int(events_conf.CIRCUIT_THRESHOLD),
         ).update(circuit_state=Webhook.CircuitState.OPEN, circuit_opened_at=now)
         if opened:
             changes = {"circuit_state": [Webhook.CircuitState.CLOSED, Webhook.CircuitState.OPEN]}

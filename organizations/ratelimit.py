@@ -22,10 +22,10 @@ import math
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 
+from organizations.conf import organizations_conf
 from organizations.models import RateLimitCounter
 
 WINDOW_SECONDS = 60
@@ -59,13 +59,13 @@ class Usage:
 
 def limit_for(key) -> int:
     """The key's own `rate_limit`, else the configured default; 0 means unlimited."""
-    return getattr(key, "rate_limit", None) or settings.SKILLPORT["DEFAULT_RATE_LIMIT"]
+    return getattr(key, "rate_limit", None) or organizations_conf.DEFAULT_RATE_LIMIT
 
 
 def hit(ident: str, limit: int) -> Usage:
     """Count one request of `ident` in the current window and return where it stands."""
     window_start = int(time.time() // WINDOW_SECONDS) * WINDOW_SECONDS
-    alias = settings.SKILLPORT.get("RATE_LIMIT_CACHE")
+    alias = organizations_conf.RATE_LIMIT_CACHE
     if alias:
         count = _cache_incr(alias, ident, window_start)
     else:

@@ -8,9 +8,8 @@ of changes comes from the database alone; storage is read only for the files tha
 import mimetypes
 from dataclasses import dataclass
 
-from django.conf import settings
-
 from skills import blobs, linediff
+from skills.conf import skills_conf
 from skills.models import SkillCollectionVersion, VersionFile
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
@@ -38,11 +37,10 @@ class DiffLimits:
 
 
 def diff_limits() -> DiffLimits:
-    configured = settings.SKILLPORT_SKILLS
     return DiffLimits(
-        max_file_size=configured["DIFF_MAX_FILE_SIZE"],
-        max_total_size=configured["DIFF_MAX_TOTAL_SIZE"],
-        max_files=configured["DIFF_MAX_FILES"],
+        max_file_size=skills_conf.DIFF_MAX_FILE_SIZE,
+        max_total_size=skills_conf.DIFF_MAX_TOTAL_SIZE,
+        max_files=skills_conf.DIFF_MAX_FILES,
     )
 
 

@@ -1,12 +1,12 @@
 """HTTP answers that are not JSON:API documents: streamed zip archives and the public envelope."""
 
-from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.text import slugify
 from rest_framework.fields import DateTimeField
 
 from skills import services
 from skills.archives import stream_zip
+from skills.conf import skills_conf
 from skills.models import SkillCollection, SkillCollectionVersion
 from skills.serializers import encode_file
 
@@ -15,7 +15,7 @@ _datetime = DateTimeField()
 
 def zip_compress_level() -> int:
     """Deflate level of downloaded archives (0 stores without compressing)."""
-    return int(getattr(settings, "SKILLPORT_SKILLS", {}).get("ZIP_COMPRESS_LEVEL", 6))
+    return int(skills_conf.ZIP_COMPRESS_LEVEL)
 
 
 def zip_filename(collection: SkillCollection, version: SkillCollectionVersion) -> str:

@@ -1,10 +1,10 @@
 import io
 import tempfile
 
-from django.conf import settings
 from rest_framework.parsers import BaseParser
 
 from api.parsers import JsonApiParser
+from skills.conf import skills_conf
 from skills.serializers import TooLargeError
 from skills.validation import get_limits
 
@@ -12,8 +12,7 @@ SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 
 def max_upload_size() -> int:
-    configured = getattr(settings, "SKILLPORT_SKILLS", {}).get("MAX_UPLOAD_SIZE")
-    return configured or get_limits().max_version_size + 16 * 1024 * 1024
+    return skills_conf.MAX_UPLOAD_SIZE or get_limits().max_version_size + 16 * 1024 * 1024
 
 
 class ZipUploadParser(BaseParser):

@@ -9,32 +9,17 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import frontmatter
 import yaml
-from django.conf import settings
 from frontmatter.default_handlers import YAMLHandler
 
 from core.values import contains_nul
+from skills.conf import DEFAULTS, skills_conf
 
 SKILL_FILE = "SKILL.md"
-MIB = 1024 * 1024
-DEFAULT_LIMITS = {
-    "MAX_FILE_SIZE": 10 * MIB,
-    "MAX_VERSION_SIZE": 100 * MIB,
-    "MAX_FILES": 10_000,
-    # A zip entry that inflates more than this many times its compressed size is refused...
-    "MAX_COMPRESSION_RATIO": 200,
-    # ...once it is at least this big (small, very repetitive files are harmless).
-    "COMPRESSION_RATIO_MIN_SIZE": 1 * MIB,
-    "MAX_PATH_LENGTH": 1024,
-    # The frontmatter is a few fields; parsing megabytes of YAML is only a way to burn CPU...
-    "MAX_FRONTMATTER_SIZE": 64 * 1024,
-    # ...and PyYAML composes nested collections recursively: deep nesting is refused first.
-    "MAX_FRONTMATTER_DEPTH": 32,
-}
 SKILL_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
@@ -44,7 +29,7 @@ class _NoAliasLoader(yaml.SafeLoader):
     """Safe YAML without aliases, so a few bytes cannot expand into a 'billion laughs', and
     with bounded nesting, so a few kilobytes of `[` cannot exhaust the recursion limit."""
 
-    max_depth = DEFAULT_LIMITS["MAX_FRONTMATTER_DEPTH"]
+    max_depth = DEFAULTS["MAX_FRONTMATTER_DEPTH"].default
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
@@ -92,9 +77,8 @@ class Limits:
 
 
 def get_limits() -> Limits:
-    """`settings.SKILLPORT_SKILLS` over the defaults (tests lower them)."""
-    configured = {**DEFAULT_LIMITS, **getattr(settings, "SKILLPORT_SKILLS", {})}
-    return Limits(**{name.lower(): configured[name] for name in DEFAULT_LIMITS})
+    """The limits of skills/conf.py (tests lower them)."""
+    return Limits(**{f.name: getattr(skills_conf, f.name.upper()) for f in fields(Limits)})
 
 
 class TreeError(ValueError):

@@ -25,12 +25,12 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db import connection, connections, models, transaction
 from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
+from core.conf import core_conf
 from core.jobs.queue import enqueue
 
 logger = logging.getLogger(__name__)
@@ -42,16 +42,12 @@ J = TypeVar("J", bound="LeasedJob")
 job_status_changed = Signal()
 
 
-def job_setting(name: str, default: Any) -> Any:
-    return getattr(settings, "SKILLPORT", {}).get(name, default)
-
-
 def lease_seconds() -> float:
-    return float(job_setting("JOB_LEASE_SECONDS", 60))
+    return float(core_conf.JOB_LEASE_SECONDS)
 
 
 def max_attempts() -> int:
-    return int(job_setting("JOB_MAX_ATTEMPTS", 3))
+    return int(core_conf.JOB_MAX_ATTEMPTS)
 
 
 class LeaseLost(RuntimeError):

@@ -21,13 +21,13 @@ from core.jobs.leases import (
     LeaseLost,
     finish,
     interrupt,
-    job_setting,
     requeue,
     run_leased,
     sweep_leases,
 )
 from core.models import Tenant
 from exports.bulk import engine, pgcopy, registry
+from exports.conf import exports_conf
 from exports.models import Export
 
 
@@ -36,7 +36,7 @@ class RecordLimitExceeded(RuntimeError):
 
 
 def max_records() -> int | None:
-    value = job_setting("EXPORT_MAX_RECORDS", None)
+    value = exports_conf.EXPORT_MAX_RECORDS
     return int(value) if value else None
 
 
@@ -82,7 +82,7 @@ def validate_spec(tenant: Tenant, data: dict[str, Any]) -> engine.Plan:
 
 def create_export(tenant: Tenant, member, data: dict[str, Any]) -> Export:
     """A pending export of `tenant`; the concurrency quota counts that tenant's exports only."""
-    limit = int(job_setting("EXPORT_MAX_CONCURRENT", 5))
+    limit = int(exports_conf.EXPORT_MAX_CONCURRENT)
     with transaction.atomic():
         # Serialise concurrent creates of one organization so the quota cannot be overshot.
         organizations = Export._meta.get_field("organization").related_model.objects
@@ -120,9 +120,9 @@ def perform_export(export: Export, heartbeat: Heartbeat) -> None:
     plan = engine.build_plan(
         export.resource_type, export.includes or [], export.fields or [], export.dry_data
     )
-    chunk_size = int(job_setting("EXPORT_CHUNK_SIZE", 2000))
-    pause = float(job_setting("EXPORT_CHUNK_PAUSE_SECONDS", 0))
-    level = int(job_setting("EXPORT_GZIP_LEVEL", 1))
+    chunk_size = int(exports_conf.EXPORT_CHUNK_SIZE)
+    pause = float(exports_conf.EXPORT_CHUNK_PAUSE_SECONDS)
+    level = int(exports_conf.EXPORT_GZIP_LEVEL)
     limit = max_records()
     writer_class = engine.WRITERS[export.format]
     exported = 0
@@ -148,7 +148,7 @@ def perform_export(export: Export, heartbeat: Heartbeat) -> None:
                         chunk_size=chunk_size,
                         progress=progress,
                         pause=pause,
-                        parallel_workers=int(job_setting("EXPORT_PARALLEL_WORKERS", 2)),
+                        parallel_workers=int(exports_conf.EXPORT_PARALLEL_WORKERS),
                     )
             else:
                 writer = writer_class(temp, plan, export.tenant, compresslevel=level)
@@ -171,7 +171,7 @@ def perform_export(export: Export, heartbeat: Heartbeat) -> None:
             default_storage.delete(name)
         name = default_storage.save(name, File(temp, name=name))
     now = timezone.now()
-    retention = int(job_setting("EXPORT_FILE_RETENTION_SECONDS", 7 * 24 * 3600))
+    retention = int(exports_conf.EXPORT_FILE_RETENTION_SECONDS)
     published = finish(
         export,
         status=Export.Status.COMPLETED,

@@ -23,7 +23,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from api.exceptions import HeaderError, error_headers, set_rollback
-from core.jobs.leases import job_setting
+from exports.conf import exports_conf
 from exports.models import SkillExport
 from files import selectors as file_selectors
 from files.models import File, FileLink
@@ -37,11 +37,11 @@ ACTOR_TYPES = {"user": "member", "service": "machine_access"}
 
 
 def default_limit() -> int:
-    return int(job_setting("METORIAL_DEFAULT_LIMIT", 10))
+    return int(exports_conf.METORIAL_DEFAULT_LIMIT)
 
 
 def max_limit() -> int:
-    return int(job_setting("METORIAL_MAX_LIMIT", 100))
+    return int(exports_conf.METORIAL_MAX_LIMIT)
 
 
 # --- objects ----------------------------------------------------------------------------------

@@ -12,14 +12,14 @@ sends it (skills/git/pack.py keeps its pack entry).
 import json
 import struct
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from dulwich.index import commit_tree
 from dulwich.objects import Blob as GitBlob
 from dulwich.objects import Commit, ShaFile
 
-from events.conf import webhook_setting
+from events.conf import events_conf
 from skills.blobs import read_content, save_once
+from skills.conf import skills_conf
 from skills.git.pack import keep_entry, seal, unseal
 from skills.models import (
     GitBlobId,
@@ -45,7 +45,7 @@ def git_path(target: SkillCollection | SkillPlugin | SkillMarketplace) -> str:
 
 def git_url(target: SkillCollection | SkillPlugin | SkillMarketplace) -> str:
     """The absolute clone URL, on the same public base as every other outside link."""
-    return webhook_setting("PUBLIC_URL").rstrip("/") + git_path(target)
+    return events_conf.PUBLIC_URL.rstrip("/") + git_path(target)
 
 
 def identity(name: str, email: str) -> bytes:
@@ -174,4 +174,4 @@ def load_derived(name: str, objects: LazyBlobs) -> tuple[list[bytes], dict[bytes
 
 def max_request_body() -> int:
     """Largest upload-pack request (wants and haves) read, after gunzip."""
-    return int(getattr(settings, "SKILLPORT_SKILLS", {}).get("GIT_MAX_REQUEST_SIZE", 10 * 2**20))
+    return int(skills_conf.GIT_MAX_REQUEST_SIZE)

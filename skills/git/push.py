@@ -22,7 +22,6 @@ import stat
 import zlib
 from collections.abc import Iterator
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from dulwich.errors import ApplyDeltaError, ChecksumMismatch, GitProtocolError
@@ -43,6 +42,7 @@ from dulwich.repo import MemoryRepo
 from dulwich.server import Backend, ReceivePackHandler
 
 from skills import services
+from skills.conf import skills_conf
 from skills.git.objects import MAIN
 from skills.models import SkillCollection, SkillCollectionVersion
 from skills.validation import Limits, TreeError, get_limits
@@ -50,8 +50,6 @@ from skills.validation import Limits, TreeError, get_limits
 SERVICE = "git-receive-pack"
 TAGS = b"refs/tags/"
 HEADS = b"refs/heads/"
-MIB = 1024 * 1024
-DEFAULT_MAX_PUSH_SIZE = 100 * MIB
 # Pack object types (git's pack format).
 OFS_DELTA, REF_DELTA = 6, 7
 READ_CHUNK = 64 * 1024
@@ -67,8 +65,7 @@ class Refused(Exception):
 
 def max_push_body() -> int:
     """Largest git-receive-pack request body (ref updates and the pack) read, in bytes."""
-    configured = getattr(settings, "SKILLPORT_SKILLS", {}).get("GIT_MAX_PUSH_SIZE")
-    return int(configured or DEFAULT_MAX_PUSH_SIZE)
+    return int(skills_conf.GIT_MAX_PUSH_SIZE)
 
 
 # -- bounding the pack before it is inflated ---------------------------------------------------

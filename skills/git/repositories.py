@@ -5,12 +5,12 @@ import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from dulwich.repo import MemoryRepo
 
 from core.models import Tenant
+from skills.conf import skills_conf
 from skills.git import bundle_repo, collection_repo
 from skills.git.collection_repo import collection_versions, trees_name
 from skills.git.objects import TREES_PREFIX
@@ -33,7 +33,7 @@ def build_repo(
 
 def trees_retention() -> timedelta:
     """How long a `git-trees/` entry that is no longer current is kept before it is swept."""
-    return timedelta(seconds=settings.SKILLPORT_SKILLS["GIT_TREES_RETENTION"])
+    return timedelta(seconds=skills_conf.GIT_TREES_RETENTION)
 
 
 def _owner_id(entry: str) -> uuid.UUID | None:

@@ -6,8 +6,8 @@ when the relationship is included, and otherwise capped at
 """
 
 import pytest
-from django.conf import settings
 
+from api.conf import api_conf
 from organizations.models import Member
 from tests.factories import MemberFactory
 
@@ -34,7 +34,7 @@ def test_organization_document_stays_small_with_many_members(client, organizatio
     assert after.status_code == 200
     assert len(after.content) <= 2 * len(before.content) + 2048
     members = after.json()["data"]["relationships"]["members"]
-    cap = settings.SKILLPORT["MAX_RELATIONSHIP_LINKAGE"]
+    cap = api_conf.MAX_RELATIONSHIP_LINKAGE
     assert members["meta"] == {"count": CROWD + 1, "capped": True}
     assert len(members["data"]) == cap
     assert set(members["links"]) == {"self", "related"}

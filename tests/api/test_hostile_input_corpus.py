@@ -820,9 +820,9 @@ CORPUS = [
 
 
 @pytest.fixture
-def world(organization, monkeypatch):
+def world(organization, settings):
     """One resource of each kind the corpus points at, created before the counts are taken."""
-    monkeypatch.delenv("SKILLPORT_WEBHOOKS_ALLOW_PRIVATE", raising=False)
+    settings.SKILLPORT_WEBHOOKS_ALLOW_PRIVATE = False
     collection = SkillCollectionFactory(organization=organization)
     version = create_version(collection)
     plugin = SkillPluginFactory(organization=organization)

@@ -129,8 +129,8 @@ CREATES = [
 
 
 @pytest.fixture(autouse=True)
-def _webhooks_on_loopback(monkeypatch):
-    monkeypatch.setenv("SKILLPORT_WEBHOOKS_ALLOW_PRIVATE", "true")
+def _webhooks_on_loopback(settings):
+    settings.SKILLPORT_WEBHOOKS_ALLOW_PRIVATE = True
 
 
 @pytest.mark.django_db

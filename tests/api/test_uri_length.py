@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from api.conf import api_conf
 from tests.served import get, gunicorn, install_env
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ def members_url(length: int) -> str:
 
 
 def test_a_uri_over_the_limit_is_a_json_api_414(client, settings):
-    limit = settings.SKILLPORT["MAX_URI_LENGTH"]
+    limit = api_conf.MAX_URI_LENGTH
     assert client.get(members_url(limit)).status_code == 200
     response = client.get(members_url(limit + 1))
     assert response.status_code == 414

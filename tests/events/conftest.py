@@ -6,8 +6,8 @@ from tests.events.receiver import Receiver
 
 
 @pytest.fixture
-def allow_private(monkeypatch):
-    monkeypatch.setenv("SKILLPORT_WEBHOOKS_ALLOW_PRIVATE", "true")
+def allow_private(settings):
+    settings.SKILLPORT_WEBHOOKS_ALLOW_PRIVATE = True
 
 
 @pytest.fixture

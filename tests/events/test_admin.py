@@ -84,8 +84,8 @@ def test_staff_changes_are_attributed_to_staff(admin_client, organization, admin
     assert version.who["username"] == admin_user.username
 
 
-def test_admin_refuses_private_callback_urls(admin_client, organization, monkeypatch):
-    monkeypatch.delenv("SKILLPORT_WEBHOOKS_ALLOW_PRIVATE", raising=False)
+def test_admin_refuses_private_callback_urls(admin_client, organization, settings):
+    settings.SKILLPORT_WEBHOOKS_ALLOW_PRIVATE = False
     form = {
         "organization": organization.pk,
         "name": "x",

@@ -83,8 +83,8 @@ def resolver(settings):
 
 
 @pytest.fixture
-def private_refused(monkeypatch):
-    monkeypatch.delenv("SKILLPORT_WEBHOOKS_ALLOW_PRIVATE", raising=False)
+def private_refused(settings):
+    settings.SKILLPORT_WEBHOOKS_ALLOW_PRIVATE = False
 
 
 def sweep() -> None:

@@ -160,9 +160,9 @@ def test_unreachable_receiver_is_a_logged_failure(no_backoff, allow_private, org
     assert webhook.circuit_failure_count == 1
 
 
-def test_private_callback_is_not_called_when_not_allowed(no_backoff, organization, monkeypatch):
+def test_private_callback_is_not_called_when_not_allowed(no_backoff, organization, settings):
     WebhookFactory(organization=organization, callback_url="http://127.0.0.1:9/x")
-    monkeypatch.delenv("SKILLPORT_WEBHOOKS_ALLOW_PRIVATE", raising=False)
+    settings.SKILLPORT_WEBHOOKS_ALLOW_PRIVATE = False
     rename(TeamFactory(organization=organization), "x")
     sweep()
     [callback] = EventCallback.objects.all()

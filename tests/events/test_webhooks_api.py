@@ -62,8 +62,8 @@ def test_unknown_topic_is_422_with_pointer(client):
         "https://user:pass@93.184.216.34/hook",
     ],
 )
-def test_private_or_odd_callback_urls_are_refused(client, url, monkeypatch):
-    monkeypatch.delenv("SKILLPORT_WEBHOOKS_ALLOW_PRIVATE", raising=False)
+def test_private_or_odd_callback_urls_are_refused(client, url, settings):
+    settings.SKILLPORT_WEBHOOKS_ALLOW_PRIVATE = False
     response = _create(client, callback_url=url)
     assert response.status_code == 422
     assert "/data/attributes/callback_url" in _pointer_errors(response)
@@ -73,8 +73,8 @@ def test_private_callback_urls_are_allowed_by_the_environment(client, allow_priv
     assert _create(client, callback_url="http://127.0.0.1:9/hook").status_code == 201
 
 
-def test_patch_revalidates_the_callback_url(client, organization, monkeypatch):
-    monkeypatch.delenv("SKILLPORT_WEBHOOKS_ALLOW_PRIVATE", raising=False)
+def test_patch_revalidates_the_callback_url(client, organization, settings):
+    settings.SKILLPORT_WEBHOOKS_ALLOW_PRIVATE = False
     webhook = WebhookFactory(organization=organization)
     response = patch_webhook(client, webhook, callback_url="http://10.0.0.1/")
     assert response.status_code == 422

@@ -6,9 +6,9 @@ import shutil
 import subprocess
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.storage import default_storage
 
+from exports.conf import exports_conf
 from exports.models import Export
 from files.compression import gzip_writer
 from tests.exports.conftest import read_export_file
@@ -63,7 +63,7 @@ def test_bad_level_is_refused():
 
 
 def test_default_level_is_isal_level_1():
-    assert django_settings.SKILLPORT["EXPORT_GZIP_LEVEL"] == 1
+    assert exports_conf.EXPORT_GZIP_LEVEL == 1
 
 
 @pytest.mark.django_db(transaction=True)

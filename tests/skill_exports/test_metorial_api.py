@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from api.conf import api_conf
 from events.models import Event
 from exports.models import SkillExport
 from tests.factories import ApiKeyFactory, TeamFactory
@@ -168,7 +169,7 @@ def test_create_refuses_a_body_that_is_not_a_json_object(metorial):
 
 def test_create_refuses_a_body_nested_too_deep(metorial, settings):
     # Before: json.loads recursed until a RecursionError, answered as a 500.
-    limit = settings.SKILLPORT["MAX_JSON_DEPTH"]
+    limit = api_conf.MAX_JSON_DEPTH
     deep = '{"target": "plugin", "skill_plugin_id": ' + "[" * 10_000 + "]" * 10_000 + "}"
     body = assert_error(
         metorial.post("/skill-exports", deep, content_type="application/json"), 400, "bad_request"

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from skills import services
+from skills.conf import skills_conf
 from skills.git import bundle_repo as git_bundles
 from skills.git import repositories as git
 from tests.factories import MemberFactory
@@ -24,7 +25,7 @@ V2 = {**V1, "README.md": "Second.\n"}
 
 def later(settings) -> datetime:
     """A moment past the retention of every entry written so far."""
-    seconds = settings.SKILLPORT_SKILLS["GIT_TREES_RETENTION"]
+    seconds = skills_conf.GIT_TREES_RETENTION
     return timezone.now() + timedelta(seconds=seconds + 1)
 
 

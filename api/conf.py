@@ -1,0 +1,37 @@
+"""The JSON:API layer's settings (`settings.SKILLPORT`); see core/conf.py."""
+
+from core.conf import AppSettings, Setting
+
+DEFAULTS = {
+    "MAX_JSON_DEPTH": Setting(
+        64,
+        "SKILLPORT_MAX_JSON_DEPTH",
+        "deepest nesting of arrays/objects in a request body (`400` beyond; see "
+        "[Input limits](../security.md#input-limits))",
+    ),
+    "MAX_URI_LENGTH": Setting(
+        4096,
+        "SKILLPORT_MAX_URI_LENGTH",
+        "longest URI (path and query) answered; longer is a JSON:API `414`",
+    ),
+    "MAX_RELATIONSHIP_LINKAGE": Setting(
+        20,
+        "SKILLPORT_MAX_RELATIONSHIP_LINKAGE",
+        "most to-many linkage entries on a resource that does not include the relation (then "
+        "`meta.capped`); `meta.count` is always the full size",
+    ),
+    "IDEMPOTENCY_KEY_TTL_SECONDS": Setting(
+        24 * 3600,
+        "SKILLPORT_IDEMPOTENCY_KEY_TTL",
+        "how long an `Idempotency-Key`'s first outcome is replayed (the sweeper then deletes it)",
+        unit="s",
+    ),
+    "IDEMPOTENCY_WAIT_SECONDS": Setting(
+        10.0,
+        "SKILLPORT_IDEMPOTENCY_WAIT",
+        "PostgreSQL: how long a request waits for a concurrent one with the same "
+        "`Idempotency-Key` before a `409`",
+        unit="s",
+    ),
+}
+api_conf = AppSettings("SKILLPORT", DEFAULTS, "JSON:API requests")

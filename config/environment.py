@@ -1,0 +1,142 @@
+"""The environment variables config/settings.py reads for Django and the infrastructure.
+
+The apps' own settings are declared, with their defaults, in each app's `conf.py`; these are the
+rest, in the same record format, so the configuration reference lists both. A default here is
+the text the variable would hold (`None`: worked out in config/settings.py, as `shown` says).
+"""
+
+import os
+
+from core.conf import Setting, SettingGroup, parse_bool
+
+
+def _variables(*records: Setting) -> dict[str, Setting]:
+    return {record.env: record for record in records if record.env}
+
+
+VARIABLES = SettingGroup(
+    "Django and infrastructure",
+    _variables(
+        Setting(
+            None,
+            "DATABASE_URL",
+            "any dj-database-url URL; PostgreSQL for production (`postgres://user@host:5432/db`)",
+            shown="`sqlite:///var/skillport.sqlite3`",
+        ),
+        Setting(
+            "60",
+            "DB_CONN_MAX_AGE",
+            "how long a process keeps its database connection (health-checked before reuse)",
+            unit="s",
+        ),
+        Setting(
+            None,
+            "SECRET_KEY",
+            "signs download links and sessions; set it when processes do not share the var dir "
+            "(several hosts); see [Signing keys](../security.md#signing-keys)",
+            shown="a random key made on first start, kept in `$SKILLPORT_VAR_DIR/secret_key` "
+            "(mode 0600)",
+        ),
+        Setting(
+            "",
+            "SECRET_KEY_FALLBACKS",
+            "comma-separated former keys that still verify links and sessions (rotation)",
+            shown="none",
+        ),
+        Setting("false", "DEBUG", "Django debug mode"),
+        Setting("127.0.0.1,localhost,testserver,[::1]", "ALLOWED_HOSTS", "comma-separated"),
+        Setting(
+            "",
+            "CSRF_TRUSTED_ORIGINS",
+            "comma-separated origins trusted for the admin's forms (Django's setting)",
+            shown="none",
+        ),
+        Setting("8000", "PORT", "`make serve` port"),
+        Setting("2", "WEB_CONCURRENCY", "gunicorn worker processes in `make serve`"),
+        Setting(
+            None,
+            "SKILLPORT_VAR_DIR",
+            "SQLite file, static files, local media and (`make serve`) the supervisor socket and "
+            "`log/` live here",
+            shown="`./var`",
+        ),
+        Setting(
+            "60",
+            "SKILLPORT_SWEEP_INTERVAL",
+            "`make serve`: pause between passes of `sweep_exports --loop`",
+            unit="s",
+        ),
+        Setting(
+            "30",
+            "SKILLPORT_WEBHOOK_SWEEP_INTERVAL",
+            "`make serve`: pause between passes of `deliver_webhooks --enqueue --loop`",
+            unit="s",
+        ),
+        Setting(None, "MEDIA_ROOT", "local file storage", shown="`$SKILLPORT_VAR_DIR/media`"),
+        Setting(
+            None,
+            "AWS_STORAGE_BUCKET_NAME",
+            "when set, files go to S3 (or any S3-compatible store) through django-storages",
+        ),
+        Setting(None, "AWS_S3_REGION_NAME", "the bucket's region (with `AWS_STORAGE_BUCKET_NAME`)"),
+        Setting(
+            None, "AWS_S3_ENDPOINT_URL", "the endpoint of an S3-compatible store other than AWS"
+        ),
+        Setting(None, "AWS_ACCESS_KEY_ID", "S3 credentials"),
+        Setting(None, "AWS_SECRET_ACCESS_KEY", "S3 credentials"),
+        Setting(
+            "",
+            "REDIS_URL",
+            "e.g. `redis://host:6379/0`: rate-limit counts and the task queue (django-tasks-rq) go "
+            "to Redis instead of the database",
+            shown="unset",
+        ),
+        Setting(
+            None,
+            "SKILLPORT_TASKS_BACKEND",
+            "`database` keeps the task queue in the database although `REDIS_URL` is set (Redis "
+            "for rate limits only)",
+            shown="`redis` when `REDIS_URL` is set, else `database`",
+        ),
+        Setting(
+            None,
+            "TASKS_BACKEND",
+            "dotted path of the Django Tasks backend class, instead of the one "
+            "`SKILLPORT_TASKS_BACKEND` chooses",
+            shown="that backend's class",
+        ),
+        Setting("skillport", "SKILLPORT_REDIS_KEY_PREFIX", "prefix of the Redis keys"),
+        Setting(
+            "",
+            "SECURE_PROXY_SSL_HEADER",
+            "`HEADER,value` a TLS-terminating proxy always sets, e.g. "
+            "`HTTP_X_FORWARDED_PROTO,https`; requests carrying it count as HTTPS",
+            shown="unset",
+        ),
+        Setting(
+            str(365 * 24 * 3600),
+            "SECURE_HSTS_SECONDS",
+            "`Strict-Transport-Security` max-age, sent on HTTPS requests only; `0` sends none",
+        ),
+        Setting(
+            "false",
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+            "adds `includeSubDomains` to `Strict-Transport-Security`",
+        ),
+        Setting("false", "SECURE_HSTS_PRELOAD", "adds `preload` to `Strict-Transport-Security`"),
+        Setting("INFO", "LOG_LEVEL", "root log level"),
+    ),
+)
+
+
+def env(name: str) -> str | None:
+    """The variable `name`, else its default above (as `os.environ.get(name, default)`)."""
+    return os.environ.get(name, VARIABLES.defaults[name].default)
+
+
+def env_bool(name: str) -> bool:
+    return parse_bool(env(name) or "")
+
+
+def env_list(name: str) -> list[str]:
+    return [item.strip() for item in (env(name) or "").split(",") if item.strip()]
