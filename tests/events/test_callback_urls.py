@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from events.models import EventCallback
 from events.security import is_public_address
+from tests.events.addresses import PUBLIC_NEIGHBOURS, SPECIAL_EDGES, SPECIAL_SAMPLES, url_of
 from tests.events.api import patch_webhook
 from tests.events.factories import WebhookFactory
 from tests.events.receiver import Receiver
@@ -45,12 +46,12 @@ REFUSED_ADDRESSES = [
 PUBLIC_ADDRESSES = ["93.184.216.34", "2606:4700::1111", "::ffff:93.184.216.34", "64:ff9b::808:808"]
 
 
-@pytest.mark.parametrize("address", REFUSED_ADDRESSES)
+@pytest.mark.parametrize("address", REFUSED_ADDRESSES + SPECIAL_EDGES)
 def test_addresses_that_are_not_globally_routable_are_refused(address):
     assert not is_public_address(address)
 
 
-@pytest.mark.parametrize("address", PUBLIC_ADDRESSES)
+@pytest.mark.parametrize("address", PUBLIC_ADDRESSES + PUBLIC_NEIGHBOURS)
 def test_globally_routable_addresses_are_accepted(address):
     assert is_public_address(address)
 
@@ -113,6 +114,47 @@ def test_a_name_with_one_private_address_among_public_ones_is_refused(client, re
     response = create(client, "https://hooks.example.test/in")
     assert response.status_code == 422
     assert pointers(response) == ["/data/attributes/callback_url"]
+
+
+REFUSAL = "resolves to a loopback, private, link-local or reserved address"
+
+
+@pytest.mark.usefixtures("private_refused")
+@pytest.mark.parametrize("address", SPECIAL_SAMPLES)
+def test_special_purpose_addresses_are_refused_at_creation(client, resolver, address):
+    """Written as the URL's host, or answered by DNS for a name: a 422 saying why."""
+    fake = resolver([address])
+    for url in (url_of(address), "http://hooks.example.test:8399/"):
+        response = create(client, url)
+        assert response.status_code == 422, response.content
+        [error] = response.json()["errors"]
+        assert error["source"] == {"pointer": "/data/attributes/callback_url"}
+        assert REFUSAL in error["detail"]
+    assert fake.calls == [("hooks.example.test", 8399)]
+    assert not EventCallback.objects.exists()
+
+
+@pytest.mark.usefixtures("private_refused")
+@pytest.mark.parametrize("address", SPECIAL_SAMPLES)
+def test_special_purpose_addresses_are_refused_at_delivery(organization, resolver, address):
+    """A webhook whose name DNS now answers with a special-purpose address: the delivery is
+    refused by the check, before any connection (the receiver on loopback hears nothing)."""
+    receiver = Receiver().start()
+    try:
+        port = int(receiver.url.split(":")[2].split("/")[0])
+        fake = resolver([address])
+        WebhookFactory(organization=organization, callback_url=f"http://hooks.example.test:{port}/")
+        team = TeamFactory(organization=organization)
+        team.name = "renamed"
+        team.save()
+        sweep()
+    finally:
+        receiver.stop()
+    assert receiver.requests == []
+    assert fake.calls == [("hooks.example.test", port)]
+    [callback] = EventCallback.objects.all()
+    assert callback.response_code is None
+    assert REFUSAL in callback.response_message
 
 
 @pytest.mark.usefixtures("private_refused")
