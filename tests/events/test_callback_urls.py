@@ -104,6 +104,22 @@ def create(client, url: str):
     )
 
 
+def deliver_once(organization, url: str, receiver: Receiver | None = None) -> tuple[Receiver, int]:
+    """Start a loopback receiver, store a webhook at `url` (`{port}`: the receiver's), change a
+    team and sweep once; the receiver (stopped) keeps what it heard."""
+    receiver = (receiver or Receiver()).start()
+    try:
+        port = int(receiver.url.split(":")[2].split("/")[0])
+        WebhookFactory(organization=organization, callback_url=url.format(port=port))
+        team = TeamFactory(organization=organization)
+        team.name = "renamed"
+        team.save()
+        sweep()
+    finally:
+        receiver.stop()
+    return receiver, port
+
+
 def pointers(response) -> list[str]:
     return [error["source"]["pointer"] for error in response.json()["errors"]]
 
@@ -139,17 +155,8 @@ def test_special_purpose_addresses_are_refused_at_creation(client, resolver, add
 def test_special_purpose_addresses_are_refused_at_delivery(organization, resolver, address):
     """A webhook whose name DNS now answers with a special-purpose address: the delivery is
     refused by the check, before any connection (the receiver on loopback hears nothing)."""
-    receiver = Receiver().start()
-    try:
-        port = int(receiver.url.split(":")[2].split("/")[0])
-        fake = resolver([address])
-        WebhookFactory(organization=organization, callback_url=f"http://hooks.example.test:{port}/")
-        team = TeamFactory(organization=organization)
-        team.name = "renamed"
-        team.save()
-        sweep()
-    finally:
-        receiver.stop()
+    fake = resolver([address])
+    receiver, port = deliver_once(organization, "http://hooks.example.test:{port}/")
     assert receiver.requests == []
     assert fake.calls == [("hooks.example.test", port)]
     [callback] = EventCallback.objects.all()
@@ -184,17 +191,8 @@ def test_patch_refuses_them_too(client, organization, url):
 )
 def test_delivery_refuses_embedded_private_addresses(organization, resolver, url):
     """A webhook stored before these checks existed is refused when it would be delivered."""
-    receiver = Receiver().start()
-    try:
-        port = receiver.url.split(":")[2].split("/")[0]
-        fake = resolver(["127.0.0.1"])
-        WebhookFactory(organization=organization, callback_url=url.format(port=port))
-        team = TeamFactory(organization=organization)
-        team.name = "renamed"
-        team.save()
-        sweep()
-    finally:
-        receiver.stop()
+    fake = resolver(["127.0.0.1"])
+    receiver, _port = deliver_once(organization, url)
     assert receiver.requests == []
     assert fake.calls == []  # an address literal is checked as written, never resolved
     [callback] = EventCallback.objects.all()
@@ -272,18 +270,10 @@ def test_https_goes_to_the_pinned_address_and_verifies_the_urls_host(
     monkeypatch.setenv("SSL_CERT_FILE", cert)  # the only trusted authority: that certificate
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_context.load_cert_chain(cert, key)
-    receiver = Receiver(tls=server_context).start()
-    try:
-        port = int(receiver.url.split(":")[2].split("/")[0])
-        resolver(["127.0.0.1"])
-        url = f"https://hooks.example.test:{port}/in"
-        WebhookFactory(organization=organization, callback_url=url)
-        team = TeamFactory(organization=organization)
-        team.name = "renamed"
-        team.save()
-        sweep()
-    finally:
-        receiver.stop()
+    resolver(["127.0.0.1"])
+    receiver, port = deliver_once(
+        organization, "https://hooks.example.test:{port}/in", Receiver(tls=server_context)
+    )
     [callback] = EventCallback.objects.all()
     if delivered:
         assert callback.response_code == 200
