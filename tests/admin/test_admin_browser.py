@@ -137,6 +137,17 @@ def test_a_cross_mode_edit_is_refused(page, live_server, home, home_live):
     _open(page, f"/admin/skills/skillplugin/{home.plugin.pk}/change/")
     offered = page.locator("#id_skills_from option").all_inner_texts()
     assert home_live.skills[0].name not in offered
+    # Nor do the collection, plugin or marketplace pages offer to move them.
+    for model, row in [
+        ("skillcollection", home.collection),
+        ("skillplugin", home.plugin),
+        ("skillmarketplace", home.marketplace),
+    ]:
+        _open(page, f"/admin/skills/{model}/{row.pk}/change/")
+        fields = page.locator(
+            "#content-main form [name=mode], #content-main form [name=organization]"
+        )
+        assert fields.count() == 0, model
 
 
 def test_a_version_diff_in_colours(page, home):

@@ -186,3 +186,52 @@ def test_exports_show_progress(admin_client, home):
     home.export.save()
     listing = admin_client.get("/admin/exports/export/").content.decode()
     assert "50 / 200 (25%)" in listing
+
+
+def test_an_export_added_in_the_admin_is_the_apis(admin_client, home, other):
+    from exports.models import Export
+
+    page = admin_client.get("/admin/exports/export/add/")
+    assert page.status_code == 200
+    base = form_data(
+        page,
+        organization=str(home.organization.pk),
+        mode="test",
+        created_by=str(home.member.pk),
+        format="json",
+    )
+    response = admin_client.post("/admin/exports/export/add/", {**base, "resource_type": "nope"})
+    assert response.status_code == 200 and "resource_type" in response.content.decode()
+    stranger = {**base, "resource_type": "members", "created_by": str(other.member.pk)}
+    response = admin_client.post("/admin/exports/export/add/", stranger)
+    assert "Choose rows of the same organization and mode." in response.content.decode()
+    before = Export.objects.count()
+    response = admin_client.post("/admin/exports/export/add/", {**base, "resource_type": "members"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    export = Export.objects.exclude(pk__in=[home.export.pk, other.export.pk]).get()
+    assert Export.objects.count() == before + 1
+    assert (export.organization_id, export.mode, export.status) == (
+        home.organization.pk,
+        "test",
+        Export.Status.PENDING,
+    )
+
+
+def test_a_webhook_added_in_the_admin_belongs_to_one_tenant(admin_client, home):
+    from events.models import Webhook
+
+    data = {
+        "organization": str(home.organization.pk),
+        "mode": "live",
+        "name": "staff-hook",
+        "topic": "teams.create",
+        "callback_url": "https://93.184.216.34/hooks",
+        "include_resources": "[]",
+        "event_callbacks-TOTAL_FORMS": "0",
+        "event_callbacks-INITIAL_FORMS": "0",
+    }
+    response = admin_client.post("/admin/events/webhook/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    webhook = Webhook.objects.get(name="staff-hook")
+    assert (webhook.organization_id, webhook.mode) == (home.organization.pk, "live")
+    assert webhook.shared_secret
