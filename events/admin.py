@@ -1,13 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
 
+from api.admin_tenancy import TenantForm, TenantInline, TenantModelAdmin, tenant_of
 from events import services
 from events.models import Event, EventCallback, EventStore, Version, Webhook, WebhookDelivery
 from events.registry import is_topic
 from events.security import UnsafeCallbackUrl, check_callback_url
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(TenantModelAdmin):
     """The audit trail is append-only: visible to staff, never edited by hand."""
 
     def has_add_permission(self, request) -> bool:
@@ -50,7 +51,7 @@ class VersionAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
-class EventCallbackInline(admin.TabularInline):
+class EventCallbackInline(TenantInline):
     model = EventCallback
     fields = ("created_at", "event", "response_code", "response_message")
     readonly_fields = fields
@@ -61,14 +62,14 @@ class EventCallbackInline(admin.TabularInline):
     show_change_link = True
 
 
-class WebhookAdminForm(forms.ModelForm):
+class WebhookAdminForm(TenantForm):
     """The same topic and callback URL rules as the API."""
 
     callback_url = forms.URLField(max_length=2048, assume_scheme="https")
 
     class Meta:
         model = Webhook
-        fields = ("organization", "name", "topic", "callback_url", "include_resources")
+        fields = ("organization", "mode", "name", "topic", "callback_url", "include_resources")
 
     def clean_topic(self) -> str:
         topic = self.cleaned_data["topic"]
@@ -86,10 +87,18 @@ class WebhookAdminForm(forms.ModelForm):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(TenantModelAdmin):
     form = WebhookAdminForm
-    list_display = ("name", "topic", "callback_url", "circuit_state", "circuit_failure_count")
-    list_filter = ("circuit_state", "topic")
+    list_display = (
+        "name",
+        "topic",
+        "callback_url",
+        "organization",
+        "mode",
+        "circuit_state",
+        "circuit_failure_count",
+    )
+    list_filter = ("circuit_state", "topic", "mode")
     search_fields = ("name", "topic", "callback_url")
     readonly_fields = (
         "shared_secret",
@@ -99,6 +108,15 @@ class WebhookAdmin(admin.ModelAdmin):
     )
     inlines = [EventCallbackInline]
     actions = ["reset_circuit"]
+    EDITABLE = ("name", "topic", "callback_url", "include_resources")
+
+    def save_model(self, request, obj, form, change) -> None:
+        values = {name: form.cleaned_data[name] for name in self.EDITABLE}
+        if change:
+            services.update_webhook(obj, **values)
+            return
+        created = services.create_webhook(tenant=tenant_of(obj), **values)
+        obj.pk, obj._state.adding = created.pk, False
 
     @admin.action(description="Reset the circuit (close it and send what waited)")
     def reset_circuit(self, request, queryset) -> None:
@@ -107,10 +125,27 @@ class WebhookAdmin(admin.ModelAdmin):
         self.message_user(request, f"{queryset.count()} circuits reset.", messages.SUCCESS)
 
 
+class AttemptInline(EventCallbackInline):
+    """Each attempt of one delivery: what the callback answered."""
+
+    fields = ("created_at", "callback_url", "response_code", "response_message")
+    readonly_fields = fields
+    fk_name = "delivery"
+
+
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = ("event", "webhook", "status", "attempts", "next_attempt_at", "delivered_at")
     list_filter = ("status",)
+    search_fields = ("event__name", "event__resource_id", "webhook__name", "webhook__callback_url")
+    list_select_related = ("event", "webhook")
+    inlines = [AttemptInline]
+    actions = ["redeliver"]
+
+    @admin.action(description="Redeliver the selected deliveries")
+    def redeliver(self, request, queryset) -> None:
+        count = len(services.redeliver_deliveries(queryset))
+        self.message_user(request, f"{count} deliveries queued.", messages.SUCCESS)
 
 
 @admin.register(EventCallback)

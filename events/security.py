@@ -1,7 +1,9 @@
 """Callback URL checks: http(s) only, and only globally routable addresses by default.
 
-A callback host is resolved once; every address it resolves to must be globally routable
-(IPv4 forms embedded in IPv6 addresses unwrapped first), and the delivery then connects to the
+A callback host is resolved once; every address it resolves to must be global unicast and
+outside every IANA special-purpose range (an explicit list, not `ipaddress.is_global` alone,
+which is True for the deprecated site-local `fec0::/10` on Python 3.11), IPv4 forms embedded in
+IPv6 addresses unwrapped first, and the delivery then connects to the
 address that was checked (`pin_callback_url`), so DNS cannot answer differently between the
 check and the connection (DNS rebinding). `SKILLPORT_WEBHOOKS_ALLOW_PRIVATE=true` lifts the
 address check (local development and tests), never the pinning.
@@ -18,11 +20,52 @@ from django.utils.module_loading import import_string
 from events.conf import events_conf
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-# NAT64 (RFC 6052): the well-known prefix carries a public IPv4 address in its last 32 bits;
-# the local-use prefix (RFC 8215) only ever reaches the operator's own networks.
-NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
-NAT64_LOCAL_USE = ipaddress.ip_network("64:ff9b:1::/48")
-IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated `::a.b.c.d`
+# The IANA IPv4 and IPv6 special-purpose address registries (RFC 6890 and successors), plus
+# multicast, class E and deprecated space: none of it may receive webhooks, whatever
+# `is_global` says of it on this Python.
+IPV4_SPECIAL = tuple(
+    ipaddress.IPv4Network(network)
+    for network in (
+        "0.0.0.0/8",  # "this network"
+        "10.0.0.0/8",  # private
+        "100.64.0.0/10",  # shared address space (CGNAT)
+        "127.0.0.0/8",  # loopback
+        "169.254.0.0/16",  # link-local, cloud metadata
+        "172.16.0.0/12",  # private
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.0.2.0/24",  # documentation
+        "192.88.99.0/24",  # 6to4 relay anycast (deprecated)
+        "192.168.0.0/16",  # private
+        "198.18.0.0/15",  # benchmarking
+        "198.51.100.0/24",  # documentation
+        "203.0.113.0/24",  # documentation
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved (class E), broadcast 255.255.255.255 included
+    )
+)
+IPV6_SPECIAL = tuple(
+    ipaddress.IPv6Network(network)
+    for network in (
+        "::/96",  # unspecified, loopback and the deprecated IPv4-compatible `::a.b.c.d`
+        "::ffff:0:0/96",  # IPv4-mapped (unwrapped before this list is consulted)
+        "64:ff9b::/96",  # NAT64 well-known prefix (unwrapped before this list is consulted)
+        "64:ff9b:1::/48",  # NAT64 local use: only ever the operator's own networks
+        "100::/64",  # discard-only
+        "2001::/23",  # IETF protocol assignments: Teredo, ORCHID, benchmarking, AMT, ...
+        "2001:db8::/32",  # documentation
+        "2002::/16",  # 6to4 (unwrapped before this list is consulted)
+        "3fff::/20",  # documentation
+        "5f00::/16",  # segment routing (SRv6) SIDs
+        "fc00::/7",  # unique local
+        "fe80::/10",  # link-local
+        "fec0::/10",  # site-local (deprecated): `is_global` is True for it on Python 3.11
+        "ff00::/8",  # multicast
+    )
+)
+# The only IPv6 space IANA allocates for global unicast (RFC 4291 section 2.4).
+IPV6_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: last 32 bits are IPv4
+SIXTOFOUR = ipaddress.IPv6Network("2002::/16")  # RFC 3056: bits 16-47 are IPv4
 
 
 class UnsafeCallbackUrl(ValueError):
@@ -52,44 +95,35 @@ def _resolver() -> Callable[[str, int], list[str]]:
     return import_string(resolver) if isinstance(resolver, str) else resolver
 
 
-def _routable(ip: IPAddress) -> bool:
-    return ip.is_global and not (
-        ip.is_multicast
-        or ip.is_reserved
-        or ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_unspecified
+def _public_ipv4(ip: ipaddress.IPv4Address) -> bool:
+    return ip.is_global and not any(ip in network for network in IPV4_SPECIAL)
+
+
+def _public_ipv6(ip: ipaddress.IPv6Address) -> bool:
+    return (
+        ip.is_global
+        and ip in IPV6_GLOBAL_UNICAST
+        and not any(ip in network for network in IPV6_SPECIAL)
     )
 
 
-def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
-    """IPv4 addresses a packet to `ip` may end up at: 6to4, Teredo, IPv4-compatible."""
-    found = []
-    if ip.sixtofour is not None:
-        found.append(ip.sixtofour)
-    if ip.teredo is not None:
-        found.extend(ip.teredo)
-    if ip in IPV4_COMPATIBLE:
-        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-    return found
-
-
 def is_public_address(address: str) -> bool:
-    """True when `address` and every IPv4 address embedded in it are globally routable."""
+    """True when `address` may receive webhooks: a global unicast address outside every
+    special-purpose range, and so is the IPv4 address an IPv6 one carries (mapped, NAT64,
+    6to4). Everything not positively allowed is refused."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
     if isinstance(ip, ipaddress.IPv4Address):
-        return _routable(ip)
+        return _public_ipv4(ip)
     if ip.ipv4_mapped is not None:  # how dual-stack sockets spell an IPv4 address
-        return _routable(ip.ipv4_mapped)
-    if ip in NAT64_WELL_KNOWN:
-        return _routable(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-    if ip in NAT64_LOCAL_USE:
-        return False
-    return _routable(ip) and all(_routable(inner) for inner in _embedded_ipv4(ip))
+        return _public_ipv4(ip.ipv4_mapped)
+    if ip in NAT64_WELL_KNOWN:  # a translator forwards to the embedded IPv4 address
+        return _public_ipv4(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    if ip in SIXTOFOUR:  # a relay forwards to the embedded IPv4 address
+        return ip.sixtofour is not None and _public_ipv4(ip.sixtofour)
+    return _public_ipv6(ip)
 
 
 def _parse(url: str) -> tuple[str, str, int, str]:

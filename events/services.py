@@ -153,11 +153,21 @@ def _queue_deliveries(event: Event) -> None:
 
 def redeliver_event(event: Event) -> list[WebhookDelivery]:
     """Send `event` again to every webhook of its topic (admin action); returns the deliveries."""
+    webhooks = Webhook.objects.for_tenant(event.tenant).filter(topic=event.name)
+    return _redeliver([(webhook, event) for webhook in webhooks])
+
+
+def redeliver_deliveries(deliveries) -> list[WebhookDelivery]:
+    """Send each of these deliveries again (admin action): pending now, to its own webhook."""
+    pairs = [(d.webhook, d.event) for d in deliveries.select_related("webhook", "event")]
+    return _redeliver(pairs)
+
+
+def _redeliver(pairs: list[tuple[Webhook, Event]]) -> list[WebhookDelivery]:
     now = timezone.now()
     with transaction.atomic():
-        webhooks = Webhook.objects.for_tenant(event.tenant).filter(topic=event.name)
         deliveries = []
-        for webhook in webhooks:
+        for webhook, event in pairs:
             delivery, _ = WebhookDelivery.objects.update_or_create(
                 webhook=webhook,
                 event=event,

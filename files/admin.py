@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from api.admin_tenancy import TenantInline, TenantModelAdmin
 from files import selectors, services
 from files.models import File, FileLink
 
@@ -11,7 +12,7 @@ def download_link(link: FileLink) -> str:
     return format_html('<a href="{}">download</a>', selectors.link_url(link))
 
 
-class FileLinkInline(admin.TabularInline):
+class FileLinkInline(TenantInline):
     model = FileLink
     extra = 0
     fields = ("expires_at", "revoked_at", "download")
@@ -31,7 +32,7 @@ def delete_files(modeladmin, request, queryset):
 
 
 @admin.register(File)
-class FileAdmin(admin.ModelAdmin):
+class FileAdmin(TenantModelAdmin):
     list_display = ("file_name", "purpose", "status", "file_size", "organization", "created_at")
     list_filter = ("purpose", "status", "organization")
     search_fields = ("file_name", "title", "sha256")
@@ -50,10 +51,10 @@ def revoke_links(modeladmin, request, queryset):
 
 
 @admin.register(FileLink)
-class FileLinkAdmin(admin.ModelAdmin):
+class FileLinkAdmin(TenantModelAdmin):
     list_display = ("file", "expires_at", "revoked_at", "organization", "download")
     list_filter = ("organization", ("revoked_at", admin.EmptyFieldListFilter))
-    search_fields = ("file__file_name",)
+    search_fields = ("file__file_name", "file__sha256")
     readonly_fields = ("file", "expires_at", "revoked_at", "created_by", "download")
     fields = readonly_fields
     actions = [revoke_links]

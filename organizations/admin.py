@@ -1,11 +1,12 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from api.admin_tenancy import TenantInline, TenantModelAdmin
 from organizations.models import ApiKey, Member, Organization, Team
 from organizations.services import issue_api_key
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(TenantInline):
     model = Member
     extra = 0
     fields = ("email", "name", "member_type")
@@ -20,7 +21,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(TenantModelAdmin):
     list_display = ("name", "slug", "organization", "created_at")
     list_filter = ("organization",)
     search_fields = ("name", "slug")
@@ -28,7 +29,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(TenantModelAdmin):
     list_display = ("email", "name", "member_type", "organization", "created_at")
     list_filter = ("member_type", "organization")
     search_fields = ("email", "name")
@@ -42,7 +43,7 @@ def revoke_keys(modeladmin, request, queryset):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(TenantModelAdmin):
     list_display = (
         "prefix",
         "name",
@@ -71,9 +72,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # A key's owner and mode are fixed once it exists; its name, scope and limits change
         # (a key is narrowed to `read` without issuing a new secret).
-        if obj is not None:
-            return (*self.readonly_fields, "member", "mode")
-        return self.readonly_fields
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "member") if obj is not None else fields
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -27,6 +27,7 @@ from django.db.models import Max
 from dulwich.errors import ApplyDeltaError, ChecksumMismatch, GitProtocolError
 from dulwich.object_store import MaxTreeDepthExceeded
 from dulwich.objects import Commit, ObjectFormatException
+from dulwich.pack import UnresolvedDeltas
 from dulwich.protocol import (
     CAPABILITY_DELETE_REFS,
     CAPABILITY_OFS_DELTA,
@@ -83,6 +84,21 @@ def _varint(data: bytes, index: int) -> tuple[int, int]:
         shift += 7
         if not byte & 0x80:
             return value, index
+
+
+def _base_offset(pack: bytes, index: int) -> tuple[int, int]:
+    """An OFS_DELTA's distance back to its base (git's offset encoding), and where it ends."""
+    if index >= len(pack):
+        raise Refused("The pack is truncated.")
+    byte = pack[index]
+    offset = byte & 0x7F
+    while byte & 0x80:
+        index += 1
+        if index >= len(pack) or offset > len(pack):
+            raise Refused("The pack is truncated.")
+        byte = pack[index]
+        offset = ((offset + 1) << 7) | (byte & 0x7F)
+    return offset, index + 1
 
 
 def _delta_target_size(delta: bytes) -> int:
@@ -151,10 +167,12 @@ def check_pack(pack: bytes, limits: Limits) -> None:
     count = int.from_bytes(pack[8:12], "big")
     if count > 4 * limits.max_files:
         raise Refused(f"A push holds at most {4 * limits.max_files} objects.")
-    total, position = 0, 12
+    total, position, starts = 0, 12, set()
     for _ in range(count):
         if position >= len(pack):
             raise Refused("The pack is truncated.")
+        start = position
+        starts.add(start)
         byte = pack[position]
         kind, size, shift = (byte >> 4) & 7, byte & 0x0F, 4
         position += 1
@@ -166,9 +184,10 @@ def check_pack(pack: bytes, limits: Limits) -> None:
             shift += 7
             position += 1
         if kind == OFS_DELTA:
-            while position < len(pack) and pack[position] & 0x80:
-                position += 1
-            position += 1
+            offset, position = _base_offset(pack, position)
+            # The base is an earlier object of this pack (dulwich would fail on an assertion).
+            if start - offset not in starts or offset == 0:
+                raise Refused("The pack holds a delta whose base is not an object of the pack.")
         elif kind == REF_DELTA:
             position += 20
         is_delta = kind in (OFS_DELTA, REF_DELTA)
@@ -178,6 +197,12 @@ def check_pack(pack: bytes, limits: Limits) -> None:
         total += _delta_target_size(data) if is_delta else size
         if total > 2 * limits.max_version_size:
             raise Refused(f"A push inflates to at most {2 * limits.max_version_size} bytes.")
+    # dulwich reads the header's count of objects and takes the next 20 bytes as the checksum,
+    # so objects past the count would pass unread: the pack must end right after them.
+    if len(pack) - position < 20:
+        raise Refused("The pack is truncated.")
+    if len(pack) - position > 20:
+        raise Refused("The pack holds more data than its header's object count.")
 
 
 # -- the handler -------------------------------------------------------------------------------
@@ -232,23 +257,9 @@ class PushHandler(ReceivePackHandler):
             try:
                 pack = self._read_pack()
                 check_pack(pack, get_limits())
-                self.repo.object_store.add_thin_pack(io.BytesIO(pack).read, None)
+                self._unpack(pack)
             except Refused as error:
-                self._say(f"error: {error}")
-                yield (b"unpack", str(error).encode())
-                return
-            except (
-                ChecksumMismatch,
-                ApplyDeltaError,
-                ObjectFormatException,
-                KeyError,
-                ValueError,
-                AssertionError,
-                zlib.error,
-            ) as error:
-                reason = f"The pack is corrupt: {error or type(error).__name__}"
-                self._say(f"error: {reason}")
-                yield (b"unpack", reason.encode())
+                yield from self._unpack_failed(str(error), refs)
                 return
         yield (b"unpack", b"ok")
         for old, new, ref in refs:
@@ -265,6 +276,38 @@ class PushHandler(ReceivePackHandler):
                     "tree): run `git pull --rebase` before your next push."
                 )
                 yield (ref, b"ok")
+
+    def _unpack(self, pack: bytes) -> None:
+        """Add the pack's objects to the request's in-memory repository, or raise Refused."""
+        try:
+            self.repo.object_store.add_thin_pack(io.BytesIO(pack).read, None)
+        except UnresolvedDeltas as error:
+            # A thin pack's delta bases must be objects the repository has (or the pack holds);
+            # two deltas naming each other end here too.
+            missing = ", ".join(sha.decode() for sha in error.shas[:3])
+            raise Refused(
+                f"The pack holds deltas whose base object is missing: {missing}"
+            ) from None
+        except (
+            ChecksumMismatch,
+            ApplyDeltaError,
+            ObjectFormatException,
+            KeyError,
+            ValueError,
+            AssertionError,
+            zlib.error,
+        ) as error:
+            raise Refused(f"The pack is corrupt: {error or type(error).__name__}") from None
+
+    def _unpack_failed(self, reason: str, refs) -> Iterator[tuple[bytes, bytes]]:
+        """What git's own receive-pack answers when the pack is refused: `unpack <reason>`,
+        then every ref `ng <ref> unpacker error` (git prints `[remote rejected] (unpacker
+        error)` for each)."""
+        reason = reason.replace("\n", " ")
+        self._say(f"error: {reason}")
+        yield (b"unpack", reason.encode())
+        for _old, _new, ref in refs:
+            yield (ref, b"unpacker error")
 
     def _update(self, old: bytes, new: bytes, ref: bytes) -> None:
         """Create the version `ref`'s update asks for, or raise Refused."""

@@ -24,6 +24,7 @@ from django.core import signing
 from core.signing import SALT, make_token
 from files.models import File
 from tests.conftest import JSON_API
+from tests.events.addresses import SPECIAL_SAMPLES, url_of
 from tests.events.factories import WebhookFactory
 from tests.skills.factories import (
     SkillCollectionFactory,
@@ -800,6 +801,10 @@ CORPUS = [
             "http://2130706433/",
             "http://0x7f.1/",
             "gopher://93.184.216.34/",
+            # Every IANA special-purpose range (site-local fec0::/10 among them), and the IPv4
+            # ones as IPv4-mapped, NAT64 and 6to4 addresses.
+            "http://[fec0::1]:8399/",  # issue #25: was a 201, and the worker connected
+            *(url_of(address) for address in SPECIAL_SAMPLES),
         )
     ),
     Case(

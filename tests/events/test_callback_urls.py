@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from events.models import EventCallback
 from events.security import is_public_address
+from tests.events.addresses import PUBLIC_NEIGHBOURS, SPECIAL_EDGES, SPECIAL_SAMPLES, url_of
 from tests.events.api import patch_webhook
 from tests.events.factories import WebhookFactory
 from tests.events.receiver import Receiver
@@ -45,12 +46,12 @@ REFUSED_ADDRESSES = [
 PUBLIC_ADDRESSES = ["93.184.216.34", "2606:4700::1111", "::ffff:93.184.216.34", "64:ff9b::808:808"]
 
 
-@pytest.mark.parametrize("address", REFUSED_ADDRESSES)
+@pytest.mark.parametrize("address", REFUSED_ADDRESSES + SPECIAL_EDGES)
 def test_addresses_that_are_not_globally_routable_are_refused(address):
     assert not is_public_address(address)
 
 
-@pytest.mark.parametrize("address", PUBLIC_ADDRESSES)
+@pytest.mark.parametrize("address", PUBLIC_ADDRESSES + PUBLIC_NEIGHBOURS)
 def test_globally_routable_addresses_are_accepted(address):
     assert is_public_address(address)
 
@@ -103,6 +104,22 @@ def create(client, url: str):
     )
 
 
+def deliver_once(organization, url: str, receiver: Receiver | None = None) -> tuple[Receiver, int]:
+    """Start a loopback receiver, store a webhook at `url` (`{port}`: the receiver's), change a
+    team and sweep once; the receiver (stopped) keeps what it heard."""
+    receiver = (receiver or Receiver()).start()
+    try:
+        port = int(receiver.url.split(":")[2].split("/")[0])
+        WebhookFactory(organization=organization, callback_url=url.format(port=port))
+        team = TeamFactory(organization=organization)
+        team.name = "renamed"
+        team.save()
+        sweep()
+    finally:
+        receiver.stop()
+    return receiver, port
+
+
 def pointers(response) -> list[str]:
     return [error["source"]["pointer"] for error in response.json()["errors"]]
 
@@ -113,6 +130,38 @@ def test_a_name_with_one_private_address_among_public_ones_is_refused(client, re
     response = create(client, "https://hooks.example.test/in")
     assert response.status_code == 422
     assert pointers(response) == ["/data/attributes/callback_url"]
+
+
+REFUSAL = "resolves to a loopback, private, link-local or reserved address"
+
+
+@pytest.mark.usefixtures("private_refused")
+@pytest.mark.parametrize("address", SPECIAL_SAMPLES)
+def test_special_purpose_addresses_are_refused_at_creation(client, resolver, address):
+    """Written as the URL's host, or answered by DNS for a name: a 422 saying why."""
+    fake = resolver([address])
+    for url in (url_of(address), "http://hooks.example.test:8399/"):
+        response = create(client, url)
+        assert response.status_code == 422, response.content
+        [error] = response.json()["errors"]
+        assert error["source"] == {"pointer": "/data/attributes/callback_url"}
+        assert REFUSAL in error["detail"]
+    assert fake.calls == [("hooks.example.test", 8399)]
+    assert not EventCallback.objects.exists()
+
+
+@pytest.mark.usefixtures("private_refused")
+@pytest.mark.parametrize("address", SPECIAL_SAMPLES)
+def test_special_purpose_addresses_are_refused_at_delivery(organization, resolver, address):
+    """A webhook whose name DNS now answers with a special-purpose address: the delivery is
+    refused by the check, before any connection (the receiver on loopback hears nothing)."""
+    fake = resolver([address])
+    receiver, port = deliver_once(organization, "http://hooks.example.test:{port}/")
+    assert receiver.requests == []
+    assert fake.calls == [("hooks.example.test", port)]
+    [callback] = EventCallback.objects.all()
+    assert callback.response_code is None
+    assert REFUSAL in callback.response_message
 
 
 @pytest.mark.usefixtures("private_refused")
@@ -142,17 +191,8 @@ def test_patch_refuses_them_too(client, organization, url):
 )
 def test_delivery_refuses_embedded_private_addresses(organization, resolver, url):
     """A webhook stored before these checks existed is refused when it would be delivered."""
-    receiver = Receiver().start()
-    try:
-        port = receiver.url.split(":")[2].split("/")[0]
-        fake = resolver(["127.0.0.1"])
-        WebhookFactory(organization=organization, callback_url=url.format(port=port))
-        team = TeamFactory(organization=organization)
-        team.name = "renamed"
-        team.save()
-        sweep()
-    finally:
-        receiver.stop()
+    fake = resolver(["127.0.0.1"])
+    receiver, _port = deliver_once(organization, url)
     assert receiver.requests == []
     assert fake.calls == []  # an address literal is checked as written, never resolved
     [callback] = EventCallback.objects.all()
@@ -230,18 +270,10 @@ def test_https_goes_to_the_pinned_address_and_verifies_the_urls_host(
     monkeypatch.setenv("SSL_CERT_FILE", cert)  # the only trusted authority: that certificate
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_context.load_cert_chain(cert, key)
-    receiver = Receiver(tls=server_context).start()
-    try:
-        port = int(receiver.url.split(":")[2].split("/")[0])
-        resolver(["127.0.0.1"])
-        url = f"https://hooks.example.test:{port}/in"
-        WebhookFactory(organization=organization, callback_url=url)
-        team = TeamFactory(organization=organization)
-        team.name = "renamed"
-        team.save()
-        sweep()
-    finally:
-        receiver.stop()
+    resolver(["127.0.0.1"])
+    receiver, port = deliver_once(
+        organization, "https://hooks.example.test:{port}/in", Receiver(tls=server_context)
+    )
     [callback] = EventCallback.objects.all()
     if delivered:
         assert callback.response_code == 200

@@ -1,10 +1,17 @@
 """Publishing with `git push`, with the real `git` client against a live server thread."""
 
+import dataclasses
 import hashlib
+import io
+import re
+import subprocess
+import urllib.error
+import urllib.request
 import zlib
 from pathlib import Path
 
 import pytest
+from dulwich.pack import PackStreamReader
 
 from core.models import Mode
 from events.models import Event, Version, WebhookDelivery
@@ -266,13 +273,15 @@ def pack_object(kind: int, size: int, payload: bytes, base: bytes = b"") -> byte
     return bytes(header) + base + zlib.compress(payload)
 
 
-def make_pack(*entries: bytes) -> bytes:
-    body = b"PACK" + (2).to_bytes(4, "big") + len(entries).to_bytes(4, "big") + b"".join(entries)
+def make_pack(*entries: bytes, count: int | None = None) -> bytes:
+    """A pack of `entries`; its header counts `count` objects (default: the entries')."""
+    count = len(entries) if count is None else count
+    body = b"PACK" + (2).to_bytes(4, "big") + count.to_bytes(4, "big") + b"".join(entries)
     return body + hashlib.sha1(body).digest()
 
 
-def push_body(pack: bytes) -> bytes:
-    command = b"0" * 40 + b" " + b"1" * 40 + b" refs/heads/main\0report-status side-band-64k\n"
+def push_body(pack: bytes, old: bytes = b"0" * 40) -> bytes:
+    command = old + b" " + b"1" * 40 + b" refs/heads/main\0report-status side-band-64k\n"
     return pkt(command) + b"0000" + pack
 
 
@@ -313,6 +322,8 @@ LIMITS = Limits(
         (make_pack(pack_object(3, 5, b"longer than five")), "larger than it declares"),
         (make_pack(pack_object(3, 50, b"short")), "smaller than it declares"),
         (make_pack(pack_object(3, 100, bytes(range(100))))[:40], "truncated"),
+        (make_pack(pack_object(3, 3, b"abc"))[:-5], "truncated"),
+        (make_pack(*[pack_object(3, 3, b"abc")] * 2, count=1), "more data than its header"),
         # A delta that declares a 10-byte result but copies 64 KiB from its base.
         (make_pack(pack_object(7, 4, b"\x0a\x0a\x80\x00", base=b"\1" * 20)), "malformed delta"),
         # Deltas count by the size they produce: 5 x 1500 bytes > 2 x 1000.
@@ -331,6 +342,9 @@ def test_check_pack_passes_a_small_pack_with_a_delta():
     # base 3 bytes -> copy offset 0 size 3, then insert "ab": a 5-byte result.
     delta = b"\x03\x05\x90\x03\x02ab"
     check_pack(make_pack(pack_object(3, 3, b"abc"), pack_object(7, 7, delta, b"\1" * 20)), LIMITS)
+    # The same delta against the object before it, by offset (the blob's 12 bytes back).
+    blob = pack_object(3, 3, b"abc")
+    check_pack(make_pack(blob, pack_object(6, 7, delta, bytes([len(blob)]))), LIMITS)
 
 
 def test_the_first_push_to_an_empty_collection_creates_version_1(live_server, home, key):
@@ -391,3 +405,142 @@ def test_a_read_only_key_is_refused_by_both_push_endpoints(anonymous_client, key
     # Reading is what the key is for.
     fetch = anonymous_client.get(path + "/info/refs?service=git-upload-pack", **auth)
     assert fetch.status_code == 200
+
+
+# -- crafted packs: refused with git's `unpack <reason>`, nothing stored -------------------------
+
+ABC = pack_object(3, 3, b"abc")  # a blob
+DELTA = b"\x03\x05\x90\x03\x02ab"  # a 3-byte base -> copy it, then insert "ab"
+
+
+def insert_only(text: bytes) -> bytes:
+    """A delta from a 5-byte base whose result is `text` (5 bytes) whatever the base holds."""
+    return b"\x05\x05\x05" + text
+
+
+def blob_id(content: bytes) -> bytes:
+    return hashlib.sha1(b"blob %d\0" % len(content) + content).digest()
+
+
+def with_bad_checksum(pack: bytes) -> bytes:
+    return pack[:-1] + bytes([pack[-1] ^ 1])
+
+
+CRAFTED = {
+    # A thin pack's REF_DELTA naming a base the repository does not have (was a 500).
+    "unresolved-ref-delta-base": (
+        make_pack(ABC, pack_object(7, len(DELTA), DELTA, base=b"\1" * 20)),
+        "deltas whose base object is missing: 0101010101",
+    ),
+    # Two REF_DELTAs, each naming the other's result as its base.
+    "delta-loop": (
+        make_pack(
+            pack_object(7, 8, insert_only(b"AAAAA"), base=blob_id(b"BBBBB")),
+            pack_object(7, 8, insert_only(b"BBBBB"), base=blob_id(b"AAAAA")),
+        ),
+        "deltas whose base object is missing",
+    ),
+    "truncated-in-an-object": (
+        make_pack(ABC, pack_object(3, 100, bytes(range(100))))[:-30],
+        "truncated",
+    ),
+    "truncated-trailer": (make_pack(ABC)[:-5], "truncated"),
+    "wrong-trailing-checksum": (with_bad_checksum(make_pack(ABC)), "corrupt: Checksum mismatch"),
+    "object-count-too-high": (make_pack(ABC, count=2), "corrupt"),
+    "object-count-too-low": (make_pack(ABC, ABC, count=1), "more data than its header"),
+    # OFS_DELTA offsets: before the start of the pack, into an object, zero (the delta itself).
+    "ofs-delta-outside-the-pack": (
+        make_pack(ABC, pack_object(6, len(DELTA), DELTA, base=b"\x7f")),
+        "base is not an object of the pack",
+    ),
+    "ofs-delta-into-an-object": (
+        make_pack(ABC, pack_object(6, len(DELTA), DELTA, base=b"\x02")),
+        "base is not an object of the pack",
+    ),
+    "ofs-delta-offset-zero": (
+        make_pack(ABC, pack_object(6, len(DELTA), DELTA, base=b"\x00")),
+        "base is not an object of the pack",
+    ),
+}
+
+
+def pkt_lines(data: bytes) -> list[bytes]:
+    lines, index = [], 0
+    while index < len(data):
+        size = int(data[index : index + 4], 16)
+        lines.append(data[index + 4 : index + size] if size else b"")
+        index += max(size, 4)
+    return [line for line in lines if line]
+
+
+def report_of(body: bytes) -> tuple[list[str], str]:
+    """The report-status lines (side-band channel 1) and what git prints as `remote:` (2)."""
+    data = b"".join(line[1:] for line in pkt_lines(body) if line[0] == 1)
+    said = b"".join(line[1:] for line in pkt_lines(body) if line[0] == 2)
+    return [line.decode().rstrip("\n") for line in pkt_lines(data)], said.decode()
+
+
+def http(url: str, raw_key: str, body: bytes | None = None) -> tuple[int, bytes]:
+    """A real HTTP request to the live server (a push's POST when `body` is given)."""
+    headers = {"Authorization": f"Bearer {raw_key}"}
+    if body is not None:
+        headers["Content-Type"] = "application/x-git-receive-pack-request"
+    request = urllib.request.Request(url, data=body, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.mark.parametrize(("pack", "reason"), CRAFTED.values(), ids=CRAFTED.keys())
+def test_a_crafted_pack_is_an_unpack_error_and_stores_nothing(
+    live_server, media_root, key, collection, clone, pack, reason
+):
+    repository = url_of(live_server, collection)
+    main = clone("rev-parse", "origin/main").stdout.strip().encode()
+    refs = http(repository + "/info/refs?service=git-upload-pack", key.raw_key)
+    before = (stored_files(media_root), Blob.objects.count(), Event.objects.count())
+
+    status, body = http(repository + "/git-receive-pack", key.raw_key, push_body(pack, main))
+
+    assert status == 200, body[:2000]
+    report, said = report_of(body)
+    assert report[0].startswith("unpack ") and re.search(reason, report[0]), report
+    # As git's own receive-pack answers: git prints "[remote rejected] main -> main (unpacker
+    # error)" and the reason.
+    assert report[1:] == ["ng refs/heads/main unpacker error"]
+    assert f"error: {report[0].removeprefix('unpack ')}\n" in said
+    assert collection.versions.count() == 1
+    assert http(repository + "/info/refs?service=git-upload-pack", key.raw_key) == refs
+    assert (stored_files(media_root), Blob.objects.count(), Event.objects.count()) == before
+    # The server is still usable: the next real push creates the next version.
+    commit_files(clone, NEW_SKILL, "After a crafted pack")
+    clone("push", "origin", "main")
+    assert collection.versions.count() == 2
+
+
+def test_check_pack_passes_a_pack_git_makes_with_offset_deltas(home):
+    """git's own pack of two similar files: the second is an OFS_DELTA whose offset takes
+    more than one byte (the first file compresses past 127 bytes)."""
+    repo = home / "packed"
+    run_git(home, "init", "-q", str(repo))
+    text = "".join(
+        f"line {n} of a file long enough to compress past 127 bytes\n" for n in range(300)
+    )
+    (repo / "a.txt").write_text(text)
+    (repo / "b.txt").write_text(text + "one more line\n")
+    run_git(home, "add", "-A", cwd=repo)
+    ids = run_git(home, "ls-files", "-s", cwd=repo).stdout.split()[1::4]
+    done = subprocess.run(
+        ["git", "pack-objects", "--stdout", "--delta-base-offset", "-q"],
+        cwd=repo,
+        input="\n".join(ids).encode(),
+        capture_output=True,
+        check=True,
+    )
+    objects = list(PackStreamReader(hashlib.sha1, io.BytesIO(done.stdout).read).read_objects())
+    assert [(o.pack_type_num, o.delta_base > 127) for o in objects if o.pack_type_num == 6] == [
+        (6, True)
+    ]
+    check_pack(done.stdout, dataclasses.replace(LIMITS, max_version_size=100_000))

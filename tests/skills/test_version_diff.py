@@ -300,7 +300,12 @@ def test_the_admin_page_shows_the_diff_escaped(admin_client, collection):
     assert response.status_code == 200
     page = response.content.decode()
     assert "v2 against v1: 1 added, 0 removed, 1 changed, 1 unchanged; +1 -1 lines" in page
-    assert "-&lt;p&gt;old&lt;/p&gt;\n+&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # Each line classed for its colour (skillport/admin.css), its text escaped.
+    assert (
+        '<span class="removed">-&lt;p&gt;old&lt;/p&gt;</span>\n'
+        '<span class="added">+&lt;script&gt;alert(1)&lt;/script&gt;</span>'
+    ) in page
+    assert "skillport/admin.css" in page
     assert "<script>alert(1)</script>" not in page
     assert "binary file" in page
     response = admin_client.get(f"/admin/skills/skillcollectionversion/{first.pk}/change/")
