@@ -235,6 +235,23 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Seconds between the runs of the periodic jobs (`manage.py scheduler`; the table and its default
+# intervals are in core/jobs/schedule.py): only the jobs whose variable is set are overridden.
+# SKILLPORT_SWEEP_INTERVAL sets the four upkeep jobs, SKILLPORT_WEBHOOK_SWEEP_INTERVAL the
+# webhook re-enqueue.
+_SCHEDULE_VARIABLES = {
+    "export_leases": "SKILLPORT_SWEEP_INTERVAL",
+    "export_files": "SKILLPORT_SWEEP_INTERVAL",
+    "idempotency_keys": "SKILLPORT_SWEEP_INTERVAL",
+    "git_trees": "SKILLPORT_SWEEP_INTERVAL",
+    "webhooks": "SKILLPORT_WEBHOOK_SWEEP_INTERVAL",
+}
+SKILLPORT_SCHEDULE_INTERVALS = {
+    name: float(os.environ[variable])
+    for name, variable in _SCHEDULE_VARIABLES.items()
+    if os.environ.get(variable)
+}
+
 SKILLPORT = {
     # Request bodies nesting arrays/objects deeper than this are a 400 (api/parsers.py).
     "MAX_JSON_DEPTH": int(os.environ.get("SKILLPORT_MAX_JSON_DEPTH", "64")),
@@ -312,7 +329,7 @@ SKILLPORT_SKILLS = {
     "DIFF_MAX_TOTAL_SIZE": int(os.environ.get("SKILLPORT_SKILLS_DIFF_MAX_TOTAL_SIZE", 1 * MIB)),
     "DIFF_MAX_FILES": int(os.environ.get("SKILLPORT_SKILLS_DIFF_MAX_FILES", 300)),
     # Seconds a `git-trees/` entry that is no longer any collection's current state is kept
-    # before `sweep_exports` deletes it (skills.git.sweep_trees).
+    # before the scheduler's `git_trees` job deletes it (skills.git.sweep_trees).
     "GIT_TREES_RETENTION": int(os.environ.get("SKILLPORT_SKILLS_GIT_TREES_RETENTION", 86400)),
     # Largest git-receive-pack (push) request body (None: skills.git.push.DEFAULT_MAX_PUSH_SIZE).
     "GIT_MAX_PUSH_SIZE": int(os.environ["SKILLPORT_SKILLS_GIT_MAX_PUSH_SIZE"])

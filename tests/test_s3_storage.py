@@ -127,7 +127,7 @@ def test_an_export_file_is_uploaded_downloaded_presigned_and_deleted_by_retentio
     assert len(json.loads(gzip.decompress(fetch(url)))) == 1  # the key's own member
 
     Export.objects.filter(pk=export.pk).update(file_expires_at=timezone.now() - timedelta(1))
-    assert services.sweep()["files_deleted"] == 1
+    assert services.cleanup_expired_files() == 1
     assert keys(s3) == set()
 
 
