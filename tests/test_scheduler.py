@@ -7,8 +7,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -16,7 +14,7 @@ from django.db import OperationalError
 
 from core.jobs import loops
 from core.jobs.schedule import SCHEDULE, Entry, entries
-from tests.served import ROOT
+from tests.served import manage
 
 FIVE = {
     "export_leases": ("exports.tasks.recover_leases", 60.0),
@@ -38,16 +36,8 @@ def test_the_environment_sets_the_intervals_through_the_settings():
         "print(json.dumps({e.name: e.interval for e in entries()}))"
     )
     env = {**os.environ, "SKILLPORT_SWEEP_INTERVAL": "5", "SKILLPORT_WEBHOOK_SWEEP_INTERVAL": "2"}
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.splitlines()[-1]) == {
+    printed = manage(env, "shell", "-c", code)
+    assert json.loads(printed.splitlines()[-1]) == {
         "export_leases": 5.0,
         "export_files": 5.0,
         "idempotency_keys": 5.0,
