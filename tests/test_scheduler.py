@@ -4,6 +4,7 @@ end."""
 
 from __future__ import annotations
 
+import configparser
 import io
 import json
 import os
@@ -14,7 +15,7 @@ from django.db import OperationalError
 
 from core.jobs import loops
 from core.jobs.schedule import SCHEDULE, Entry, entries
-from tests.served import manage
+from tests.served import ROOT, manage
 
 FIVE = {
     "export_leases": ("exports.tasks.recover_leases", 60.0),
@@ -168,3 +169,15 @@ def test_once_reports_the_failed_jobs_after_running_all(jobs):
     assert loops.run_once(jobs, out) == ["flaky", "broken"]
     assert calls == ["flaky", "broken", "steady"]
     assert out.getvalue().startswith("steady count=3 ")
+
+
+@pytest.mark.parametrize("layout", ["config/supervisord.conf", "benchmarks/load/supervisord.conf"])
+def test_the_process_layouts_run_web_worker_and_one_scheduler(layout):
+    parser = configparser.RawConfigParser()
+    parser.read(ROOT / layout)
+    programs = {
+        s.split(":", 1)[1]: parser[s] for s in parser.sections() if s.startswith("program:")
+    }
+    assert list(programs) == ["web", "worker", "scheduler"]
+    assert programs["scheduler"]["command"].endswith("manage.py scheduler")
+    assert "numprocs" not in programs["scheduler"]  # exactly one
