@@ -4,8 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
-SKILLPORT_SWEEP_INTERVAL ?= 60
-SKILLPORT_WEBHOOK_SWEEP_INTERVAL ?= 30
 
 .PHONY: install serve test test-sqlite test-postgres bench load lint docs docs-serve config-reference
 
@@ -25,8 +23,9 @@ $(BIN)/.installed: requirements/base.txt requirements/test.txt requirements/docs
 
 install: $(BIN)/.installed
 
-# supervisord (config/supervisord.conf) runs and restarts gunicorn, the task worker and the two
-# sweepers; Ctrl-C stops them all.
+# supervisord (config/supervisord.conf) runs and restarts gunicorn, the task worker and the
+# scheduler (the periodic jobs; SKILLPORT_SWEEP_INTERVAL and SKILLPORT_WEBHOOK_SWEEP_INTERVAL from
+# the environment reach it as they are); Ctrl-C stops them all.
 serve: export SKILLPORT_ROOT := $(CURDIR)
 serve: export SKILLPORT_PYTHON := $(CURDIR)/$(BIN)/python
 serve: export SKILLPORT_VAR_DIR := $(abspath $(or $(SKILLPORT_VAR_DIR),var))
@@ -34,8 +33,6 @@ serve: export PORT := $(PORT)
 serve: export WEB_CONCURRENCY := $(WEB_CONCURRENCY)
 # Links in webhook payloads and `git_url` name the address this run serves on, unless set.
 serve: export SKILLPORT_PUBLIC_URL := $(or $(SKILLPORT_PUBLIC_URL),http://127.0.0.1:$(PORT))
-serve: export SKILLPORT_SWEEP_INTERVAL := $(SKILLPORT_SWEEP_INTERVAL)
-serve: export SKILLPORT_WEBHOOK_SWEEP_INTERVAL := $(SKILLPORT_WEBHOOK_SWEEP_INTERVAL)
 serve: $(BIN)/.installed-base
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
@@ -54,7 +51,7 @@ bench: install
 	$(BIN)/python -m benchmarks; status=$$?; $(BIN)/python -m benchmarks.charts && exit $$status
 
 # A bounded locust run (LOAD_SECONDS, default 120) against gunicorn, two task workers and the
-# sweepers on a throwaway PostgreSQL; FAULTS=1 kills and restarts parts of it meanwhile.
+# scheduler on a throwaway PostgreSQL; FAULTS=1 kills and restarts parts of it meanwhile.
 # Figures: benchmarks/results/load.json (load_faults.json). See docs/operations/load.md.
 LOAD_SECONDS ?= 120
 load: install

@@ -23,7 +23,8 @@ DEFAULTS = {
     "IDEMPOTENCY_KEY_TTL_SECONDS": Setting(
         24 * 3600,
         "SKILLPORT_IDEMPOTENCY_KEY_TTL",
-        "how long an `Idempotency-Key`'s first outcome is replayed (the sweeper then deletes it)",
+        "how long an `Idempotency-Key`'s first outcome is replayed (the scheduler's "
+        "`idempotency_keys` job then deletes it)",
         unit="s",
     ),
     "IDEMPOTENCY_WAIT_SECONDS": Setting(

@@ -53,7 +53,7 @@ def expiry_cutoff(now: datetime | None = None) -> datetime:
 
 
 def purge_expired(now: datetime | None = None) -> int:
-    """Delete keys older than the TTL (run by the `sweep_exports` sweeper)."""
+    """Delete keys older than the TTL (the scheduler's `idempotency_keys` job)."""
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=expiry_cutoff(now)).delete()
     return deleted
 
@@ -155,7 +155,7 @@ def reserve(request) -> IdempotencyKey | None:
     )
     try:
         with transaction.atomic(), _bounded_lock_wait():
-            # An expired key that the sweeper has not purged yet is a new key.
+            # An expired key that the scheduler has not purged yet is a new key.
             IdempotencyKey.objects.filter(**scope, created_at__lt=expiry_cutoff()).delete()
             record.save(force_insert=True)
         return record

@@ -60,18 +60,6 @@ VARIABLES = SettingGroup(
             "`log/` live here",
             shown="`./var`",
         ),
-        Setting(
-            "60",
-            "SKILLPORT_SWEEP_INTERVAL",
-            "`make serve`: pause between passes of `sweep_exports --loop`",
-            unit="s",
-        ),
-        Setting(
-            "30",
-            "SKILLPORT_WEBHOOK_SWEEP_INTERVAL",
-            "`make serve`: pause between passes of `deliver_webhooks --enqueue --loop`",
-            unit="s",
-        ),
         Setting(None, "MEDIA_ROOT", "local file storage", shown="`$SKILLPORT_VAR_DIR/media`"),
         Setting(
             None,

@@ -1,6 +1,6 @@
 """The install's signing key when `SECRET_KEY` is not set: random, made once, kept in the var dir.
 
-Every process of one install (web workers, task worker, sweepers, management commands) reads the
+Every process of one install (web workers, task worker, scheduler, management commands) reads the
 same file, so a link signed by one is valid in all. The file is written complete under a
 temporary name and then hard-linked into place: the link either succeeds (this process made the
 key) or fails because another process got there first, and then that process's key is read back.

@@ -180,6 +180,21 @@ DEFAULTS = {
     "JOB_MAX_ATTEMPTS": Setting(
         3, "SKILLPORT_JOB_MAX_ATTEMPTS", "attempts before a lost job is interrupted/failed"
     ),
+    # The periodic jobs' intervals (core/jobs/schedule.py names which job runs at which).
+    "SWEEP_INTERVAL": Setting(
+        60.0,
+        "SKILLPORT_SWEEP_INTERVAL",
+        "seconds between runs of the scheduler's upkeep jobs: `export_leases`, `export_files`, "
+        "`idempotency_keys`, `git_trees`",
+        unit="s",
+    ),
+    "WEBHOOK_SWEEP_INTERVAL": Setting(
+        30.0,
+        "SKILLPORT_WEBHOOK_SWEEP_INTERVAL",
+        "seconds between runs of the scheduler's `webhooks` job (due and stale deliveries back "
+        "to the workers, probes of open circuits)",
+        unit="s",
+    ),
     "DOWNLOAD_URL_EXPIRES_SECONDS": Setting(
         3600,
         "SKILLPORT_DOWNLOAD_URL_EXPIRES",

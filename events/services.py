@@ -6,9 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
+from core.jobs.leases import lease_free, take_lease
 from core.jobs.queue import enqueue
 from core.models import Tenant
 from events.conf import events_conf
@@ -195,7 +196,7 @@ def due_deliveries(now=None, stale_after: float = 0.0, *, probe: bool = False):
             next_attempt_at__lte=now - timedelta(seconds=stale_after),
             webhook__circuit_state=circuit,
         )
-        .filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
+        .filter(lease_free("leased_until", now))
         .order_by("next_attempt_at")
     )
 
@@ -265,11 +266,12 @@ def _claim(delivery_id, probe: bool = False) -> WebhookDelivery | None:
         ).update(circuit_opened_at=now)
         if not owned:
             return None
-    lease = now + timedelta(seconds=float(events_conf.LEASE_SECONDS))
-    claimed = (
-        due_deliveries(now, probe=probe)
-        .filter(pk=delivery_id)
-        .update(leased_until=lease, attempts=F("attempts") + 1)
+    # The lease code of exports and skill exports, on the delivery's own lease column.
+    claimed = take_lease(
+        due_deliveries(now, probe=probe).filter(pk=delivery_id),
+        seconds=float(events_conf.LEASE_SECONDS),
+        field="leased_until",
+        now=now,
     )
     if not claimed:
         return None

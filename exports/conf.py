@@ -23,7 +23,7 @@ DEFAULTS = {
     "EXPORT_FILE_RETENTION_SECONDS": Setting(
         7 * 24 * 3600,
         "SKILLPORT_EXPORT_FILE_RETENTION",
-        "how long export files are kept before the sweeper deletes them",
+        "how long export files are kept before the scheduler's `export_files` job deletes them",
         unit="s",
     ),
     "EXPORT_CHUNK_SIZE": Setting(

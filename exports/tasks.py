@@ -1,30 +1,27 @@
-"""Background work for exports, run by `python manage.py db_worker`."""
-
-import logging
+"""Background work for exports: the tasks run by `manage.py task_worker`, and the lease recovery
+that the scheduler runs (core/jobs/schedule.py)."""
 
 from django_tasks import task
 
+from core.jobs.leases import sweep_leases
 from exports.bulk import services
+from exports.models import Export, SkillExport
 from exports.skill_exports import services as skill_exports
-
-logger = logging.getLogger(__name__)
 
 
 @task()
 def run_export(export_id: str) -> str:
-    try:
-        services.sweep()  # every run also rescues the jobs of crashed workers
-    except Exception:
-        logger.exception("Sweeping exports failed")
     return services.run(export_id)
 
 
 @task()
-def sweep_exports() -> dict[str, int]:
-    return services.sweep()
-
-
-@task()
 def run_skill_export(export_id: str) -> str:
-    skill_exports.sweep()
     return skill_exports.run(export_id)
+
+
+def recover_leases() -> dict[str, int]:
+    """Requeue (or fail, after the last attempt) the exports and skill exports whose worker
+    stopped renewing its lease. Periodic, not a task: a killed worker cannot rescue itself."""
+    counts = sweep_leases(Export)
+    counts.update({f"skill_exports_{k}": v for k, v in sweep_leases(SkillExport).items()})
+    return counts

@@ -89,8 +89,8 @@ DEFAULTS = {
         86400,
         "SKILLPORT_SKILLS_GIT_TREES_RETENTION",
         "how long a `git-trees/` cache entry that is no longer a collection's current state (or "
-        "whose collection is deleted) is kept before `sweep_exports` deletes it (see "
-        "[Install with git](../guides/install-git.md#how-the-repositories-are-served))",
+        "whose collection is deleted) is kept before the scheduler's `git_trees` job deletes it "
+        "(see [Install with git](../guides/install-git.md#how-the-repositories-are-served))",
         unit="s",
     ),
     "GIT_MAX_PUSH_SIZE": Setting(

@@ -1,6 +1,6 @@
 """The S3 storage path against a local S3 server (moto in server mode on a random 127.0.0.1
 port): files are uploaded to the bucket, download links are presigned URLs that a real HTTP
-client fetches from that server, and the retention sweeper deletes the object."""
+client fetches from that server, and the retention job deletes the object."""
 
 from __future__ import annotations
 
@@ -127,7 +127,7 @@ def test_an_export_file_is_uploaded_downloaded_presigned_and_deleted_by_retentio
     assert len(json.loads(gzip.decompress(fetch(url)))) == 1  # the key's own member
 
     Export.objects.filter(pk=export.pk).update(file_expires_at=timezone.now() - timedelta(1))
-    assert services.sweep()["files_deleted"] == 1
+    assert services.cleanup_expired_files() == 1
     assert keys(s3) == set()
 
 

@@ -1,5 +1,5 @@
 """The supervised process layout of `make serve` (config/supervisord.conf): the real supervisord
-with web, task worker and sweepers on a random port; a task worker killed in the middle of an
+with web, task worker and scheduler on a random port; a task worker killed in the middle of an
 export is started again, and the export still completes."""
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def stack(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path, str]]:
         try:
             wait_for(lambda: reachable("127.0.0.1", port) or process.poll() is not None, 60)
             assert process.poll() is None, (tmp_path / "supervisord.out").read_text()
-            wait_for(lambda: all(pid(env, name) for name in ("worker", "sweep_exports")), 30)
+            wait_for(lambda: all(pid(env, name) for name in ("worker", "scheduler")), 30)
             yield env, tmp_path, f"http://127.0.0.1:{port}"
         finally:
             process.send_signal(signal.SIGINT)  # what Ctrl-C on `make serve` sends
@@ -85,7 +85,7 @@ def stack(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path, str]]:
                 process.wait(10)
     # Ctrl-C stopped every supervised process with supervisord.
     log = (tmp_path / "supervisord.out").read_text()
-    for name in ("web", "worker", "sweep_exports", "deliver_webhooks"):
+    for name in ("web", "worker", "scheduler"):
         assert f"stopped: {name}" in log, log[-2000:]
 
 
@@ -93,7 +93,7 @@ def seen(env: dict[str, str], tmp_path: Path, export_id: str) -> str:
     """What a timed-out wait last saw: the export row, the processes and the logs' tails."""
     found = row(tmp_path, export_id)
     fields = ("status", "attempts", "records_exported", "lease_owner", "lease_expires_at")
-    logs = [tmp_path / "supervisord.out", tmp_path / "var" / "log" / "sweep_exports.log"]
+    logs = [tmp_path / "supervisord.out", tmp_path / "var" / "log" / "scheduler.log"]
     tails = "\n".join(f"--- {log.name}\n{log.read_text()[-3000:]}" for log in logs if log.exists())
     return f"{ {name: found[name] for name in fields} }\n{supervisorctl(env, 'status')}\n{tails}"
 
@@ -102,7 +102,7 @@ def test_a_killed_task_worker_is_restarted_and_its_export_completes(stack):
     env, tmp_path, url = stack
     assert get(f"{url}/health")[0] == 200
     status = supervisorctl(env, "status")
-    for name in ("web", "worker", "sweep_exports", "deliver_webhooks"):
+    for name in ("web", "worker", "scheduler"):
         assert f"{name} " in status and "RUNNING" in status.split(name, 1)[1].splitlines()[0]
 
     export_id = manage(env, "shell", "-c", CREATE).strip().splitlines()[-1]

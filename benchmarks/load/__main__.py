@@ -3,7 +3,7 @@
 It starts a throwaway PostgreSQL (benchmarks/load/postgres.py; `DATABASE_URL` when no server
 binaries exist, then without the restart fault), migrates it, seeds the demo organization,
 starts the webhook receiver and supervisord (benchmarks/load/supervisord.conf: gunicorn with
-`LOAD_WEB_WORKERS` workers, two task workers, both sweepers; all on 127.0.0.1), runs locust for
+`LOAD_WEB_WORKERS` workers, two task workers, the scheduler; all on 127.0.0.1), runs locust for
 `LOAD_SECONDS`, waits (bounded) for the queues to drain, checks what was written and saves the
 figures to benchmarks/results/load.json (or load_faults.json).
 
@@ -205,7 +205,7 @@ class Run:
         if not self.wait(lambda: http("GET", f"{self.base}/health")[0] == 200, 120):
             raise RuntimeError(f"the service did not come up: see {self.dir}")
         self.wait(lambda: all(self.pid(f"worker:worker_{n}") for n in (0, 1)), 60)
-        log(f"serving on {self.base}: {self.web_workers} web workers, 2 task workers, sweepers")
+        log(f"serving on {self.base}: {self.web_workers} web workers, 2 task workers, scheduler")
 
     def stop(self) -> None:
         for process in self.processes:

@@ -9,8 +9,12 @@ Reusable by any long-running job model (exports, skill exports, ...):
   SKIP LOCKED` where supported, a conditional `UPDATE` otherwise), calls `work(job, heartbeat)`,
   and records any exception as a failure. `work` calls `heartbeat.beat(progress)` often (cheap:
   it writes at most every `heartbeat_seconds`) and ends with `finish(job, **fields)`;
-- `sweep_leases(Model, requeue)` (run by each task and by a management command) gives every job
-  whose worker stopped renewing its lease back to the queue, or fails it after `max_attempts`.
+- `sweep_leases(Model, requeue)` (a job of the periodic schedule, core/jobs/schedule.py) gives
+  every job whose worker stopped renewing its lease back to the queue, or fails it after
+  `max_attempts`.
+
+`take_lease` is the claim itself, shared with the rows that are not `LeasedJob`s (webhook
+deliveries): a conditional UPDATE guarded by the lease being free, so two workers never both win.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db import connection, connections, models, transaction
@@ -95,33 +99,55 @@ def new_lease_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _claimable(model: type[LeasedJob], now) -> Q:
+def lease_free(field: str, now: datetime) -> Q:
+    """Rows whose lease (the expiry time in `field`) nobody holds: never taken, or run out."""
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": now})
+
+
+def take_lease(
+    rows: models.QuerySet,
+    *,
+    seconds: float,
+    field: str = "lease_expires_at",
+    now: datetime | None = None,
+    **fields: Any,
+) -> bool:
+    """Lease the row that `rows` selects (with the caller's own conditions: a status, a due
+    time) if its lease is free: one conditional UPDATE that sets the expiry `seconds` ahead,
+    counts the attempt (`attempts` + 1) and writes `fields`. True when we won it; the database
+    lets only one of two concurrent takers match the guard."""
+    now = now or timezone.now()
+    return bool(
+        rows.filter(lease_free(field, now)).update(
+            **{field: now + timedelta(seconds=seconds)}, attempts=F("attempts") + 1, **fields
+        )
+    )
+
+
+def _claimable(model: type[LeasedJob], now: datetime) -> Q:
     return Q(status=model.PENDING) | Q(status=model.RUNNING, lease_expires_at__lt=now)
 
 
 def claim(model: type[J], pk, owner: str) -> J | None:
     """Take job `pk` if it is pending or its lease expired; None when someone else has it."""
     now = timezone.now()
-    fields = {
-        "status": model.RUNNING,
-        "lease_owner": owner,
-        "lease_expires_at": now + timedelta(seconds=lease_seconds()),
-        "attempts": F("attempts") + 1,
-        "updated_at": now,
-    }
+    fields = {"status": model.RUNNING, "lease_owner": owner, "updated_at": now}
     jobs = model._default_manager.filter(pk=pk)
+
+    def take(status: str) -> bool:
+        return take_lease(jobs.filter(status=status), seconds=lease_seconds(), now=now, **fields)
+
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
             job = jobs.select_for_update(skip_locked=True).filter(_claimable(model, now)).first()
-            if job is None or not jobs.filter(status=job.status).update(**fields):
+            if job is None or not take(job.status):
                 return None
             previous = job.status
         else:
-            # A conditional UPDATE is the claim; trying pending first tells what it was.
-            if jobs.filter(status=model.PENDING).update(**fields):
-                previous = model.PENDING
-            elif jobs.filter(status=model.RUNNING, lease_expires_at__lt=now).update(**fields):
-                previous = model.RUNNING
+            # Trying pending first tells what the job was (a pending job holds no lease).
+            for previous in (model.PENDING, model.RUNNING):
+                if take(previous):
+                    break
             else:
                 return None
         jobs.filter(started_at__isnull=True).update(started_at=now)

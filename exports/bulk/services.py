@@ -23,7 +23,6 @@ from core.jobs.leases import (
     interrupt,
     requeue,
     run_leased,
-    sweep_leases,
 )
 from core.models import Tenant
 from exports.bulk import engine, pgcopy, registry
@@ -231,9 +230,3 @@ def cleanup_expired_files() -> int:
         delete_file(export)
         count += Export.objects.filter(pk=export.pk).update(attachment="", file_expires_at=None)
     return count
-
-
-def sweep() -> dict[str, int]:
-    counts = sweep_leases(Export)
-    counts["files_deleted"] = cleanup_expired_files()
-    return counts

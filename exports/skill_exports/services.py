@@ -6,7 +6,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from core.jobs.leases import Heartbeat, finish, interrupt, requeue, run_leased, sweep_leases
+from core.jobs.leases import Heartbeat, finish, interrupt, requeue, run_leased
 from core.models import Tenant
 from exports.models import SkillExport
 from exports.skill_exports import bundles
@@ -106,7 +106,3 @@ def interrupt_skill_export(
     """Stop a pending or running skill export (it fails); its worker notices and stores
     nothing."""
     return interrupt(export, reason)
-
-
-def sweep() -> dict[str, int]:
-    return sweep_leases(SkillExport)

@@ -54,7 +54,7 @@ def sweep_trees(now: datetime | None = None) -> int:
     plugin or marketplace that is deleted, and of an owner with several, every state but the
     current one (older versions' states, an author's former name). An owner with one entry
     keeps it without deriving its state, so a pass costs one listing and a few queries when
-    nothing is stale. Run by `sweep_exports`.
+    nothing is stale. Run by the scheduler (core/jobs/schedule.py).
 
     Deleting is safe while a clone reads: an entry is a cache, and a request that finds it gone
     (or torn) derives it again from the versions and blobs, which stay the truth. The retention

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from events.models import Event, Version, WebhookDelivery
-from skills import git
+from skills.git import objects as git
 from skills.models import SkillCollectionVersion, SkillPlugin
 from tests.admin.helpers import form_data, plugin_skill_names
 from tests.conftest import JsonApiClient

@@ -380,7 +380,7 @@ def test_non_post_requests_ignore_the_header(client, organization):
 
 
 @pytest.mark.django_db
-def test_expired_keys_run_again_and_are_purged_by_the_sweeper(client, organization, settings):
+def test_expired_keys_run_again_and_are_purged_by_the_scheduler(client, organization, settings):
     settings.SKILLPORT = {**settings.SKILLPORT, "IDEMPOTENCY_KEY_TTL_SECONDS": 3600}
     path, document, _ = export_create(organization)
     assert client.post(path, document, **{HEADER: "old"}).status_code == 201
@@ -396,7 +396,7 @@ def test_expired_keys_run_again_and_are_purged_by_the_sweeper(client, organizati
 
     IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(seconds=3601))
     IdempotencyKey.objects.filter(key="fresh").update(created_at=timezone.now())
-    quiet("sweep_exports")
+    quiet("scheduler", "--once")
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["fresh"]
 
 

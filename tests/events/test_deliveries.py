@@ -205,7 +205,7 @@ def test_sweep_can_hand_stale_deliveries_to_the_workers(organization):
     WebhookFactory(organization=organization)
     rename(TeamFactory(organization=organization), "x")
     with override_settings(SKILLPORT_WEBHOOKS={"STALE_AFTER": 0}):
-        call_command("deliver_webhooks", "--enqueue", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        call_command("scheduler", "--once", "--only", "webhooks", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert DBTaskResult.objects.count() == 1
 
 

@@ -58,7 +58,7 @@ def test_killed_worker_export_is_completed_by_another_worker(client, organizatio
     MemberFactory.create_batch(199, organization=organization)
     export = start_export(client)
     kill_mid_export(export, media_root)
-    sweep = manage(media_root, "sweep_exports")
+    sweep = manage(media_root, "scheduler", "--once", "--only", "export_leases")
     assert "requeued=1" in sweep.stdout
     second = worker_process(media_root, "--batch")
     assert second.wait(60) == 0, second.stdout.read()
@@ -79,7 +79,7 @@ def test_killed_worker_export_is_interrupted_after_last_attempt(
     MemberFactory.create_batch(199, organization=organization)
     export = start_export(client)
     kill_mid_export(export, media_root)
-    # The next task any worker runs sweeps first.
+    # The scheduler's lease recovery (its `export_leases` job).
     assert jobs.sweep_leases(Export) == {"requeued": 0, "failed": 1}
     export.refresh_from_db()
     assert export.status == "interrupted"

@@ -86,7 +86,7 @@ def test_killed_worker_export_is_completed_by_another_worker_on_sqlite(site):
     stuck = row(tmp_path, export_id)
     assert stuck["status"] == "in_progress" and 0 < stuck["records_exported"] < 200
     time.sleep(1.6)  # the lease runs out
-    assert "requeued=1" in manage(env, "sweep_exports")
+    assert "export_leases requeued=1" in manage(env, "scheduler", "--once")
     second = worker(env, "--batch")
     assert second.wait(60) == 0, second.stdout.read()
     done = row(tmp_path, export_id)

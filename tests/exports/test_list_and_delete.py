@@ -132,7 +132,7 @@ def test_expired_files_are_cleaned_up(organization):
         file_expires_at=timezone.now() + timedelta(days=1),
     )
     old_name = old.attachment
-    call_command("sweep_exports")
+    call_command("scheduler", "--once")
     old.refresh_from_db()
     fresh.refresh_from_db()
     assert old.attachment == "" and not default_storage.exists(old_name)

@@ -114,13 +114,13 @@ def test_a_pass_with_nothing_stale_costs_three_queries(settings, django_assert_n
     assert len(entries()) == 5
 
 
-def test_sweep_exports_runs_it(settings, collection, capsys):
+def test_the_scheduler_runs_it(settings, collection, capsys):
     cloned(collection)
     create_version(collection, files=V2)
     cloned(collection)
     settings.SKILLPORT_SKILLS = {**settings.SKILLPORT_SKILLS, "GIT_TREES_RETENTION": 0}
-    call_command("sweep_exports")
-    assert "git_trees_deleted=1" in capsys.readouterr().out
+    call_command("scheduler", "--once")
+    assert "git_trees trees_deleted=1" in capsys.readouterr().out
     assert len(entries()) == 1
 
 
