@@ -10,8 +10,10 @@ Two rules, enforced at the model layer so no surface can walk past them:
 Relations are found from `_meta` (any relation whose both ends have an `organization` foreign
 key), so a new model is covered without being listed here. `TenantModel` / `OrganizationModel`
 call `check_save` from `save()` and `clean()`, `TenantQuerySet` from its bulk writes, and a
-`m2m_changed` receiver (connected in `ApiConfig.ready`) guards many-to-many adds. What a raw SQL
-statement or `QuerySet.update()` of a foreign key stores anyway, `manage.py check_tenancy` finds.
+`m2m_changed` receiver (connected in `ApiConfig.ready`) guards many-to-many adds. What is
+written behind the ORM's back anyway (raw SQL, `QuerySet.update()` of a foreign key, rows of an
+auto-created through table written directly: Django sends them no signal), `manage.py
+check_tenancy` finds.
 """
 
 import uuid
@@ -23,7 +25,7 @@ from functools import cache
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, models
-from django.db.models.signals import m2m_changed, pre_save
+from django.db.models.signals import m2m_changed
 
 # Where an instance keeps the owner and link values last read from or written to the database.
 _STORED = "_tenancy_stored"
@@ -117,9 +119,11 @@ def _uuid_of(value) -> uuid.UUID:
 
 def _crossing(link: Link, source: tuple, target: tuple) -> str | None:
     """What the link between owners `source` and `target` ((organization, mode)) crosses."""
+    if source[0] is None:  # an unfinished form: the missing organization is its own error
+        return None
     if _uuid_of(source[0]) != _uuid_of(target[0]):
         return "organizations"
-    if link.same_mode and source[1] != target[1]:
+    if link.same_mode and source[1] and source[1] != target[1]:
         return "modes"
     return None
 
@@ -330,26 +334,6 @@ class _Row:
     pk: object
 
 
-def _through_row_saved(sender, instance, raw=False, **kwargs) -> None:
-    """A through row created directly (`Plugin.skills.through.objects.create(...)`)."""
-    if raw:
-        return
-    link = _through_links()[sender]
-    source = getattr(instance, link.field.m2m_field_name())
-    target = getattr(instance, link.field.m2m_reverse_field_name())
-    source_owner = (source.organization_id, getattr(source, "mode", None))
-    target_owner = (target.organization_id, getattr(target, "mode", None))
-    crosses = _crossing(link, source_owner, target_owner)
-    if crosses:
-        raise TenancyBoundaryError(
-            {
-                link.field.name: [
-                    _link_error(link, source, source_owner, target.pk, target_owner, crosses)
-                ]
-            }
-        )
-
-
 @cache
 def _through_links() -> dict[type[models.Model], Link]:
     return {
@@ -364,7 +348,6 @@ def connect() -> None:
     for through in _through_links():
         uid = f"tenancy-{through._meta.label}"
         m2m_changed.connect(_many_to_many_added, sender=through, dispatch_uid=uid)
-        pre_save.connect(_through_row_saved, sender=through, dispatch_uid=uid)
 
 
 # -- stored data -------------------------------------------------------------------------------

@@ -346,3 +346,12 @@ def test_a_refusal_says_why(home):
         f"link skills.Skill {live.pk} (organization {home.pk}, mode live): the link crosses "
         "modes; a relation joins rows of one organization and mode."
     )
+
+
+def test_an_unfinished_form_gets_only_its_own_errors(home):
+    version = make("version", home, "test")
+    skill = Skill(skill_collection_version=version, skill_collection=version.skill_collection)
+    with pytest.raises(ValidationError) as refused:
+        skill.full_clean()
+    assert {"organization", "mode"} <= set(refused.value.message_dict)
+    assert "__all__" not in refused.value.message_dict
