@@ -15,6 +15,8 @@ class CoreConfig(AppConfig):
         # post_migrate is connected here, not at import time: Django's app registry must be ready.
         from django.db.models.signals import post_migrate
 
+        from core import boundaries
         from core.row_counts import reinstall_lost_triggers
 
         post_migrate.connect(reinstall_lost_triggers, sender=self)
+        boundaries.connect()

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.utils import timezone
 
+from core import boundaries
+
 
 class Mode(models.TextChoices):
     TEST = "test"
@@ -63,7 +65,23 @@ class TenantQuerySet(models.QuerySet):
         objs = list(objs)
         for obj in objs:
             _check_mode(obj)
-        return super().bulk_create(objs, *args, **kwargs)
+        boundaries.check_save(objs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        for obj in objs:
+            boundaries.remember(obj)
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        boundaries.check_save(objs, fields)
+        updated = super().bulk_update(objs, fields, *args, **kwargs)
+        for obj in objs:
+            boundaries.remember(obj, fields)
+        return updated
+
+    def update(self, **kwargs):
+        boundaries.check_update(self, kwargs)
+        return super().update(**kwargs)
 
 
 class AccountQuerySet(TenantQuerySet):
@@ -111,7 +129,36 @@ class UUIDModel(models.Model):
         abstract = True
 
 
-class OrganizationModel(UUIDModel):
+class BoundedModel(UUIDModel):
+    """A row that keeps the tenancy boundary (core/boundaries.py) on every save and `clean()`:
+    its organization and mode never change, its links stay within its tenant."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        _check_mode(self)
+        update_fields = kwargs.get("update_fields")
+        boundaries.check_save([self], update_fields)
+        super().save(*args, **kwargs)
+        boundaries.remember(self, update_fields)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        boundaries.remember(instance)
+        return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        boundaries.remember(self, fields)
+
+    def clean(self) -> None:
+        super().clean()
+        boundaries.check_clean(self)
+
+
+class OrganizationModel(BoundedModel):
     """An account-level model owned by one organization, visible in both modes."""
 
     organization = models.ForeignKey(
@@ -124,7 +171,7 @@ class OrganizationModel(UUIDModel):
         abstract = True
 
 
-class TenantModel(UUIDModel):
+class TenantModel(BoundedModel):
     """A data row owned by one organization in one mode; API querysets go through `for_tenant`."""
 
     organization = models.ForeignKey(
@@ -136,10 +183,6 @@ class TenantModel(UUIDModel):
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        _check_mode(self)
-        super().save(*args, **kwargs)
 
     @property
     def tenant(self) -> Tenant:

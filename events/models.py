@@ -5,7 +5,7 @@ import secrets
 
 from django.db import models
 
-from core.models import ListCount, TenantModel, list_index
+from core.models import ListCount, TenantModel, TenantQuerySet, list_index
 
 
 def new_shared_secret() -> str:
@@ -137,7 +137,7 @@ class Webhook(TenantModel):
         return self.name or f"{self.topic} -> {self.callback_url}"
 
 
-class DeliveryQuerySet(models.QuerySet):
+class DeliveryQuerySet(TenantQuerySet):
     def pending(self) -> "DeliveryQuerySet":
         return self.filter(status=WebhookDelivery.Status.PENDING)
 

@@ -18,16 +18,21 @@ from tests.skills.factories import (
 )
 
 
-def collection_with_skills(organization, names, *, collection_name=None) -> list[Skill]:
+def collection_with_skills(
+    organization, names, *, collection_name=None, mode=Mode.TEST
+) -> list[Skill]:
     """A collection whose one version holds a folder per skill name; returns its skills."""
     extra = {"name": collection_name} if collection_name else {}
-    collection = SkillCollectionFactory(organization=organization, **extra)
+    collection = SkillCollectionFactory(organization=organization, mode=mode, **extra)
     create_version(collection, skill_files(*names))
     return list(Skill.objects.filter(skill_collection=collection).order_by("name"))
 
 
 def plugin_with_skills(organization, name, skill_names, **attributes):
-    skills = collection_with_skills(organization, skill_names)
+    # The skills in the plugin's mode: a plugin cannot link another mode's skills.
+    skills = collection_with_skills(
+        organization, skill_names, mode=attributes.get("mode", Mode.TEST)
+    )
     # Created and linked at once, as `services.create_plugin` does: one change in its history.
     plugin = SkillPluginFactory(organization=organization, name=name, **attributes)
     plugin.skills.set(skills)
