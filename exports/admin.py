@@ -3,7 +3,9 @@ from django.utils.html import format_html
 
 from api.admin_tenancy import TenantForm, TenantModelAdmin, tenant_of
 from core.signing import signed_url
+from exports.bulk import services
 from exports.models import Export, SkillExport
+from exports.skill_exports import services as skill_exports
 
 # What an export is of: the API's attributes, validated by the API's `validate_spec`.
 SPEC_FIELDS = ("resource_type", "format", "includes", "fields", "filters", "dry_data")
@@ -106,15 +108,11 @@ class ExportAdmin(TenantModelAdmin):
 
     @admin.action(description="Retry the selected interrupted exports")
     def retry(self, request, queryset) -> None:
-        from exports.bulk import services  # not at import time: admin loads before DRF's settings
-
         count = sum(services.retry_export(export) for export in queryset)
         self.message_user(request, f"{count} export(s) queued again.", messages.SUCCESS)
 
     @admin.action(description="Interrupt the selected pending or running exports")
     def interrupt(self, request, queryset) -> None:
-        from exports.bulk import services
-
         count = sum(services.interrupt_export(export) for export in queryset)
         self.message_user(request, f"{count} export(s) interrupted.", messages.SUCCESS)
 
@@ -141,16 +139,10 @@ class SkillExportAdmin(TenantModelAdmin):
 
     @admin.action(description="Retry the selected failed skill exports")
     def retry(self, request, queryset) -> None:
-        from exports.skill_exports import (
-            services as skill_exports,  # not at import time, as for exports
-        )
-
         count = sum(skill_exports.retry_skill_export(export) for export in queryset)
         self.message_user(request, f"{count} skill export(s) queued again.", messages.SUCCESS)
 
     @admin.action(description="Interrupt the selected pending or running skill exports")
     def interrupt(self, request, queryset) -> None:
-        from exports.skill_exports import services as skill_exports
-
         count = sum(skill_exports.interrupt_skill_export(export) for export in queryset)
         self.message_user(request, f"{count} skill export(s) interrupted.", messages.SUCCESS)
