@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from api.admin_tenancy import TenantForm, TenantModelAdmin, tenant_of
+from core.errors import ValidationFailed
 from core.signing import signed_url
 from exports.bulk import services
 from exports.models import Export, SkillExport
@@ -16,15 +17,11 @@ class ExportAdminForm(TenantForm):
         cleaned = super().clean()
         if not self.instance._state.adding or self.errors:
             return cleaned
-        from rest_framework.exceptions import ValidationError
-
-        from exports.bulk import services
-
         data = {name: cleaned.get(name) for name in SPEC_FIELDS}
         try:
             services.validate_spec(tenant_of(self.instance), data)
-        except ValidationError as error:
-            for name, messages_ in error.detail.items():
+        except ValidationFailed as error:
+            for name, messages_ in error.errors.items():
                 self.add_error(name if name in self.fields else None, [str(m) for m in messages_])
         return cleaned
 
@@ -80,8 +77,6 @@ class ExportAdmin(TenantModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if change:  # bookkeeping only: what the export is of is fixed
             return super().save_model(request, obj, form, change)
-        from exports.bulk import services
-
         data = {
             name: value
             for name, value in form.cleaned_data.items()
