@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from http import HTTPStatus
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -334,7 +335,8 @@ def anchor_not_found(name: str, value: str) -> InvalidParameter:
 
 def exception_handler(exc, context) -> Response:
     """Every error on the Metorial surface, expected or not, as Metorial's error object."""
-    exc = framework_exception(exc)
+    # A 404 here always speaks of skill exports, whatever Django's message said.
+    exc = framework_exception(exceptions.NotFound() if isinstance(exc, Http404) else exc)
     headers = {}
     if isinstance(exc, DomainError):
         status, body, headers = kind_of(exc).status, metorial_error(exc), headers_of(exc)
