@@ -6,9 +6,15 @@ import inspect
 import pkgutil
 
 import pytest
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
 from api.errors import DOMAIN_ERRORS, kind_of, metorial_error
+from api.exceptions import (
+    Conflict,
+    InvalidQueryParameter,
+    UnprocessableEntity,
+    exception_handler,
+)
 from api.serializers import ResourceSerializer
 from core import errors as domain
 
@@ -85,3 +91,46 @@ def test_a_validation_failure_is_one_metorial_error_per_message():
             {"code": "invalid", "message": "No.", "path": ["skill_id"]},
         ],
     }
+
+
+class _OldUnknownParameterValue(InvalidQueryParameter):
+    """What skills.selectors raised before the domain errors: a 404 naming its parameter."""
+
+    status_code = 404
+    default_code = "not_found"
+
+
+@pytest.mark.parametrize(
+    ("domain_error", "drf_error"),
+    [
+        (domain.NotFound(), exceptions.NotFound()),
+        (domain.NotFound("No version 9."), exceptions.NotFound("No version 9.")),
+        (
+            domain.InvalidParameter("label", "Not both."),
+            InvalidQueryParameter("label", "Not both."),
+        ),
+        (
+            domain.UnknownParameterValue("against", "No label 'x'."),
+            _OldUnknownParameterValue("against", "No label 'x'."),
+        ),
+        (
+            domain.ValidationFailed({"filters": ["name: unknown."], "fields": ["a", "b"]}),
+            UnprocessableEntity({"filters": ["name: unknown."], "fields": ["a", "b"]}),
+        ),
+        (
+            domain.TooMany("At most 2 exports.", wait=30),
+            exceptions.Throttled(30, "At most 2 exports."),
+        ),
+        (domain.TooMany("Wait.", wait=1), exceptions.Throttled(1, "Wait.")),
+        (domain.Conflict("Taken."), Conflict("Taken.")),
+    ],
+)
+def test_a_domain_error_answers_as_the_drf_error_it_replaces(domain_error, drf_error):
+    """The table renders each domain error byte for byte as the DRF exception services raised."""
+    new = exception_handler(domain_error, {"view": None})
+    old = exception_handler(drf_error, {"view": None})
+    assert (new.status_code, new.data, dict(new.items())) == (
+        old.status_code,
+        old.data,
+        dict(old.items()),
+    )
