@@ -1,8 +1,11 @@
-"""Every error, from DRF or from Django itself, leaves as a JSON:API error document."""
+"""Every error, from DRF, from Django itself or from a service, leaves as a JSON:API error
+document. The protocol's own errors (about a request's query parameters, headers, document) are
+DRF exceptions declared here; services raise domain errors (`core.errors`), rendered through the
+table in `api/errors.py`."""
 
 import logging
 import sys
-from http import HTTPStatus
+from collections.abc import Callable
 
 from django import db
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -11,9 +14,10 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from api.errors import error_object, headers_of, jsonapi_errors, kind_of
 from api.negotiation import JSON_API_MEDIA_TYPE
 from api.renderers import OrjsonRenderer
-from core.errors import DATABASE_ERRORS
+from core.errors import DATABASE_ERRORS, DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -82,25 +86,6 @@ class DatabaseUnavailable(exceptions.APIException):
     wait = DATABASE_RETRY_AFTER
 
 
-def title_for(status_code: int) -> str:
-    try:
-        return HTTPStatus(status_code).phrase
-    except ValueError:
-        return "Error"
-
-
-def error_object(status_code: int, code: str, detail: str, source: dict | None = None) -> dict:
-    error = {
-        "status": str(status_code),
-        "code": str(code),
-        "title": title_for(status_code),
-        "detail": str(detail),
-    }
-    if source:
-        error["source"] = source
-    return error
-
-
 def _validation_errors(full_details, pointer: str, status_code: int) -> list[dict]:
     """Walk DRF's nested `get_full_details()` output, building a JSON pointer for each leaf."""
     if isinstance(full_details, dict) and set(full_details) == {"message", "code"}:
@@ -130,21 +115,26 @@ def _validation_errors(full_details, pointer: str, status_code: int) -> list[dic
     return [error_object(status_code, "invalid", str(full_details), {"pointer": pointer})]
 
 
+def attribute_pointer(view) -> Callable[[str], str]:
+    """Serializer field name -> `/data/attributes/x` or `/data/relationships/x` (or `/data`)."""
+    relationship_names = getattr(view, "relationship_field_names", lambda: set())()
+
+    def pointer(field: str) -> str:
+        if field in (api_settings.NON_FIELD_ERRORS_KEY, "detail"):
+            return "/data"
+        if field in ("type", "id"):
+            return f"/data/{field}"
+        section = "relationships" if field in relationship_names else "attributes"
+        return f"/data/{section}/{field}"
+
+    return pointer
+
+
 def _attribute_pointers(full_details, view) -> dict:
-    """Map serializer field names to `/data/attributes/x` or `/data/relationships/x`."""
     if not isinstance(full_details, dict):
         return {"/data": full_details}
-    relationship_names = getattr(view, "relationship_field_names", lambda: set())()
-    mapped = {}
-    for field, value in full_details.items():
-        if field in (api_settings.NON_FIELD_ERRORS_KEY, "detail"):
-            mapped["/data"] = value
-        elif field in ("type", "id"):
-            mapped[f"/data/{field}"] = value
-        else:
-            section = "relationships" if field in relationship_names else "attributes"
-            mapped[f"/data/{section}/{field}"] = value
-    return mapped
+    pointer = attribute_pointer(view)
+    return {pointer(field): value for field, value in full_details.items()}
 
 
 def errors_for(exc: exceptions.APIException, view=None) -> list[dict]:
@@ -192,15 +182,27 @@ def set_rollback() -> None:
             connection.set_rollback(True)
 
 
+def framework_exception(exc: Exception) -> Exception:
+    """Django's own exceptions as the DRF exceptions they mean; anything else as it is."""
+    if isinstance(exc, Http404):
+        return exceptions.NotFound(str(exc) if str(exc) else None)
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    return exc
+
+
 def exception_handler(exc, context) -> Response | None:
     view = context.get("view")
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound(str(exc) if str(exc) else None)
-    elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
-    elif isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge()
-    elif isinstance(exc, exceptions.ValidationError) and exc.status_code == 400:
+    exc = framework_exception(exc)
+    if isinstance(exc, DomainError):  # a service's refusal, rendered through the one table
+        set_rollback()
+        if view is not None:
+            view.resource_name = "errors"
+        errors = jsonapi_errors(exc, attribute_pointer(view))
+        return Response(errors, status=kind_of(exc).status, headers=headers_of(exc))
+    if isinstance(exc, exceptions.ValidationError) and exc.status_code == 400:
         # Invalid documents are 422 with a pointer; bad query parameters raise their own 400.
         exc = UnprocessableEntity(exc.detail)
     elif isinstance(exc, DATABASE_ERRORS):

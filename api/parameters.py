@@ -1,6 +1,6 @@
 """Integer query parameters, read one way everywhere (pagination, version pins)."""
 
-from api.exceptions import InvalidQueryParameter
+from core.errors import InvalidParameter
 
 # Integer query parameters are 32-bit: larger values name no page or version that can exist,
 # and past 2**63 they overflow database integers (a 500 on SQLite).
@@ -23,7 +23,5 @@ def integer_parameter(
     if raw.isascii() and raw.isdigit() and len(raw) <= len(str(maximum)):
         value = int(raw)
     if value is None or not minimum <= value <= maximum:
-        raise InvalidQueryParameter(
-            name, f"'{name}' must be an integer from {minimum} to {maximum}."
-        )
+        raise InvalidParameter(name, f"'{name}' must be an integer from {minimum} to {maximum}.")
     return value

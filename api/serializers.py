@@ -285,6 +285,14 @@ class ResourceSerializer(jsonapi.ModelSerializer):
     organization_id = serializers.SerializerMethodField()
     trace_id = serializers.SerializerMethodField()
 
+    # A serializer validates and renders; the view's service writes (api.views.ResourceViewSet),
+    # so ModelSerializer's own writes are closed here.
+    def create(self, validated_data: dict):
+        raise NotImplementedError("Writes go through the viewset's create_service.")
+
+    def update(self, instance, validated_data: dict):
+        raise NotImplementedError("Writes go through the viewset's update_service.")
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         meta = cls.Meta

@@ -118,7 +118,29 @@ class ReadOnlyResourceViewSet(ResourceViewSetMixin, jsonapi_views.ReadOnlyModelV
 
 
 class ResourceViewSet(IdempotentCreateMixin, ResourceViewSetMixin, jsonapi_views.ModelViewSet):
+    """Writes go one way: the serializer validates the document, the service the viewset names
+    (`create_service`, `update_service`, `destroy_service`) writes, the serializer renders the
+    result. Serializers have no `create`/`update` of their own."""
+
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def create_service(self, data: dict) -> Model:
+        raise NotImplementedError(f"{type(self).__name__} names no create_service.")
+
+    def update_service(self, instance: Model, data: dict) -> Model:
+        raise NotImplementedError(f"{type(self).__name__} names no update_service.")
+
+    def destroy_service(self, instance: Model) -> None:
+        instance.delete()
+
+    def perform_create(self, serializer) -> None:
+        serializer.instance = self.create_service(serializer.validated_data)
+
+    def perform_update(self, serializer) -> None:
+        serializer.instance = self.update_service(serializer.instance, serializer.validated_data)
+
+    def perform_destroy(self, instance: Model) -> None:
+        self.destroy_service(instance)
 
 
 class ResourceRelationshipView(

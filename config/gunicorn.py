@@ -10,6 +10,8 @@ import json
 
 from gunicorn import util
 
+from api.errors import error_object
+
 # Explicit HTTP limits (gunicorn's maxima for the line and header size).
 limit_request_line = 8190  # bytes of "GET <uri> HTTP/1.1"; beyond: 414
 limit_request_fields = 100  # header count; beyond: 431
@@ -22,12 +24,9 @@ secure_scheme_headers: dict[str, str] = {}
 
 def write_json_api_error(sock, status_int: int, reason: str, mesg: str) -> None:
     """Drop-in for `gunicorn.util.write_error`, which writes an HTML page."""
-    error = {
-        "status": str(status_int),
-        "code": reason.lower().replace(" ", "_"),
-        "title": reason,
-        "detail": mesg or reason,
-    }
+    code = reason.lower().replace(" ", "_")
+    # gunicorn's reason phrase is the title (e.g. "Request-URI Too Long", not Python's wording).
+    error = error_object(status_int, code, mesg or reason, title=reason)
     body = json.dumps({"errors": [error]}).encode()
     head = (
         f"HTTP/1.1 {status_int} {reason}\r\n"

@@ -14,7 +14,6 @@ from api.serializers import ResourceSerializer, links_only, resource_serializer,
 from events.models import Event, EventCallback, EventStore, Version, Webhook
 from events.registry import AuditQuerySetDescriptor, is_topic, known_topics
 from events.security import UnsafeCallbackUrl, check_callback_url
-from events.services import create_webhook, update_webhook
 
 AUDIT_RELATIONSHIPS = {
     "events": (Event, "events.serializers.EventSerializer"),
@@ -212,9 +211,3 @@ class WebhookSerializer(ResourceSerializer):
                 {"include_resources": f"Not includable from '{topic}': {', '.join(unknown)}."}
             )
         return attrs
-
-    def create(self, validated_data: dict) -> Webhook:
-        return create_webhook(tenant=self.context["request"].auth.tenant, **validated_data)
-
-    def update(self, instance: Webhook, validated_data: dict) -> Webhook:
-        return update_webhook(instance, **validated_data)

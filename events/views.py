@@ -1,5 +1,5 @@
 from api.views import ReadOnlyResourceViewSet, ResourceViewSet
-from events import filters, serializers
+from events import filters, serializers, services
 from events.models import Event, EventCallback, EventStore, Version, Webhook
 
 AUDIT_SORT = ("id", "created_at", "resource_type", "resource_id")
@@ -39,6 +39,12 @@ class WebhookViewSet(ResourceViewSet):
         "created_at",
         "updated_at",
     )
+
+    def create_service(self, data: dict) -> Webhook:
+        return services.create_webhook(tenant=self.tenant, **data)
+
+    def update_service(self, instance: Webhook, data: dict) -> Webhook:
+        return services.update_webhook(instance, **data)
 
 
 class EventCallbackViewSet(ReadOnlyResourceViewSet):

@@ -2,8 +2,11 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from api.admin_tenancy import TenantForm, TenantModelAdmin, tenant_of
+from core.errors import ValidationFailed
 from core.signing import signed_url
+from exports.bulk import services
 from exports.models import Export, SkillExport
+from exports.skill_exports import services as skill_exports
 
 # What an export is of: the API's attributes, validated by the API's `validate_spec`.
 SPEC_FIELDS = ("resource_type", "format", "includes", "fields", "filters", "dry_data")
@@ -14,15 +17,11 @@ class ExportAdminForm(TenantForm):
         cleaned = super().clean()
         if not self.instance._state.adding or self.errors:
             return cleaned
-        from rest_framework.exceptions import ValidationError
-
-        from exports.bulk import services
-
         data = {name: cleaned.get(name) for name in SPEC_FIELDS}
         try:
             services.validate_spec(tenant_of(self.instance), data)
-        except ValidationError as error:
-            for name, messages_ in error.detail.items():
+        except ValidationFailed as error:
+            for name, messages_ in error.errors.items():
                 self.add_error(name if name in self.fields else None, [str(m) for m in messages_])
         return cleaned
 
@@ -78,8 +77,6 @@ class ExportAdmin(TenantModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if change:  # bookkeeping only: what the export is of is fixed
             return super().save_model(request, obj, form, change)
-        from exports.bulk import services
-
         data = {
             name: value
             for name, value in form.cleaned_data.items()
@@ -106,15 +103,11 @@ class ExportAdmin(TenantModelAdmin):
 
     @admin.action(description="Retry the selected interrupted exports")
     def retry(self, request, queryset) -> None:
-        from exports.bulk import services  # not at import time: admin loads before DRF's settings
-
         count = sum(services.retry_export(export) for export in queryset)
         self.message_user(request, f"{count} export(s) queued again.", messages.SUCCESS)
 
     @admin.action(description="Interrupt the selected pending or running exports")
     def interrupt(self, request, queryset) -> None:
-        from exports.bulk import services
-
         count = sum(services.interrupt_export(export) for export in queryset)
         self.message_user(request, f"{count} export(s) interrupted.", messages.SUCCESS)
 
@@ -141,16 +134,10 @@ class SkillExportAdmin(TenantModelAdmin):
 
     @admin.action(description="Retry the selected failed skill exports")
     def retry(self, request, queryset) -> None:
-        from exports.skill_exports import (
-            services as skill_exports,  # not at import time, as for exports
-        )
-
         count = sum(skill_exports.retry_skill_export(export) for export in queryset)
         self.message_user(request, f"{count} skill export(s) queued again.", messages.SUCCESS)
 
     @admin.action(description="Interrupt the selected pending or running skill exports")
     def interrupt(self, request, queryset) -> None:
-        from exports.skill_exports import services as skill_exports
-
         count = sum(skill_exports.interrupt_skill_export(export) for export in queryset)
         self.message_user(request, f"{count} skill export(s) interrupted.", messages.SUCCESS)

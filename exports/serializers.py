@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers import ResourceSerializer, to_one
+from core.errors import ValidationFailed
 from core.signing import signed_url
 from events.serializers import audited
 from exports.bulk import registry, services
@@ -91,7 +92,10 @@ class ExportSerializer(ResourceSerializer):
 
     def validate(self, attrs):
         request = self.context["request"]
-        services.validate_spec(request.auth.tenant, attrs)
+        try:
+            services.validate_spec(request.auth.tenant, attrs)
+        except ValidationFailed as error:  # the service's refusal, as this serializer's errors
+            raise serializers.ValidationError(error.errors) from None
         return attrs
 
 

@@ -21,10 +21,9 @@ class SkillExportViewSet(ResourceViewSet):
     ordering_fields = ("created_at",)
     http_method_names = ["get", "post", "head", "options"]
 
-    def perform_create(self, serializer):
-        data = serializer.validated_data
+    def create_service(self, data: dict) -> SkillExport:
         target = data["target"]
-        serializer.instance = skill_exports.create_skill_export(
+        return skill_exports.create_skill_export(
             tenant=self.tenant,
             member=self.request.user,
             target=target,
@@ -39,12 +38,10 @@ class ExportViewSet(ResourceViewSet):
     ordering_fields = SORTABLE
     http_method_names = ["get", "post", "delete", "head", "options"]
 
-    def perform_create(self, serializer):
-        serializer.instance = services.create_export(
-            self.tenant, self.request.user, serializer.validated_data
-        )
+    def create_service(self, data: dict) -> Export:
+        return services.create_export(self.tenant, self.request.user, data)
 
-    def perform_destroy(self, instance):
+    def destroy_service(self, instance: Export) -> None:
         services.delete_export(instance)
 
 

@@ -17,8 +17,7 @@ class FileLinkViewSet(ResourceViewSet):
     ordering_fields = ("created_at", "expires_at")
     http_method_names = ["get", "post", "head", "options"]
 
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        serializer.instance = services.create_link(
+    def create_service(self, data: dict) -> FileLink:
+        return services.create_link(
             data["file"], expires_in=data.get("expires_in"), created_by=self.request.user
         )

@@ -4,10 +4,9 @@ import contextlib
 import uuid
 
 from django.db.models import Prefetch, Q, QuerySet
-from rest_framework import exceptions
 
-from api.exceptions import InvalidQueryParameter
 from api.parameters import MAX_INTEGER, integer_parameter
+from core.errors import InvalidParameter, NotFound, UnknownParameterValue
 from skills.models import SkillCollection, SkillCollectionVersion
 
 LABEL_LENGTH = SkillCollectionVersion._meta.get_field("release_label").max_length
@@ -56,11 +55,11 @@ def parse_pin(query_params) -> tuple[int | None, str | None]:
     """`version=N` or `label=L` (never both); a malformed value is a 400."""
     version, label = query_params.get("version"), query_params.get("label")
     if version is not None and label is not None:
-        raise InvalidQueryParameter("label", "Give 'version' or 'label', not both.")
+        raise InvalidParameter("label", "Give 'version' or 'label', not both.")
     if version is not None:
         return integer_parameter(query_params, "version"), None
     if label is not None and (not label.strip() or "\0" in label or len(label) > LABEL_LENGTH):
-        raise InvalidQueryParameter(
+        raise InvalidParameter(
             "label", f"'label' is a release label (1-{LABEL_LENGTH} characters)."
         )
     return None, label
@@ -80,15 +79,8 @@ def pinned_version(
     )
     if found is None:
         what = f"version {number}" if number is not None else f"label '{label}'"
-        raise exceptions.NotFound(f"This skill collection has no {what}.")
+        raise NotFound(f"This skill collection has no {what}.")
     return found
-
-
-class UnknownParameterValue(InvalidQueryParameter):
-    """A 404 for a query parameter naming something that does not exist (`source.parameter`)."""
-
-    status_code = 404
-    default_code = "not_found"
 
 
 def diff_base(
@@ -101,7 +93,7 @@ def diff_base(
     if against is None:
         return siblings.filter(number__lt=version.number).order_by("-number").first()
     if not against.strip() or "\0" in against or len(against) > LABEL_LENGTH:
-        raise InvalidQueryParameter(
+        raise InvalidParameter(
             "against",
             f"'against' is a version number or a release label (1-{LABEL_LENGTH} characters).",
         )

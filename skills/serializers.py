@@ -182,17 +182,6 @@ class SkillCollectionSerializer(ResourceSerializer):
             raise ValidationError(error.detail) from None
         return self._unique("root_path", value)
 
-    def create(self, validated_data):
-        request = self.context["request"]
-        return services.create_collection(
-            tenant=request.auth.tenant, actor=request.user, **validated_data
-        )
-
-    def update(self, instance, validated_data):
-        return services.update_collection(
-            instance, actor=self.context["request"].user, **validated_data
-        )
-
 
 @audited
 class SkillCollectionVersionSerializer(ResourceSerializer):
@@ -266,21 +255,6 @@ class SkillCollectionVersionSerializer(ResourceSerializer):
             if frozen:
                 raise ValidationError(frozen)
         return attrs
-
-    def create(self, validated_data):
-        try:
-            return services.create_version(
-                validated_data["skill_collection"],
-                actor=self.context["request"].user,
-                files=validated_data["files"],
-                commit_message=validated_data.get("commit_message", ""),
-                release_label=validated_data.get("release_label"),
-            )
-        except TreeError as error:
-            raise tree_validation_error(error) from None
-
-    def update(self, instance, validated_data):
-        return services.update_version(instance, **validated_data)
 
 
 class SkillSerializer(ResourceSerializer):
@@ -382,15 +356,6 @@ class SkillPluginSerializer(UniqueNameMixin, ResourceSerializer):
             raise ValidationError("A list of strings.")
         return value
 
-    def create(self, validated_data):
-        request = self.context["request"]
-        return services.create_plugin(
-            tenant=request.auth.tenant, actor=request.user, **validated_data
-        )
-
-    def update(self, instance, validated_data):
-        return services.update_plugin(instance, **validated_data)
-
 
 @audited
 class SkillMarketplaceSerializer(UniqueNameMixin, ResourceSerializer):
@@ -430,15 +395,6 @@ class SkillMarketplaceSerializer(UniqueNameMixin, ResourceSerializer):
 
     def validate_owner(self, value) -> dict:
         return _person(value, ("name", "email"))
-
-    def create(self, validated_data):
-        request = self.context["request"]
-        return services.create_marketplace(
-            tenant=request.auth.tenant, actor=request.user, **validated_data
-        )
-
-    def update(self, instance, validated_data):
-        return services.update_marketplace(instance, **validated_data)
 
 
 # -- version diffs -----------------------------------------------------------------------------

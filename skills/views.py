@@ -119,7 +119,13 @@ class SkillCollectionViewSet(ResourceViewSet):
             raise exceptions.NotFound("This skill collection has no version yet.")
         return zip_response(request, collection, version)
 
-    def perform_destroy(self, instance):
+    def create_service(self, data: dict) -> SkillCollection:
+        return services.create_collection(tenant=self.tenant, actor=self.request.user, **data)
+
+    def update_service(self, instance: SkillCollection, data: dict) -> SkillCollection:
+        return services.update_collection(instance, actor=self.request.user, **data)
+
+    def destroy_service(self, instance: SkillCollection) -> None:
         services.delete_collection(instance, actor=self.request.user)
 
 
@@ -137,6 +143,23 @@ class SkillCollectionVersionViewSet(ResourceViewSet):
     ordering_fields = (*COMMON_SORT, "number", "release_label", "archived")
     parser_classes = [LargeJsonApiParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def create_service(self, data: dict) -> SkillCollectionVersion:
+        try:
+            return services.create_version(
+                data["skill_collection"],
+                actor=self.request.user,
+                files=data["files"],
+                commit_message=data.get("commit_message", ""),
+                release_label=data.get("release_label"),
+            )
+        except TreeError as error:
+            raise serializers.tree_validation_error(error) from None
+
+    def update_service(
+        self, instance: SkillCollectionVersion, data: dict
+    ) -> SkillCollectionVersion:
+        return services.update_version(instance, **data)
 
 
 class SkillCollectionVersionUploadView(
@@ -228,6 +251,12 @@ class SkillPluginViewSet(ResourceViewSet):
     filterset_class = filters.SkillPluginFilterSet
     ordering_fields = (*COMMON_SORT, "name", "version")
 
+    def create_service(self, data: dict) -> SkillPlugin:
+        return services.create_plugin(tenant=self.tenant, actor=self.request.user, **data)
+
+    def update_service(self, instance: SkillPlugin, data: dict) -> SkillPlugin:
+        return services.update_plugin(instance, **data)
+
 
 class SkillMarketplaceViewSet(ResourceViewSet):
     queryset = SkillMarketplace.objects.select_related("created_by").prefetch_related(
@@ -236,6 +265,12 @@ class SkillMarketplaceViewSet(ResourceViewSet):
     serializer_class = serializers.SkillMarketplaceSerializer
     filterset_class = filters.SkillMarketplaceFilterSet
     ordering_fields = (*COMMON_SORT, "name", "version")
+
+    def create_service(self, data: dict) -> SkillMarketplace:
+        return services.create_marketplace(tenant=self.tenant, actor=self.request.user, **data)
+
+    def update_service(self, instance: SkillMarketplace, data: dict) -> SkillMarketplace:
+        return services.update_marketplace(instance, **data)
 
 
 class SkillPluginRelationshipView(ToManyRelationshipView):

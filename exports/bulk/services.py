@@ -12,10 +12,9 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
-from rest_framework.exceptions import Throttled
 
-from api.exceptions import UnprocessableEntity
 from api.filters import FilterError, apply_filters
+from core.errors import TooMany, ValidationFailed
 from core.jobs.leases import (
     Heartbeat,
     LeaseLost,
@@ -56,19 +55,19 @@ def validate_spec(tenant: Tenant, data: dict[str, Any]) -> engine.Plan:
             data.get("dry_data", False),
         )
     except engine.PlanError as error:
-        raise UnprocessableEntity({error.attribute: [str(error)]}) from None
+        raise ValidationFailed({error.attribute: [str(error)]}) from None
     declaration = plan.exportable
     try:
         queryset = apply_filters(
             declaration.filterset, declaration.queryset(tenant), data.get("filters") or {}
         )
     except FilterError as error:
-        raise UnprocessableEntity({"filters": [f"{error.key}: {error.message}"]}) from None
+        raise ValidationFailed({"filters": [f"{error.key}: {error.message}"]}) from None
     limit = max_records()
     if limit is not None:
         count = queryset.count()
         if count > limit:
-            raise UnprocessableEntity(
+            raise ValidationFailed(
                 {
                     "filters": [
                         f"These filters select {count} records; an export may have at "
@@ -90,10 +89,10 @@ def create_export(tenant: Tenant, member, data: dict[str, Any]) -> Export:
             status__in=[Export.Status.PENDING, Export.Status.IN_PROGRESS]
         )
         if limit and running.count() >= limit:
-            raise Throttled(
-                wait=30,
-                detail=f"At most {limit} exports may be pending or in progress at once "
+            raise TooMany(
+                f"At most {limit} exports may be pending or in progress at once "
                 "for an organization in one mode; wait for one to finish.",
+                wait=30,
             )
         export = Export.objects.create(**tenant.owner_fields(), created_by=member, **data)
         Export.enqueue_run(export.pk)

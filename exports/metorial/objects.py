@@ -13,16 +13,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC
 from http import HTTPStatus
-from typing import Any
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
-from api.exceptions import HeaderError, error_headers, set_rollback
+from api.errors import METORIAL_FRAMEWORK_CODES, headers_of, kind_of, metorial_body, metorial_error
+from api.exceptions import HeaderError, error_headers, framework_exception, set_rollback
+from core.errors import DomainError, InvalidParameter
 from exports.conf import exports_conf
 from exports.models import SkillExport
 from files import selectors as file_selectors
@@ -314,92 +314,55 @@ def parse_create_body(body) -> tuple[str, dict[str, uuid.UUID | None], dict[str,
 
 
 class MetorialError(exceptions.APIException):
-    """An error in Metorial's shape; `errors` lists field problems as `{code, message, path}`."""
+    """A refusal of this surface's own protocol (e.g. a body that is not a JSON object), in
+    Metorial's shape; the services' refusals are domain errors, rendered by `api.errors`."""
 
-    def __init__(self, status: int, code: str, message: str, errors: list[dict] | None = None):
+    def __init__(self, status: int, code: str, message: str):
         super().__init__(message, code)
         self.status_code = status
         self.code = code
-        self.errors = errors or []
 
 
-def invalid_query(parameter: str, message: str) -> MetorialError:
-    return MetorialError(
-        400,
-        "invalid_query",
-        message,
-        [{"code": "invalid", "message": message, "path": [parameter]}],
-    )
+def invalid_query(parameter: str, message: str) -> InvalidParameter:
+    return InvalidParameter(parameter, message)
 
 
-def anchor_not_found(name: str, value: str) -> MetorialError:
+def anchor_not_found(name: str, value: str) -> InvalidParameter:
     return invalid_query(
         name, f"'{name}' is the id of one of your skill exports; '{value}' is not."
     )
 
 
-def invalid_data(errors: dict[str, list[str]]) -> MetorialError:
-    details = [
-        {"code": "invalid", "message": message, "path": [field]}
-        for field, messages in errors.items()
-        for message in messages
-    ]
-    summary = "; ".join(f"{d['path'][0]}: {d['message']}" for d in details)
-    return MetorialError(422, "invalid_data", f"The request body is not valid. {summary}", details)
-
-
-# DRF exception -> Metorial code, for the errors the framework raises itself.
-FRAMEWORK_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    429: "too_many_requests",
-    500: "internal_server_error",
-}
-
-
-def error_body(status: int, code: str, message: str, errors: list[dict] | None = None) -> dict:
-    body: dict[str, Any] = {"object": "error", "status": status, "code": code, "message": message}
-    if errors:
-        body["errors"] = errors
-    return body
-
-
 def exception_handler(exc, context) -> Response:
     """Every error on the Metorial surface, expected or not, as Metorial's error object."""
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
-    elif isinstance(exc, RequestDataTooBig):
-        exc = MetorialError(413, "payload_too_large", "The request body is too large.")
-    if isinstance(exc, MetorialError):
-        body = error_body(exc.status_code, exc.code, str(exc.detail), exc.errors)
+    # A 404 here always speaks of skill exports, whatever Django's message said.
+    exc = framework_exception(exceptions.NotFound() if isinstance(exc, Http404) else exc)
+    headers = {}
+    if isinstance(exc, DomainError):
+        status, body, headers = kind_of(exc).status, metorial_error(exc), headers_of(exc)
+    elif isinstance(exc, MetorialError):
+        status, body = exc.status_code, metorial_body(exc.status_code, exc.code, str(exc.detail))
     elif isinstance(exc, HeaderError):  # Idempotency-Key: its own code, as under /api
-        body = error_body(exc.status_code, str(exc.get_codes()), str(exc.detail))
-    elif isinstance(exc, exceptions.APIException):
         status = exc.status_code
+        body = metorial_body(status, str(exc.get_codes()), str(exc.detail))
+    elif isinstance(exc, exceptions.APIException):
+        status, headers = exc.status_code, error_headers(exc)
         message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
         if isinstance(exc, exceptions.NotFound) and str(exc.detail) == str(
             exceptions.NotFound.default_detail
         ):
             message = "The requested skill export could not be found."
-        code = FRAMEWORK_CODES.get(status, "error")
+        code = METORIAL_FRAMEWORK_CODES.get(status, "error")
         if isinstance(exc, exceptions.PermissionDenied) and exc.get_codes() != exc.default_code:
             code = exc.get_codes()  # a refusal with its own reason, e.g. `read_only_key`
-        body = error_body(status, code, str(message))
+        body = metorial_body(status, code, str(message))
     else:
         view = context.get("view")
         logger.exception("Unhandled error in %s", type(view).__name__ if view else "view")
-        exc = exceptions.APIException()
-        body = error_body(500, "internal_server_error", "The server hit an unexpected error.")
+        status = 500
+        body = metorial_body(500, "internal_server_error", "The server hit an unexpected error.")
     set_rollback()
-    return Response(body, status=exc.status_code, headers=error_headers(exc))
+    return Response(body, status=status, headers=headers)
 
 
 class PlainJsonNegotiation(DefaultContentNegotiation):

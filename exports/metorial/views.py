@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from api.idempotency import IdempotentCreateMixin
 from api.parsers import BoundedJsonParser
+from core.errors import NotFound, ValidationFailed
 from exports.metorial import objects as metorial
 from exports.models import SkillExport
 from exports.skill_exports import selectors
@@ -160,7 +161,7 @@ class SkillExportCollectionView(IdempotentCreateMixin, MetorialView):
             found = skill_exports.target_errors(target, subjects, labels)
             errors = {fields[name]: messages for name, messages in found.items()}
         if errors:
-            raise metorial.invalid_data(errors)
+            raise ValidationFailed(errors)
         relationship = SkillExport.TARGET_RELATIONSHIPS[target]
         export = skill_exports.create_skill_export(
             tenant=request.auth.tenant,
@@ -194,9 +195,7 @@ class SkillExportDetailView(MetorialView):
         except ValidationError:  # the URL pattern admits strings that are not UUIDs
             export = None
         if export is None:
-            raise metorial.MetorialError(
-                404, "not_found", "The requested skill export could not be found."
-            )
+            raise NotFound("The requested skill export could not be found.")
         return Response(self.present(export))
 
 
@@ -207,4 +206,4 @@ class NotFoundView(MetorialView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        raise metorial.MetorialError(404, "not_found", "There is nothing at this path.")
+        raise NotFound("There is nothing at this path.")

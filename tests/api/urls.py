@@ -18,8 +18,15 @@ class WritableTeamViewSet(ResourceViewSet):
     filterset_class = TeamFilterSet
     ordering_fields = ("name", "created_at")
 
-    def perform_create(self, serializer):
-        serializer.save(organization=self.request.auth.organization)
+    # Its services: plain writes of the validated attributes (teams have none of their own).
+    def create_service(self, data: dict) -> Team:
+        return Team.objects.create(organization=self.request.auth.organization, **data)
+
+    def update_service(self, team: Team, data: dict) -> Team:
+        for name, value in data.items():
+            setattr(team, name, value)
+        team.save()
+        return team
 
 
 class FlakyTeamViewSet(WritableTeamViewSet):
@@ -27,11 +34,12 @@ class FlakyTeamViewSet(WritableTeamViewSet):
 
     failures_left = 0
 
-    def perform_create(self, serializer):
-        super().perform_create(serializer)
+    def create_service(self, data: dict) -> Team:
+        team = super().create_service(data)
         if FlakyTeamViewSet.failures_left:
             FlakyTeamViewSet.failures_left -= 1
             raise RuntimeError("the first attempt crashes after its write")
+        return team
 
 
 class ExplodingView(APIView):
