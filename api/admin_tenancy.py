@@ -17,6 +17,7 @@ from django.contrib.admin import widgets
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.utils.module_loading import import_string
+from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from core.models import Tenant, TenantQuerySet
 
@@ -169,8 +170,6 @@ class ApiValidatedForm(forms.ModelForm):
         if organization is None or not mode:
             return cleaned
         request = SimpleNamespace(auth=SimpleNamespace(tenant=Tenant(organization.pk, mode)))
-        from rest_framework.exceptions import ValidationError as ApiValidationError
-
         serializer = import_string(self.api_serializer)(
             instance=instance, context={"request": request}
         )

@@ -26,6 +26,7 @@ def _check_storage() -> dict:
 def _check_task_queue() -> dict:
     if settings.TASKS_QUEUE_BACKEND == "redis":
         return _check_redis_queue()
+    # An optional backend: its models exist only when django_tasks_db is installed (the default).
     from django_tasks_db.models import DBTaskResult
 
     ready = DBTaskResult.objects.ready()
@@ -42,7 +43,7 @@ def _check_task_queue() -> dict:
 
 
 def _check_redis_queue() -> dict:
-    import django_rq
+    import django_rq  # an optional backend: installed as an app only when REDIS_URL is set
 
     queue = django_rq.get_queue("default")
     oldest = queue.get_jobs(0, 1)

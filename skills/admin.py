@@ -5,7 +5,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from api.admin_tenancy import TenantInline, TenantModelAdmin, tenant_of
-from skills import diffs, selectors, services
+from skills import diffs, downloads, selectors, services
 from skills.archives import stream_zip
 from skills.bundles import layouts
 from skills.git import objects as git
@@ -90,9 +90,7 @@ class DownloadsAdmin(TenantModelAdmin):
 
 
 def zip_compress_level() -> int:
-    from skills.downloads import zip_compress_level as level  # not at import time: DRF settings
-
-    return level()
+    return downloads.zip_compress_level()
 
 
 @admin.register(SkillCollection)
@@ -126,12 +124,10 @@ class SkillCollectionAdmin(DownloadsAdmin):
         obj.pk, obj._state.adding = created.pk, False
 
     def zip_response(self, request, collection):
-        from skills.downloads import zip_response
-
         version = collection.current_version
         if version is None:
             raise Http404("This skill collection has no version yet.")
-        return zip_response(request, collection, version)
+        return downloads.zip_response(request, collection, version)
 
 
 class VersionFileInline(TenantInline):

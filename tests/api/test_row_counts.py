@@ -234,16 +234,18 @@ def test_only_the_whole_live_list_is_the_whole_list(organization, tenant, collec
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL keeps triggers on ALTER")
 @pytest.mark.django_db(transaction=True)
-def test_a_table_rebuilt_by_a_later_sqlite_migration_gets_its_triggers_back(tenant):
-    SkillCollectionFactory.create_batch(3, organization_id=tenant.organization_id)
+def test_a_table_rebuilt_by_a_later_sqlite_migration_gets_its_triggers_back(organization, tenant):
+    # Created with the organization itself, so their creator is one of its members (the tenancy
+    # rule refuses a creator of another organization).
+    SkillCollectionFactory.create_batch(3, organization=organization)
     # What an AddField with a default (most ALTERs) does on SQLite: copy, drop, rename.
     with connection.schema_editor() as editor:
         editor._remake_table(SkillCollection)
-    SkillCollectionFactory(organization_id=tenant.organization_id)  # written while uncounted
+    SkillCollectionFactory(organization=organization)  # written while uncounted
     assert counter(SkillCollection, tenant) == 3
 
     call_command("migrate", verbosity=0)  # nothing to apply; post_migrate repairs
     assert reinstall_lost_triggers() == []  # already repaired
     assert counter(SkillCollection, tenant) == 4 == live_collections(tenant)
-    SkillCollectionFactory(organization_id=tenant.organization_id)
+    SkillCollectionFactory(organization=organization)
     assert counter(SkillCollection, tenant) == 5
