@@ -12,7 +12,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        # post_migrate is connected here, not at import time: Django's app registry must be ready.
+        # Imported here: models (and what imports them) load only once the app registry is ready.
         from django.db.models.signals import post_migrate
 
         from core import boundaries

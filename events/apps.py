@@ -6,6 +6,7 @@ class EventsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported here: models (and what imports them) load only once the app registry is ready.
         from events import receivers
         from events.models import Webhook
         from events.registry import track

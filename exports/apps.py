@@ -6,6 +6,7 @@ class ExportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported here: models (and what imports them) load only once the app registry is ready.
         from events.registry import track
         from exports import exportables  # noqa: F401  (declares the exportable types)
         from exports.models import Export, SkillExport

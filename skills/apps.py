@@ -7,6 +7,7 @@ class SkillsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported here: models (and what imports them) load only once the app registry is ready.
         from events.registry import track
         from skills import schema  # noqa: F401  (registers its OpenAPI paths)
         from skills.models import (
