@@ -147,7 +147,7 @@ def _export(organization, member, media: str, **attributes) -> dict:
         "import django; django.setup(); "
         # a long-running worker loads the exportable declarations once, at its first export;
         # this one-export worker loads them before the job so the figure is the steady state
-        "from exports import registry; registry.exportable_types(); "
+        "from exports.bulk import registry; registry.exportable_types(); "
         "from django.core.management import call_command; "
         "call_command('db_worker', batch=True, startup_delay=False, verbosity=0); "
         # VmHWM is this process's own peak (ru_maxrss would include the parent's at fork).
