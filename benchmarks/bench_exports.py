@@ -144,10 +144,9 @@ def _export(organization, member, media: str, **attributes) -> dict:
     tenant = Tenant(organization.pk, Mode.TEST)
     export = services.create_export(tenant, member, attributes)
     code = (
+        # django.setup() declares the exportable types (ExportsConfig.ready), as in a long-running
+        # worker, so the figure is the steady state.
         "import django; django.setup(); "
-        # a long-running worker loads the exportable declarations once, at its first export;
-        # this one-export worker loads them before the job so the figure is the steady state
-        "from exports.bulk import registry; registry.exportable_types(); "
         "from django.core.management import call_command; "
         "call_command('db_worker', batch=True, startup_delay=False, verbosity=0); "
         # VmHWM is this process's own peak (ru_maxrss would include the parent's at fork).
