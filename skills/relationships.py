@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 from rest_framework_json_api.serializers import ResourceIdentifierObjectSerializer
@@ -15,6 +16,14 @@ class TenantIdentifierSerializer(ResourceIdentifierObjectSerializer):
     def to_internal_value(self, data):
         if not isinstance(data, dict) or "id" not in data or "type" not in data:
             self.fail("incorrect_type", data_type=type(data).__name__)
+        # A resource id is a string (JSON:API), and one of this model's keys: anything else would
+        # reach the database lookup and fail there (Django's ValidationError, a 500).
+        if not isinstance(data["id"], str):
+            self.fail("incorrect_type", data_type=type(data["id"]).__name__)
+        try:
+            self.model_class._meta.pk.to_python(data["id"])
+        except DjangoValidationError:
+            self.fail("does_not_exist", pk_value=data["id"])
         instance = super().to_internal_value({"type": data["type"], "id": data["id"]})
         queryset = self.model_class.objects.for_tenant(self.context["request"].auth.tenant)
         if not queryset.filter(pk=instance.pk).exists():

@@ -207,6 +207,39 @@ def test_relationship_endpoint_refuses_other_organizations_items(
     assert not plugin.skills.exists()
 
 
+@pytest.mark.parametrize("method", ["post", "patch", "delete"])
+@pytest.mark.parametrize(
+    ("bad_id", "status"),
+    # The parser already refuses a missing or empty id as a malformed identifier (400); what it
+    # lets through is refused by the identifier serializer (422).
+    [
+        ([None, None], 422),
+        ({"id": 1}, 422),
+        (7, 422),
+        (True, 422),
+        ("not-a-uuid", 422),
+        (None, 400),
+        ("", 400),
+    ],
+)
+def test_relationship_linkage_with_an_id_that_is_no_resource_id_is_refused(
+    client, organization, method, bad_id, status
+):
+    # schemathesis found these as 500s on the six to-many relationship endpoints (#23).
+    plugin = SkillPluginFactory(organization=organization)
+    marketplace = SkillMarketplaceFactory(organization=organization)
+    for url, type_name in (
+        (f"/api/skill_plugins/{plugin.pk}/relationships/skills", "skills"),
+        (f"/api/skill_marketplaces/{marketplace.pk}/relationships/skill_plugins", "skill_plugins"),
+    ):
+        response = getattr(client, method)(url, {"data": [{"type": type_name, "id": bad_id}]})
+        assert response.status_code == status, response.content
+        [error] = response.json()["errors"]
+        assert error["status"] == str(status)
+    assert not plugin.skills.exists()
+    assert not marketplace.skill_plugins.exists()
+
+
 def test_read_only_relationships_refuse_writes(client, skills):
     skill = skills[0]
     response = client.patch(
