@@ -8,6 +8,7 @@ from django.urls import reverse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework_json_api import views as jsonapi_views
+from rest_framework_json_api.utils import get_resource_type_from_model
 
 from api.exceptions import InvalidQueryParameter
 from api.filters import QueryParameterValidationFilter
@@ -166,6 +167,20 @@ class ResourceRelationshipView(
     def get_related_instance(self):
         related = super().get_related_instance()
         return None if related is None else gate_related(self.tenant, related)
+
+    def get_resource_name(self):
+        """The related type, for the renderer: DRF-JSONAPI reads it off the related instance,
+        which an `OPTIONS` of an unknown id does not have (its NotFound was a 500 there)."""
+        try:
+            return super().get_resource_name()
+        except exceptions.NotFound:
+            model = self.get_queryset().model
+            field = model._meta.get_field(self.get_related_field_name())
+            self._resource_name = get_resource_type_from_model(field.related_model)
+            return self._resource_name
+
+    # DRF-JSONAPI's property is bound to its own getter: bind it to this one.
+    resource_name = property(get_resource_name, jsonapi_views.RelationshipView.set_resource_name)
 
     def get_object(self):
         instance = object_or_404(self.get_queryset(), self.kwargs["pk"])

@@ -1,5 +1,7 @@
 """Relationship endpoints (`/relationships/<name>`) and related endpoints (`/<name>`)."""
 
+import uuid
+
 import pytest
 
 from tests.factories import MemberFactory, TeamFactory
@@ -68,3 +70,18 @@ def test_related_endpoint_refuses_list_parameters(client, team, query, parameter
 def test_related_endpoint_include(client, team):
     body = client.get(f"/api/teams/{team.pk}/members?include=teams").json()
     assert {item["type"] for item in body["included"]} == {"teams"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/skill_plugins/{id}/relationships/skills",
+        "/api/skill_collections/{id}/relationships/versions",
+        "/api/teams/{id}/relationships/members",
+    ],
+)
+def test_options_on_a_relationship_of_an_unknown_id_is_no_server_error(client, path):
+    # The renderer named the type from the related instance, which an unknown id has not (#23).
+    response = client.options(path.format(id=uuid.uuid4()))
+    assert response.status_code < 500, response.content
+    assert response["Content-Type"].startswith("application/vnd.api+json")
