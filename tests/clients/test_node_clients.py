@@ -1,0 +1,85 @@
+"""The npm JSON:API clients against the live server: each script in tests/clients/node/ runs
+the scenario of tests/clients/scenario.py and prints what the client saw.
+
+The clients are installed pinned into an npm prefix outside the repository (`.ci/run`:
+`$HOME/.cache/skillport-node/clients`), named by SKILLPORT_NODE_CLIENTS; without it, or
+without one of them, that client skips, saying why. docs/guides/clients.md shows these
+scripts."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.clients.scenario import expected
+
+NODE_DIR = Path(__file__).parent / "node"
+# client -> (its script, the pinned version; .ci/run installs the same)
+NODE_CLIENTS = {
+    "devour-client": ("devour.cjs", "3.2.0"),
+    "kitsu": ("kitsu.cjs", "11.1.0"),
+    "jsona": ("jsona.cjs", "1.14.0"),
+}
+
+
+def installed(package: str) -> Path:
+    """The package's directory in SKILLPORT_NODE_CLIENTS, or a skip that says why not."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    prefix = os.environ.get("SKILLPORT_NODE_CLIENTS")
+    if not prefix:
+        pytest.skip("SKILLPORT_NODE_CLIENTS is not set (.ci/run installs the npm clients there)")
+    root = Path(prefix) / "node_modules" / package
+    if not (root / "package.json").is_file():
+        pytest.skip(f"{package} is not installed in {prefix} (npm could not install it)")
+    return root
+
+
+def run_node(script: str, live, client: str, home: Path) -> dict:
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "SKILLPORT_NODE_CLIENTS": os.environ["SKILLPORT_NODE_CLIENTS"],
+        "SKILLPORT_API": live.api,
+        "SKILLPORT_KEY": live.key,
+        "SKILLPORT_PLUGIN_ID": live.plugin_id,
+        "SKILLPORT_CLIENT": client,
+    }
+    done = subprocess.run(
+        ["node", str(NODE_DIR / script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("package", sorted(NODE_CLIENTS))
+def test_node_client(request, package, tmp_path):
+    script, version = NODE_CLIENTS[package]
+    root = installed(package)  # before the server starts: a skip costs nothing
+    live = request.getfixturevalue("live")
+    found = json.loads((root / "package.json").read_text())["version"]
+    assert found == version, f"{package} {found} is installed; the matrix pins {version}"
+    seen = run_node(script, live, package, tmp_path)
+    want = expected(live, package)
+    if package == "devour-client":
+        # devour rejects with the error objects keyed by the member `source.pointer` names
+        # (their index without one), each as {title, detail}: no status.
+        want["deleted"] = {
+            "0": {"title": "Not Found", "detail": "No SkillPlugin matches the given query."}
+        }
+        want["error"] = {
+            "name": {
+                "title": "Unprocessable Entity",
+                "detail": "Use kebab-case: a-z, 0-9 and single hyphens, at most 64.",
+            }
+        }
+    assert seen == want
