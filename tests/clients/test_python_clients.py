@@ -14,6 +14,7 @@ from tests.clients.scenario import BAD_NAME, LIST_QUERY, expected
 # -- jsonapi-requests -----------------------------------------------------------------------------
 
 
+# --8<-- [start:jsonapi-requests]
 def jsonapi_requests_scenario(api_root: str, key: str, plugin_id: str, name: str) -> dict:
     import jsonapi_requests
     import requests
@@ -67,6 +68,9 @@ def jsonapi_requests_scenario(api_root: str, key: str, plugin_id: str, name: str
     return seen
 
 
+# --8<-- [end:jsonapi-requests]
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="jsonapi-requests appends a trailing slash by default; the paths answer with one once "
@@ -81,6 +85,7 @@ def test_jsonapi_requests(live):
 # -- jsonapi-client -------------------------------------------------------------------------------
 
 
+# --8<-- [start:jsonapi-client]
 def jsonapi_client_scenario(api_root: str, key: str, plugin_id: str, name: str) -> dict:
     from jsonapi_client import Inclusion, Modifier, Session
     from jsonapi_client.exceptions import DocumentError
@@ -139,6 +144,9 @@ def jsonapi_client_scenario(api_root: str, key: str, plugin_id: str, name: str) 
         seen["error"] = {"status": problem["status"], "pointer": problem["source"]["pointer"]}
     session.close()
     return seen
+
+
+# --8<-- [end:jsonapi-client]
 
 
 def test_jsonapi_client(live):
