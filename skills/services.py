@@ -90,7 +90,16 @@ def _store_blobs(tree: Mapping[str, bytes]) -> dict[str, Blob]:
 def _index_skills(version: SkillCollectionVersion, manifests) -> None:
     collection = version.skill_collection
     known = {skill.path: skill for skill in Skill.objects.filter(skill_collection=collection)}
-    fields = ("name", "description", "license", "compatibility", "allowed_tools", "metadata")
+    fields = (
+        "name",
+        "description",
+        "license",
+        "compatibility",
+        "allowed_tools",
+        "metadata",
+        "body",
+        "spec_findings",
+    )
     new, changed = [], []
     for manifest in manifests:
         skill = known.get(manifest.path)
