@@ -1,7 +1,7 @@
 """Full-text search over the registry's own text, ranked.
 
 PostgreSQL: a weighted `tsvector` per type (name A, description B, body C), matched with
-`websearch_to_tsquery` and ranked with `ts_rank`; migration 0011 builds a GIN index on exactly
+`websearch_to_tsquery` and ranked with `ts_rank`; migration 0008 builds a GIN index on exactly
 these expressions, so a search is an index scan, not a sequential one. SQLite has no full-text
 index that Django speaks: every word of the query must appear (case-insensitive) in one of the
 fields, and the rank is the sum of the weights of the fields that hold each word — correct,
@@ -19,7 +19,7 @@ from skills.models import Skill, SkillCollection, SkillMarketplace, SkillPlugin
 CONFIG = "english"
 # PostgreSQL's default weights for A, B, C; the SQLite ranking uses the same.
 WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2}
-# The fields searched per type, with their weight. Migration 0011 indexes these expressions:
+# The fields searched per type, with their weight. Migration 0008 indexes these expressions:
 # change both together.
 SEARCHED: dict[type[Model], Sequence[tuple[str, str]]] = {
     Skill: (("name", "A"), ("description", "B"), ("body", "C")),

@@ -89,7 +89,7 @@ def test_the_admin_shows_the_findings(admin_client, organization):
 
 def test_the_migration_fills_existing_skills(organization):
     """Skills stored before `spec_findings` and `body` existed get both from their SKILL.md."""
-    migration = import_module("skills.migrations.0011_skill_spec_findings_search")
+    migration = import_module("skills.migrations.0008_skill_spec_findings_search")
     collection = SkillCollectionFactory(organization=organization)
     create_version(collection, {"alpha/SKILL.md": skill_md("alpha", extra="model: x\n") + "Body."})
     written = Skill.objects.values("body", "spec_findings").get(name="alpha")
