@@ -103,55 +103,58 @@ class JsonApiPagination(BasePagination):
         return int(raw)
 
     def _ordering(self, queryset) -> list[tuple[str, bool]]:
+        """The sort as (name, descending) pairs ending on the unique `id`; each name's attribute
+        and field (a column, or an annotation such as `filter[search]`'s `search_rank`) are
+        kept in `self.columns` for the cursors."""
         terms = list(queryset.query.order_by or queryset.model._meta.ordering or [])
         if not any(isinstance(t, str) and t.lstrip("-") in ("id", "pk") for t in terms):
             terms.append("id")
-        ordering = []
+        ordering, self.columns = [], {}
         for term in terms:
             name = term.lstrip("-") if isinstance(term, str) else ""
             name = "id" if name == "pk" else name
-            try:
-                field = queryset.model._meta.get_field(name) if name else None
-            except FieldDoesNotExist:
-                field = None
-            if field is None or not field.concrete or field.is_relation:
-                # A sort through a relation or over a computed value has no cursor here.
+            column = self._column(queryset, name)
+            if column is None:
+                # A sort through a relation or over an expression has no cursor here.
                 raise ProfileParameterError(
                     "sort",
                     f"Cursor pages cannot follow this sort ({term}); use page[number].",
                     "unsupported_sort",
                     UNSUPPORTED_SORT,
                 )
+            self.columns[name] = column
             ordering.append((name, term.startswith("-")))
         return ordering
 
+    @staticmethod
+    def _column(queryset, name: str):
+        """(attribute name, field) of a sort key, None where a cursor cannot hold it."""
+        if name in queryset.query.annotations:
+            return name, queryset.query.annotations[name].output_field
+        try:
+            field = queryset.model._meta.get_field(name) if name else None
+        except FieldDoesNotExist:
+            return None
+        if field is None or not field.concrete or field.is_relation:
+            return None
+        return field.attname, field
+
     def _encode(self, instance, ordering) -> str:
-        values = [getattr(instance, self._attname(instance, name)) for name, _ in ordering]
+        values = [getattr(instance, self.columns[name][0]) for name, _ in ordering]
         raw = json.dumps(values, default=_json_default, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
-    @staticmethod
-    def _attname(instance, name: str) -> str:
-        return instance._meta.get_field(name).attname
-
-    def _decode(self, queryset, cursor: str, parameter: str, ordering) -> list:
+    def _decode(self, cursor: str, parameter: str, ordering) -> list:
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
             values = loads(raw)
             if not isinstance(values, list) or len(values) != len(ordering):
                 raise ValueError
             return [
-                None if value is None else queryset.model._meta.get_field(name).to_python(value)
+                None if value is None else self.columns[name][1].to_python(value)
                 for (name, _), value in zip(ordering, values, strict=True)
             ]
-        except (
-            ValueError,
-            binascii.Error,
-            ValidationError,
-            FieldDoesNotExist,
-            TypeError,
-            TooDeep,
-        ):
+        except (ValueError, binascii.Error, ValidationError, TypeError, TooDeep):
             raise InvalidQueryParameter(parameter, "The cursor is not valid.") from None
 
     @staticmethod
@@ -199,10 +202,10 @@ class JsonApiPagination(BasePagination):
         queryset = queryset.order_by(*self._order_by(ordering, reverse=backward))
         # An empty cursor falls at an end of the list: it narrows nothing.
         if after:
-            values = self._decode(queryset, after, AFTER, ordering)
+            values = self._decode(after, AFTER, ordering)
             queryset = queryset.filter(self._seek(ordering, values))
         if before:
-            values = self._decode(queryset, before, BEFORE, ordering)
+            values = self._decode(before, BEFORE, ordering)
             queryset = queryset.filter(self._seek(reversed_ordering, values))
         rows = list(queryset[: self.page_size + 1])
         more = len(rows) > self.page_size

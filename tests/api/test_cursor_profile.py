@@ -109,11 +109,7 @@ def test_page_number_does_not_mix_with_cursors(client, everything):
 def test_a_partial_sort_is_made_unique_every_item_once(client, emails, sort):
     """`member_type` is the same for nearly every member: `id` breaks the ties."""
     expected = ids(client.get(f"/api/members?sort={sort}&page[size]=100"))
-    seen, link = [], f"/api/members?sort={sort}&page[size]=4&page[after]="
-    while link:
-        body = client.get(link).json()
-        seen += [item["id"] for item in body["data"]]
-        link = body["links"]["next"]
+    seen = walk(client, f"/api/members?sort={sort}&page[size]=4&page[after]=", "next")
     assert seen == expected
     assert len(set(seen)) == 25
 
@@ -131,6 +127,38 @@ def test_every_list_and_sort_pages_with_cursors(client, type_name, sort):
     response = profile_get(client, url)
     assert response.status_code == 200, response.content
     assert response.json()["jsonapi"]["profile"] == [CURSOR_PROFILE]
+
+
+def test_a_search_ranked_list_pages_with_cursors_over_its_rank(client, organization):
+    """`filter[search]` sorts by `search_rank`, a computed value: the cursors carry it."""
+    from tests.skills.factories import SkillPluginFactory
+
+    for number in range(9):  # three ranks, three plugins of each: ties broken by id
+        SkillPluginFactory(
+            organization=organization,
+            name=f"kit-{number}",
+            description=" ".join(["invoice tools"] * (1 + number % 3)) + " and more",
+        )
+    SkillPluginFactory(organization=organization, name="unrelated", description="Slides.")
+    url = "/api/skill_plugins?filter[search]=invoice"
+    expected = ids(client.get(url + "&page[size]=100"))
+    assert len(expected) == 9
+    assert walk(client, url + "&page[size]=2&page[after]=", "next") == expected
+    assert walk(client, url + "&page[size]=2&page[before]=", "prev") == expected
+
+
+def walk(client, link: str, direction: str) -> list[str]:
+    """Every id along `links.next` (or `links.prev`), in list order; at most 20 pages, so a
+    cursor that fails to move on fails the test instead of looping."""
+    seen = []
+    for _ in range(20):
+        body = client.get(link).json()
+        page = [item["id"] for item in body["data"]]
+        seen = seen + page if direction == "next" else page + seen
+        link = body["links"][direction]
+        if link is None:
+            return seen
+    raise AssertionError(f"still a {direction} link after 20 pages: {link}")
 
 
 def test_a_sort_without_a_cursor_is_the_unsupported_sort_error(organization):
@@ -311,18 +339,8 @@ def test_without_after_prev_is_null_exactly_on_the_first_page(client, everything
 
 
 def test_links_walk_the_whole_list_both_ways(client, everything):
-    forward, link = [], LIST + "&page[size]=7&page[after]="
-    while link:
-        body = client.get(link).json()
-        forward += [item["id"] for item in body["data"]]
-        link = body["links"]["next"]
-    assert forward == everything
-    backward, link = [], LIST + "&page[size]=7&page[before]="
-    while link:
-        body = client.get(link).json()
-        backward = [item["id"] for item in body["data"]] + backward
-        link = body["links"]["prev"]
-    assert backward == everything
+    assert walk(client, LIST + "&page[size]=7&page[after]=", "next") == everything
+    assert walk(client, LIST + "&page[size]=7&page[before]=", "prev") == everything
 
 
 def test_links_keep_the_query_and_size_and_name_both_ends(client, everything):
