@@ -29,6 +29,12 @@ class Progress:
             self.stream.write(f"\r\033[K{self.title}: {self.count} {label[-60:]}")
             self.stream.flush()
 
+    def clear(self) -> None:
+        """Erase the line, so that other output starts on a clean one."""
+        if self.enabled:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
     def done(self) -> None:
         if self.enabled and self.count:
             self.stream.write(f"\r\033[K{self.title}: {self.count} done\n")

@@ -87,8 +87,7 @@ def _sqlite_dump(connection, target: Path) -> tuple[str, dict[str, int]]:
         tables = [
             row[0]
             for row in cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'sqlite_%'"
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             )
         ]
         counts = _counts(cursor, tables, connection)

@@ -47,7 +47,9 @@ class Manifest:
         try:
             data = json.loads(path.read_text())
         except FileNotFoundError:
-            raise BackupError(f"{path} is missing: {directory} is not a Skillport backup.") from None
+            raise BackupError(
+                f"{path} is missing: {directory} is not a Skillport backup."
+            ) from None
         except ValueError as error:
             raise BackupError(f"{path} is not valid JSON ({error}).") from None
         if data.get("format_version") != FORMAT_VERSION:

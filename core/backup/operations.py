@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import connections
 
 from core.backup import database, storage
+from core.backup.manifest import FORMAT_VERSION as FORMAT
 from core.backup.manifest import (
     BackupError,
     Manifest,
@@ -19,7 +20,6 @@ from core.backup.manifest import (
     signing_key_fingerprint,
     skillport_version,
 )
-from core.backup.manifest import FORMAT_VERSION as FORMAT
 from core.progress import Progress
 
 logger = logging.getLogger(__name__)
