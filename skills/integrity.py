@@ -87,26 +87,29 @@ def check_version_trees(context: Context) -> Iterator[Finding]:
             yield Finding("version_trees", f"version {version[0]}", problem)
 
 
-def git_blob_id(storage: Storage, name: str) -> str | None:
-    """The git id of a stored blob, streamed; None when it is not in storage."""
+def git_blob_id(storage: Storage, name: str, sha256: str) -> str | None:
+    """The git id of a stored blob, streamed; None when it is missing or is not the content
+    its SHA-256 names (a damaged blob is the `blobs` check's finding, and no git id is derived
+    from it)."""
+    digest = hashlib.sha256()
     try:
-        size = storage.size(name)
-        digest = hashlib.sha1(b"blob %d\0" % size)
+        git = hashlib.sha1(b"blob %d\0" % storage.size(name))  # noqa: S324 (git's object id)
         with storage.open(name, "rb") as handle:
             while chunk := handle.read(HASH_CHUNK):
                 digest.update(chunk)
+                git.update(chunk)
     except FileNotFoundError:
         return None
-    return digest.hexdigest()
+    return git.hexdigest() if digest.hexdigest() == sha256 else None
 
 
 def check_git_blob_ids(context: Context) -> Iterator[Finding]:
     rows = GitBlobId.objects.order_by().values_list("blob_id", "git_id", "blob__storage_name")
     for sha256, git_id, name in rows.iterator(chunk_size=CHUNK_ROWS):
         context.step(name)
-        actual = git_blob_id(context.storage, name)
+        actual = git_blob_id(context.storage, name, sha256)
         if actual is None or actual == git_id:
-            continue  # a missing blob is the `blobs` check's finding
+            continue
         if context.repair:
             GitBlobId.objects.filter(blob_id=sha256).update(git_id=actual)
         yield Finding(
@@ -154,12 +157,22 @@ def check_git_objects(context: Context) -> Iterator[Finding]:
             continue
         if context.repair:
             context.storage.delete(name)
-            kept = GitBlobId.objects.filter(git_id=git_id).select_related("blob").first()
-            if kept is not None:
-                with context.storage.open(kept.blob.storage_name, "rb") as handle:
-                    from_blob = handle.read()
-                keep_entry(GitBlob.from_string(from_blob))
+            _derive_entry(context.storage, git_id)
         yield Finding("git_objects", name, problem, repairable=True, repaired=context.repair)
+
+
+def _derive_entry(storage: Storage, git_id: str) -> None:
+    """Keep the pack entry of `git_id` again, from its blob when that blob is whole."""
+    kept = GitBlobId.objects.filter(git_id=git_id).select_related("blob").first()
+    if kept is None:
+        return  # no blob has this id (any more): the entry was an orphan
+    try:
+        with storage.open(kept.blob.storage_name, "rb") as handle:
+            content = handle.read()
+    except FileNotFoundError:
+        return
+    if hashlib.sha256(content).hexdigest() == kept.blob.sha256:
+        keep_entry(GitBlob.from_string(content))
 
 
 def _trees_problem(storage: Storage, name: str) -> str | None:
