@@ -93,7 +93,7 @@ def git_blob_id(storage: Storage, name: str, sha256: str) -> str | None:
     from it)."""
     digest = hashlib.sha256()
     try:
-        git = hashlib.sha1(b"blob %d\0" % storage.size(name))  # noqa: S324 (git's object id)
+        git = hashlib.sha1(b"blob %d\0" % storage.size(name))  # git names objects by SHA-1
         with storage.open(name, "rb") as handle:
             while chunk := handle.read(HASH_CHUNK):
                 digest.update(chunk)
