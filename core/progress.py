@@ -1,5 +1,5 @@
-"""A progress line for long management commands, shown only when the output is a terminal
-(a cron job's log gets the summary lines alone)."""
+"""A progress line for long management commands, shown only when stdout is a terminal (a cron
+job's log gets the findings and the summary alone)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ class Progress:
 
     def __init__(self, title: str, stream: TextIO | None = None) -> None:
         self.title = title
-        self.stream = stream or sys.stderr
+        self.stream = stream or sys.stdout
         self.enabled = self.stream.isatty()
         self.count = 0
         self.drawn_at = 0.0

@@ -3,7 +3,10 @@ server): what a backup holds, the S3 path, and every restore that is refused, sa
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -165,3 +168,31 @@ def test_s3_storage_backs_up_and_restores_into_an_empty_bucket(tmp_path, s3_serv
     # A second install (new database) on the same bucket finds it in use.
     again = environment(tmp_path / "again", **target_bucket)
     refused(again, tmp_path / "backup", "The file storage is not empty")
+
+
+def test_check_integrity_shows_progress_only_on_a_terminal(tmp_path):
+    env = environment(tmp_path)
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "demo")
+    piped = run(env, "check_integrity")
+    assert piped.returncode == 0
+    assert piped.stdout.splitlines() == [piped.stdout.strip()]
+    assert piped.stdout.startswith("integrity ok: 7 checks,")
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "check_integrity"],
+        cwd=ROOT,
+        env=env,
+        stdout=terminal,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(terminal)
+    shown = b""
+    with contextlib.suppress(OSError):  # EIO once the command has exited
+        while chunk := os.read(controller, 4096):
+            shown += chunk
+    os.close(controller)
+    assert process.wait(60) == 0
+    assert b"checking: " in shown
+    assert b"integrity ok: 7 checks," in shown
