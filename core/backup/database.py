@@ -20,6 +20,12 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from core.backup.manifest import BackupError
 
+LIBPQ_OPTIONS = {
+    "sslmode": "PGSSLMODE",
+    "sslrootcert": "PGSSLROOTCERT",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+}
 SQLITE_FILE = "database.sqlite3"
 POSTGRESQL_FILE = "database.dump"
 
@@ -121,6 +127,10 @@ def _client_env(settings_dict: dict) -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
     if settings_dict.get("PASSWORD"):
         env["PGPASSWORD"] = str(settings_dict["PASSWORD"])
+    # libpq reads the TLS options of DATABASE_URL (`?sslmode=require`) from the environment too.
+    for option, value in (settings_dict.get("OPTIONS") or {}).items():
+        if option in LIBPQ_OPTIONS:
+            env[LIBPQ_OPTIONS[option]] = str(value)
     return args, env
 
 

@@ -17,6 +17,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -33,6 +34,8 @@ from tests.events.receiver import Receiver
 from tests.operations.api import Api, many, one
 from tests.served import ROOT, gunicorn, install_env, manage
 from tests.skills.factories import skill_files
+
+pytestmark = pytest.mark.worker  # served installs and `task_worker --burst` processes
 
 SECRET_KEY = "round-trip-signing-key-" + "k" * 40
 # Resources compared one by one (the churned collection's own document excepted: it moves on).
@@ -74,6 +77,8 @@ def databases(request) -> Iterator[list[str | None]]:
         return
     if not POSTGRES.startswith(("postgres://", "postgresql://")):
         pytest.skip("DATABASE_URL does not point at PostgreSQL")
+    if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        pytest.skip("the PostgreSQL client tools (pg_dump, pg_restore) are not installed")
     yield from _postgres_databases(["skp_h24_backup_source", "skp_h24_backup_target"])
 
 
