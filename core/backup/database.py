@@ -86,8 +86,10 @@ def _sqlite_dump(connection, target: Path) -> tuple[str, dict[str, int]]:
     source = sqlite3.connect(_sqlite_file(connection), timeout=60)
     copy = sqlite3.connect(target)
     try:
-        # One consistent state, copied while writers go on (they wait for a step at most).
-        source.backup(copy, pages=1024)
+        # All pages in one step under one read transaction: one consistent state, and in WAL
+        # mode writers go on meanwhile. (A copy in several steps would start over after every
+        # write of another process, forever under a steady writer.)
+        source.backup(copy)
         cursor = copy.cursor()
         cursor.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
         tables = [
