@@ -49,7 +49,12 @@ TYPES = [
     "skill_exports",
     "files",
     "webhooks",
+    "event_callbacks",
+    "events",
+    "versions",
     "members",
+    "teams",
+    "organizations",
 ]
 POSTGRES = os.environ.get("DATABASE_URL", "")
 
@@ -315,7 +320,7 @@ def compare(source: Api, target: Api, made: dict, home: Path, key: str) -> None:
     compared = 0
     for type_ in TYPES:
         restored = target.ids(f"/api/{type_}")
-        assert restored, type_
+        assert restored or type_ in {"teams", "event_callbacks"}, type_
         for id_ in restored:
             if id_ == made["churn"]:
                 continue
