@@ -14,7 +14,9 @@ from tests.skills.gitclient import run_git
 NODE_CACHE = Path(
     os.environ.get("SKILLPORT_NODE_PREFIX", Path.home() / ".cache" / "skillport-node")
 )
-ASKPASS = '#!/bin/sh\ncase "$1" in Username*) echo skillport ;; *) echo "$SKILLPORT_API_KEY" ;; esac\n'
+ASKPASS = (
+    '#!/bin/sh\ncase "$1" in Username*) echo skillport ;; *) echo "$SKILLPORT_API_KEY" ;; esac\n'
+)
 
 
 def require(variable: str, cached: str, package: str) -> str:
@@ -84,6 +86,5 @@ def tree(root: Path, *skipped: str) -> dict[str, bytes]:
     return {
         str(path.relative_to(root)): path.read_bytes()
         for path in sorted(root.rglob("*"))
-        if path.is_file()
-        and not {".git", *skipped} & set(path.relative_to(root).parts)
+        if path.is_file() and not {".git", *skipped} & set(path.relative_to(root).parts)
     }

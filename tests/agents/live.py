@@ -100,7 +100,5 @@ class LiveDemo:
 def skill_files(files: dict[str, bytes], prefix: str = "") -> dict[str, bytes]:
     """The plugin's skills' files of a version (`files`), at `<prefix><skill>/...`."""
     return {
-        f"{prefix}{path}": data
-        for path, data in files.items()
-        if path.partition("/")[0] in SKILLS
+        f"{prefix}{path}": data for path, data in files.items() if path.partition("/")[0] in SKILLS
     }

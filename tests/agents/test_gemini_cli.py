@@ -87,7 +87,8 @@ def test_gemini_without_a_key_gets_nothing(tmp_path, live_demo):
     # Even the header, which other clients send, does not reach Gemini's git.
     clients.send_key_header(home, market, live_demo.key)
 
-    done = gemini(home, "skills", "install", market, "--path", SKILLS_PATH, "--consent", check=False)
+    install = ("skills", "install", market, "--path", SKILLS_PATH, "--consent")
+    done = gemini(home, *install, check=False)
     assert done.returncode != 0
     assert "could not read Username" in done.stdout + done.stderr
     plugin = live_demo.git_url("skill_plugins")
