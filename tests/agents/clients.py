@@ -71,6 +71,13 @@ def send_key_header(home: Path, url: str, key: str) -> None:
     run_git(home, "config", "--global", f"http.{url}.extraHeader", header)
 
 
+def store_credentials(home: Path, url: str, key: str) -> None:
+    """The key as the password git's `store` credential helper gives any URL of `url`'s host."""
+    scheme, _, rest = url.partition("://")
+    (home / ".git-credentials").write_text(f"{scheme}://skillport:{key}@{rest.split('/')[0]}\n")
+    run_git(home, "config", "--global", "credential.helper", "store")
+
+
 def askpass(home: Path) -> Path:
     """A GIT_ASKPASS program that answers git's password prompt with $SKILLPORT_API_KEY (for
     clients that hide the global git config from git)."""

@@ -53,3 +53,15 @@ def test_codex_without_a_key_gets_nothing(tmp_path, live_demo):
     assert done.returncode != 0
     assert "could not read Username" in done.stderr
     assert installed(home) == {}
+
+
+def test_codex_takes_the_key_from_a_credential_helper_too(tmp_path, live_demo):
+    codex = clients.require(*BIN)
+    home = clients.new_home(tmp_path)
+    market = live_demo.git_url("skill_marketplaces")
+    clients.store_credentials(home, market, live_demo.key)
+
+    clients.run(home, codex, "plugin", "marketplace", "add", market)
+    clients.run(home, codex, "plugin", "add", f"{PLUGIN}@{MARKETPLACE}")
+    [path] = installed(home).values()
+    assert clients.tree(path) == live_demo.served_plugin(home, tmp_path / "served")

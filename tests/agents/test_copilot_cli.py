@@ -72,3 +72,15 @@ def test_copilot_without_a_key_gets_nothing(tmp_path, live_demo):
     assert done.returncode != 0
     assert "could not read Username" in done.stdout + done.stderr
     assert installed(home) == (None, {})
+
+
+def test_copilot_takes_the_key_from_a_credential_helper_too(tmp_path, live_demo):
+    # github/copilot-cli#4103 reports helpers disabled when Copilot clones; not so in 1.0.102.
+    clients.require(*BIN)
+    home = clients.new_home(tmp_path)
+    market = live_demo.git_url("skill_marketplaces")
+    clients.store_credentials(home, market, live_demo.key)
+
+    copilot(home, "plugin", "marketplace", "add", market)
+    copilot(home, "plugin", "install", f"{PLUGIN}@{MARKETPLACE}")
+    assert installed(home)[1] == live_demo.served_plugin(home, tmp_path / "served")

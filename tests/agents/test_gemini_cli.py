@@ -84,8 +84,9 @@ def test_gemini_without_a_key_gets_nothing(tmp_path, live_demo):
     clients.require(*BIN)
     home = clients.new_home(tmp_path)
     market = live_demo.git_url("skill_marketplaces")
-    # Even the header, which other clients send, does not reach Gemini's git.
+    # Neither the header nor a credential helper, which other clients use, reach Gemini's git.
     clients.send_key_header(home, market, live_demo.key)
+    clients.store_credentials(home, market, live_demo.key)
 
     install = ("skills", "install", market, "--path", SKILLS_PATH, "--consent")
     done = gemini(home, *install, check=False)

@@ -62,3 +62,12 @@ def test_skills_cli_without_a_key_gets_nothing(tmp_path, live_demo):
     assert done.returncode != 0
     assert "configure git credentials" in done.stdout + done.stderr
     assert installed(home) == {}
+
+
+def test_skills_cli_takes_the_key_from_a_credential_helper_too(tmp_path, live_demo):
+    home = clients.new_home(tmp_path)
+    market = live_demo.git_url("skill_marketplaces")
+    clients.store_credentials(home, market, live_demo.key)
+
+    skills(home, "add", market, "--yes")
+    assert installed(home) == skill_files(live_demo.version_files())
