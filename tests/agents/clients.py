@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.skills.gitclient import run_git
+from tests.skills.gitclient import quiet_env, run_git
 
 NODE_CACHE = Path(
     os.environ.get("SKILLPORT_NODE_PREFIX", Path.home() / ".cache" / "skillport-node")
@@ -41,19 +41,10 @@ def new_home(tmp_path: Path, name: str = "home") -> Path:
 def run(home: Path, *args: str, check: bool = True, stdin: str = "", **env: str):
     """`args` in `home/project`, HOME=`home`, git's global config from `home` only, no
     terminal prompt; `env` added (e.g. GIT_ASKPASS)."""
-    environ = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(home),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_TERMINAL_PROMPT": "0",
-        "LANG": "C.UTF-8",
-        "NO_COLOR": "1",
-        **env,
-    }
     done = subprocess.run(
         list(args),
         cwd=home / "project",
-        env=environ,
+        env=quiet_env(home, LANG="C.UTF-8", NO_COLOR="1", **env),
         input=stdin,
         capture_output=True,
         text=True,

@@ -21,22 +21,28 @@ def installed(home: Path) -> dict[str, Path]:
     return {path.name: path for path in root.iterdir()} if root.is_dir() else {}
 
 
-def test_codex_installs_and_updates_the_demo_plugin(tmp_path, live_demo):
+def install(tmp_path: Path, live_demo, send_key) -> tuple[Path, str, Path]:
+    """A new HOME whose git gets the key by `send_key`, the demo marketplace added and its
+    plugin installed there: the HOME, the installed version, its folder."""
     codex = clients.require(*BIN)
     home = clients.new_home(tmp_path)
     market = live_demo.git_url("skill_marketplaces")
-    clients.send_key_header(home, market, live_demo.key)
-
+    send_key(home, market, live_demo.key)
     clients.run(home, codex, "plugin", "marketplace", "add", market)
     clients.run(home, codex, "plugin", "add", f"{PLUGIN}@{MARKETPLACE}")
     [(version, path)] = installed(home).items()
+    return home, version, path
+
+
+def test_codex_installs_and_updates_the_demo_plugin(tmp_path, live_demo):
+    home, version, path = install(tmp_path, live_demo, clients.send_key_header)
     served = live_demo.served_plugin(home, tmp_path / "served-1")
     assert clients.tree(path) == served
     assert skill_files(live_demo.version_files(), "skills/").items() <= served.items()
     assert f'"version": "{version}"' in served[".claude-plugin/plugin.json"].decode()
 
     files = live_demo.new_version("Fill PDF forms, version three.")
-    clients.run(home, codex, "plugin", "marketplace", "upgrade")
+    clients.run(home, clients.require(*BIN), "plugin", "marketplace", "upgrade")
     [(new_version, path)] = installed(home).items()
     assert new_version != version
     served = live_demo.served_plugin(home, tmp_path / "served-2")
@@ -56,12 +62,5 @@ def test_codex_without_a_key_gets_nothing(tmp_path, live_demo):
 
 
 def test_codex_takes_the_key_from_a_credential_helper_too(tmp_path, live_demo):
-    codex = clients.require(*BIN)
-    home = clients.new_home(tmp_path)
-    market = live_demo.git_url("skill_marketplaces")
-    clients.store_credentials(home, market, live_demo.key)
-
-    clients.run(home, codex, "plugin", "marketplace", "add", market)
-    clients.run(home, codex, "plugin", "add", f"{PLUGIN}@{MARKETPLACE}")
-    [path] = installed(home).values()
+    home, _, path = install(tmp_path, live_demo, clients.store_credentials)
     assert clients.tree(path) == live_demo.served_plugin(home, tmp_path / "served")

@@ -39,15 +39,21 @@ def installed(home: Path) -> tuple[str | None, dict[str, bytes]]:
     return (versions[0] if versions else None), clients.tree(root) if root.is_dir() else {}
 
 
-def test_copilot_installs_and_updates_the_demo_plugin(tmp_path, live_demo):
+def install(tmp_path: Path, live_demo, send_key) -> Path:
+    """A new HOME whose git gets the key by `send_key`, the demo marketplace added and its
+    plugin installed there."""
     clients.require(*BIN)
     home = clients.new_home(tmp_path)
     market = live_demo.git_url("skill_marketplaces")
-    clients.send_key_header(home, market, live_demo.key)
-
+    send_key(home, market, live_demo.key)
     copilot(home, "plugin", "marketplace", "add", market)
     done = copilot(home, "plugin", "install", f"{PLUGIN}@{MARKETPLACE}")
     assert "Installed 2 skills" in done.stdout
+    return home
+
+
+def test_copilot_installs_and_updates_the_demo_plugin(tmp_path, live_demo):
+    home = install(tmp_path, live_demo, clients.send_key_header)
     version, files = installed(home)
     served = live_demo.served_plugin(home, tmp_path / "served-1")
     assert files == served
@@ -76,11 +82,5 @@ def test_copilot_without_a_key_gets_nothing(tmp_path, live_demo):
 
 def test_copilot_takes_the_key_from_a_credential_helper_too(tmp_path, live_demo):
     # github/copilot-cli#4103 reports helpers disabled when Copilot clones; not so in 1.0.102.
-    clients.require(*BIN)
-    home = clients.new_home(tmp_path)
-    market = live_demo.git_url("skill_marketplaces")
-    clients.store_credentials(home, market, live_demo.key)
-
-    copilot(home, "plugin", "marketplace", "add", market)
-    copilot(home, "plugin", "install", f"{PLUGIN}@{MARKETPLACE}")
+    home = install(tmp_path, live_demo, clients.store_credentials)
     assert installed(home)[1] == live_demo.served_plugin(home, tmp_path / "served")

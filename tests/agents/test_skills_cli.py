@@ -34,13 +34,19 @@ def installed(home: Path) -> dict[str, bytes]:
     return clients.tree(root) if root.is_dir() else {}
 
 
-def test_skills_cli_adds_and_updates_the_demo_skills(tmp_path, live_demo):
+def add(tmp_path: Path, live_demo, send_key) -> Path:
+    """A new HOME whose git gets the key by `send_key`, the demo marketplace's skills added to
+    its project."""
     home = clients.new_home(tmp_path)
     market = live_demo.git_url("skill_marketplaces")
-    clients.send_key_header(home, market, live_demo.key)
-
+    send_key(home, market, live_demo.key)
     skills(home, "add", market, "--yes")
     assert installed(home) == skill_files(live_demo.version_files())
+    return home
+
+
+def test_skills_cli_adds_and_updates_the_demo_skills(tmp_path, live_demo):
+    home = add(tmp_path, live_demo, clients.send_key_header)
     for name in SKILLS:  # linked for Claude Code too
         claude = home / "project" / ".claude" / "skills" / name / "SKILL.md"
         assert claude.read_bytes() == live_demo.version_files()[f"{name}/SKILL.md"]
@@ -65,9 +71,5 @@ def test_skills_cli_without_a_key_gets_nothing(tmp_path, live_demo):
 
 
 def test_skills_cli_takes_the_key_from_a_credential_helper_too(tmp_path, live_demo):
-    home = clients.new_home(tmp_path)
-    market = live_demo.git_url("skill_marketplaces")
-    clients.store_credentials(home, market, live_demo.key)
-
-    skills(home, "add", market, "--yes")
-    assert installed(home) == skill_files(live_demo.version_files())
+    home = add(tmp_path, live_demo, clients.store_credentials)
+    assert (home / "project" / ".agents" / "skills" / "pdf-tools" / "SKILL.md").is_file()
