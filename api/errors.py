@@ -160,13 +160,17 @@ def anthropic_status(status: int) -> int:
     return 400 if status == 422 else status
 
 
-def anthropic_body(status: int, message: str, request_id: str | None = None) -> dict[str, Any]:
-    """Anthropic's error document: `{"type": "error", "error": {"type", "message"}}`."""
+def anthropic_body(
+    status: int, message: str, request_id: str | None = None, code: str | None = None
+) -> dict[str, Any]:
+    """Anthropic's error document: `{"type": "error", "error": {"type", "message"}}`, with
+    Skillport's own code (the JSON:API `code`) where Anthropic puts one, `error.details.error_code`
+    (the SDK's `error.error_code`)."""
     fallback = "api_error" if status >= 500 else "invalid_request_error"
-    body: dict[str, Any] = {
-        "type": "error",
-        "error": {"type": ANTHROPIC_ERROR_TYPES.get(status, fallback), "message": message},
-    }
+    error = {"type": ANTHROPIC_ERROR_TYPES.get(status, fallback), "message": message}
+    if code:
+        error["details"] = {"error_code": code}
+    body: dict[str, Any] = {"type": "error", "error": error}
     if request_id:
         body["request_id"] = request_id
     return body

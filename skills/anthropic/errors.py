@@ -28,6 +28,15 @@ def _message(detail) -> str:
     return str(detail)
 
 
+def _code(codes) -> str | None:
+    """The first of DRF's error codes (a string, or lists and dicts of them)."""
+    if isinstance(codes, dict):
+        codes = list(codes.values())
+    if isinstance(codes, list):
+        return next((code for code in map(_code, codes) if code), None)
+    return str(codes) if codes else None
+
+
 def tree_message(error: TreeError) -> str:
     return f"{error.path}: {error.detail}" if error.path else error.detail
 
@@ -35,26 +44,30 @@ def tree_message(error: TreeError) -> str:
 def exception_handler(exc, context) -> Response:
     exc = framework_exception(exc)
     headers: dict[str, str] = {}
+    code = getattr(exc, "code", None)  # a domain error's or a refused tree's
     if isinstance(exc, DomainError):
         status, message, headers = kind_of(exc).status, detail_of(exc), headers_of(exc)
     elif isinstance(exc, TreeError):
         status, message = exc.status, tree_message(exc)
     elif isinstance(exc, exceptions.APIException):
         status, message, headers = exc.status_code, _message(exc.detail), error_headers(exc)
+        code = _code(exc.get_codes())
         if isinstance(exc, exceptions.NotFound) and message == exceptions.NotFound.default_detail:
             message = "There is nothing at this path."
     elif isinstance(exc, DATABASE_ERRORS):
         status, message = 503, "The database is unavailable for a moment; retry shortly."
+        code = "database_unavailable"
         headers = {"Retry-After": "5"}
     else:
         view = context.get("view")
         logger.exception("Unhandled error in %s", type(view).__name__ if view else "view")
-        status, message = 500, "The server hit an unexpected error."
+        status, message, code = 500, "The server hit an unexpected error.", "server_error"
     set_rollback()
     status = anthropic_status(status)
     request = context.get("request")
     request_id = getattr(request, "request_id", None) if request is not None else None
-    return Response(anthropic_body(status, message, request_id), status=status, headers=headers)
+    body = anthropic_body(status, message, request_id, code)
+    return Response(body, status=status, headers=headers)
 
 
 class AlwaysJson(DefaultContentNegotiation):

@@ -222,6 +222,7 @@ def test_keys_scopes_tenancy_and_errors_through_the_sdk(sdk):
     with pytest.raises(anthropic.PermissionDeniedError) as refused:
         reader.skills.create(files=files)
     assert refused.value.body["error"]["type"] == "permission_error"
+    assert refused.value.error_code == "read_only_key"  # Skillport's code, where the SDK reads it
     with pytest.raises(anthropic.PermissionDeniedError):
         reader.skills.versions.delete(skill.latest_version_id, skill_id=skill.id)
 
@@ -238,6 +239,7 @@ def test_keys_scopes_tenancy_and_errors_through_the_sdk(sdk):
         client.skills.create(files=[("Bad_Name/SKILL.md", b"---\nname: Bad_Name\n---\n")])
     assert invalid.value.body["error"]["type"] == "invalid_request_error"
     assert "Bad_Name/SKILL.md" in invalid.value.body["error"]["message"]
+    assert invalid.value.error_code == "invalid_skill"
     with pytest.raises(anthropic.BadRequestError, match="same top-level folder"):
         client.skills.create(files=[*files, ("other/x.txt", b"x")])
     with pytest.raises(anthropic.BadRequestError, match=r"may not contain '\.\.'"):
@@ -430,3 +432,29 @@ def test_lists_take_a_constant_number_of_queries(client, api_key, django_assert_
     with django_assert_max_num_queries(7):
         versions = client.get(f"/v1/skills/{skill.pk}/versions")
     assert [v["description"] for v in versions.json()["data"]] == ["Again.", "Does a useful thing."]
+
+
+@pytest.mark.django_db
+def test_titles_sources_and_upload_limits(client, settings):
+    for _ in range(2):
+        post_skill(client, [("same/SKILL.md", skill_md("same").encode())])
+    titles = [s["display_name"] for s in client.get("/v1/skills").json()["data"]]
+    assert titles == ["same-2", "same"]  # collection names are unique, Anthropic's titles not
+    assert client.get("/v1/skills?source=anthropic").json() == {
+        "data": [],
+        "has_more": False,
+        "next_page": None,
+    }
+    assert len(client.get("/v1/skills?source=custom").json()["data"]) == 2
+
+    many = [("many/SKILL.md", skill_md("many").encode())]
+    many += [(f"many/f{index}.txt", b"x") for index in range(100)]
+    refused = post_skill(client, many)
+    assert refused.status_code == 400
+    assert "DATA_UPLOAD_MAX_NUMBER_FILES" in refused.json()["error"]["message"]
+
+    settings.SKILLPORT_SKILLS = {**settings.SKILLPORT_SKILLS, "MAX_UPLOAD_SIZE": 1000}
+    huge = post_skill(client, [("huge/SKILL.md", b"x" * 2000)])
+    assert huge.status_code == 413
+    assert huge.json()["error"]["type"] == "request_too_large"
+    assert SkillCollection.objects.count() == 2
