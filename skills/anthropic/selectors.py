@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from api.parameters import integer_parameter
+from api.parameters import MAX_INTEGER, integer_parameter
 from core.errors import InvalidParameter, NotFound
 from core.models import Tenant
 from skills import blobs
@@ -110,7 +110,9 @@ def versions_page(skill: Skill, query_params) -> tuple[list[SkillCollectionVersi
     token = query_params.get("page")
     if token:
         (number,) = objects.decode_token(token, 1)
-        if not (number.isascii() and number.isdigit()):
+        if not (number.isascii() and number.isdigit() and len(number) <= 10) or (
+            int(number) > MAX_INTEGER
+        ):
             raise InvalidParameter("page", "'page' is not a page token.")
         queryset = queryset.filter(number__lt=int(number))
     limit = page_limit(query_params)

@@ -17,6 +17,7 @@ import anthropic
 import pytest
 from anthropic.lib import files_from_dir
 
+from skills.anthropic.objects import encode_token
 from skills.models import Skill, SkillCollection
 from tests.conftest import JsonApiClient
 from tests.factories import ApiKeyFactory, tenant_of
@@ -458,3 +459,30 @@ def test_titles_sources_and_upload_limits(client, settings):
     assert huge.status_code == 413
     assert huge.json()["error"]["type"] == "request_too_large"
     assert SkillCollection.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_hostile_ids_tokens_and_lengths_are_client_errors(client, api_key):
+    collection = SkillCollectionFactory(organization=api_key.organization, mode=api_key.mode)
+    create_version(collection, {"ok/SKILL.md": skill_md("ok")})
+    skill = Skill.objects.get()
+    versions = f"/v1/skills/{skill.pk}/versions"
+    for path, status in [
+        (f"{versions}?page={encode_token('9' * 2000)}", 400),
+        (f"{versions}?page={encode_token('99999999999')}", 400),
+        (f"{versions}?page={encode_token('1', '2')}", 400),
+        (f"/v1/skills?page={encode_token('not a date', 'x')}", 400),
+        (f"/v1/skills?page={encode_token('2026-01-01T00:00:00+00:00', 'x')}", 400),
+        (f"{versions}/{'9' * 3000}", 404),
+        (f"{versions}/99999999999999999999999", 404),
+        (f"{versions}/%00", 404),
+        ("/v1/skills/%00/versions", 404),
+    ]:
+        response = client.get(path)
+        assert response.status_code == status, (path, response.content)
+        assert response.json()["type"] == "error"
+    body, content_type = multipart([("ok/SKILL.md", skill_md("ok").encode())])
+    garbled = client.generic(
+        "POST", versions, body, content_type=content_type, CONTENT_LENGTH="many"
+    )
+    assert garbled.status_code == 400 and garbled.json()["type"] == "error"
