@@ -5,29 +5,18 @@ from django.urls import re_path
 
 from skills.anthropic import views
 
-SEGMENT = r"[^/]+"
+SKILL = r"skills/(?P<skill_id>[^/]+)"
+VERSION = rf"{SKILL}/versions/(?P<version>[^/]+)"
+
+ROUTES = (
+    ("skills", views.SkillListView, "anthropic-skills"),
+    (SKILL, views.SkillDetailView, "anthropic-skill"),
+    (f"{SKILL}/versions", views.VersionListView, "anthropic-skill-versions"),
+    (VERSION, views.VersionDetailView, "anthropic-skill-version"),
+    (f"{VERSION}/content", views.VersionContentView, "anthropic-skill-version-content"),
+)
 
 urlpatterns = [
-    re_path(r"^skills/?$", views.SkillListView.as_view(), name="anthropic-skills"),
-    re_path(
-        rf"^skills/(?P<skill_id>{SEGMENT})/?$",
-        views.SkillDetailView.as_view(),
-        name="anthropic-skill",
-    ),
-    re_path(
-        rf"^skills/(?P<skill_id>{SEGMENT})/versions/?$",
-        views.VersionListView.as_view(),
-        name="anthropic-skill-versions",
-    ),
-    re_path(
-        rf"^skills/(?P<skill_id>{SEGMENT})/versions/(?P<version>{SEGMENT})/?$",
-        views.VersionDetailView.as_view(),
-        name="anthropic-skill-version",
-    ),
-    re_path(
-        rf"^skills/(?P<skill_id>{SEGMENT})/versions/(?P<version>{SEGMENT})/content/?$",
-        views.VersionContentView.as_view(),
-        name="anthropic-skill-version-content",
-    ),
+    *(re_path(rf"^{path}/?$", view.as_view(), name=name) for path, view, name in ROUTES),
     re_path(r"^.*$", views.NotFoundView.as_view()),
 ]
