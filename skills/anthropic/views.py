@@ -35,6 +35,9 @@ class AnthropicView(APIView):
     def get_exception_handler(self):
         return errors.exception_handler
 
+    def get_view_description(self, html=False) -> str:
+        return ""  # OPTIONS answers users: the docstrings below are for developers
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         request_id = getattr(request._request, "request_id", None)

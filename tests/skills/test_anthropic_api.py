@@ -486,3 +486,15 @@ def test_hostile_ids_tokens_and_lengths_are_client_errors(client, api_key):
         "POST", versions, body, content_type=content_type, CONTENT_LENGTH="many"
     )
     assert garbled.status_code == 400 and garbled.json()["type"] == "error"
+
+
+@pytest.mark.django_db
+def test_options_name_the_methods_and_nothing_internal(client):
+    for path, allowed in [
+        ("/v1/skills", "GET, POST, HEAD, OPTIONS"),
+        ("/v1/skills/x/versions/1", "GET, DELETE, HEAD, OPTIONS"),
+        ("/v1/skills/x/versions/1/content", "GET, HEAD, OPTIONS"),
+    ]:
+        response = client.options(path)
+        assert response.status_code == 200 and response["Allow"] == allowed
+        assert response.json()["description"] == ""
