@@ -84,7 +84,9 @@ def databases(request) -> Iterator[list[str | None]]:
         pytest.skip("DATABASE_URL does not point at PostgreSQL")
     if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
         pytest.skip("the PostgreSQL client tools (pg_dump, pg_restore) are not installed")
-    yield from _postgres_databases(["skp_h24_backup_source", "skp_h24_backup_target"])
+    # Named after the suite's database, so parallel runs on other databases do not collide.
+    base = urlsplit(POSTGRES).path.lstrip("/") or "skillport"
+    yield from _postgres_databases([f"{base}_backup_source", f"{base}_backup_target"])
 
 
 @pytest.fixture
