@@ -1,0 +1,537 @@
+"""The Atomic Operations extension at `POST /api/operations`: every operation or none, through
+the resources' own endpoints (validation, tenancy, scopes, idempotency, events, webhooks)."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from events.models import Event, WebhookDelivery
+from organizations.models import Mode, Scope
+from skills.models import SkillCollection, SkillCollectionVersion, SkillMarketplace, SkillPlugin
+from tests.conftest import JsonApiClient
+from tests.events.factories import WebhookFactory
+from tests.factories import ApiKeyFactory
+from tests.skills.factories import SkillPluginFactory, skill_md
+
+pytestmark = pytest.mark.django_db
+
+ATOMIC = 'application/vnd.api+json; ext="https://jsonapi.org/ext/atomic"'
+# Every document an answer of this file carried, checked against the official schema at the end.
+SEEN: list[dict] = []
+
+
+def post(client, operations, content_type=ATOMIC, **headers):
+    body = operations if isinstance(operations, str) else json.dumps(operations)
+    response = client.generic("POST", "/api/operations", body, content_type=content_type, **headers)
+    if response.content:
+        document = response.json()
+        assert_atomic_document(document)
+        SEEN.append(document)
+    return response
+
+
+def run(client, *operations, **headers):
+    return post(client, {"atomic:operations": list(operations)}, **headers)
+
+
+def assert_atomic_document(document: dict) -> None:
+    """The extension's rules for a response document: `atomic:results` (objects, with `data`
+    a resource object when present) or `errors`, never both, never `data`/`included`."""
+    assert isinstance(document, dict)
+    assert not {"data", "included"} & set(document)
+    assert ("atomic:results" in document) != ("errors" in document)
+    for result in document.get("atomic:results", []):
+        assert isinstance(result, dict) and set(result) <= {"data", "meta"}
+        if "data" in result:
+            assert {"type", "id"} <= set(result["data"])
+    for error in document.get("errors", []):
+        assert {"status", "code", "detail"} <= set(error)
+
+
+def add_collection(lid="c", name="docs", root_path=".claude/skills"):
+    return {
+        "op": "add",
+        "data": {
+            "type": "skill_collections",
+            "lid": lid,
+            "attributes": {"name": name, "root_path": root_path, "provider": "claude"},
+        },
+    }
+
+
+def add_version(collection_lid="c", lid="v", skill="pdf"):
+    return {
+        "op": "add",
+        "data": {
+            "type": "skill_collection_versions",
+            "lid": lid,
+            "attributes": {
+                "files": {f"{skill}/SKILL.md": skill_md(skill)},
+                "commit_message": "first",
+            },
+            "relationships": {
+                "skill_collection": {"data": {"type": "skill_collections", "lid": collection_lid}}
+            },
+        },
+    }
+
+
+def add_plugin(lid="p", name="doc-tools", **attributes):
+    return {
+        "op": "add",
+        "data": {
+            "type": "skill_plugins",
+            "lid": lid,
+            "attributes": {"name": name, "version": "1.0.0", **attributes},
+        },
+    }
+
+
+def test_a_lid_chain_across_types_runs_in_order(client, organization):
+    response = run(
+        client,
+        add_collection(),
+        add_version(),
+        add_plugin(),
+        {
+            "op": "add",
+            "data": {
+                "type": "skill_marketplaces",
+                "lid": "m",
+                "attributes": {"name": "market", "owner": {"name": "Acme"}},
+                "relationships": {
+                    "skill_plugins": {"data": [{"type": "skill_plugins", "lid": "p"}]}
+                },
+            },
+        },
+        {
+            "op": "update",
+            "ref": {"type": "skill_plugins", "lid": "p"},
+            "data": {"type": "skill_plugins", "attributes": {"version": "1.1.0"}},
+        },
+        {
+            "op": "update",
+            "data": {"type": "skill_marketplaces", "lid": "m", "attributes": {"version": "2.0.0"}},
+        },
+    )
+    assert response.status_code == 200, response.json()
+    assert response["Content-Type"] == ATOMIC
+    assert "Accept" in response["Vary"]
+    results = response.json()["atomic:results"]
+    assert [result["data"]["type"] for result in results] == [
+        "skill_collections",
+        "skill_collection_versions",
+        "skill_plugins",
+        "skill_marketplaces",
+        "skill_plugins",
+        "skill_marketplaces",
+    ]
+    collection = SkillCollection.objects.get()
+    version = SkillCollectionVersion.objects.get()
+    plugin = SkillPlugin.objects.get()
+    marketplace = SkillMarketplace.objects.get()
+    assert results[0]["data"]["id"] == str(collection.pk)
+    assert version.skill_collection_id == collection.pk and version.number == 1
+    assert results[1]["data"]["relationships"]["skills"]["meta"]["count"] == 1
+    assert list(marketplace.skill_plugins.all()) == [plugin]
+    assert (plugin.version, marketplace.version) == ("1.1.0", "2.0.0")
+    assert results[4]["data"]["id"] == results[2]["data"]["id"] == str(plugin.pk)
+    # The resources are the tenant's, written by the key's member, as through their endpoints.
+    assert collection.organization_id == organization.pk and collection.mode == Mode.TEST
+    assert plugin.created_by_id == client.api_key.member_id
+    assert results[0]["data"]["meta"]["mode"] == "test"
+    names = set(Event.objects.values_list("name", flat=True))
+    assert {
+        "skill_collections.create",
+        "skill_collection_versions.create",
+        "skill_plugins.create",
+        "skill_plugins.update",
+        "skill_marketplaces.create",
+    } <= names
+
+
+def test_relationship_operations_and_removals(client, organization):
+    plugin = SkillPluginFactory(organization=organization, name="kit")
+    created = run(
+        client, add_collection(), add_version(skill="alpha"), add_version(lid="w", skill="beta")
+    )
+    assert created.status_code == 200, created.json()
+    skill_ids = [
+        item["id"]
+        for result in created.json()["atomic:results"][1:]
+        for item in result["data"]["relationships"]["skills"]["data"]
+    ]
+    assert len(set(skill_ids)) == 2
+    ref = {"type": "skill_plugins", "id": str(plugin.pk), "relationship": "skills"}
+    linkage = [{"type": "skills", "id": skill_id} for skill_id in skill_ids]
+    response = run(
+        client,
+        {"op": "update", "ref": ref, "data": linkage[:1]},
+        {"op": "add", "ref": ref, "data": linkage[1:]},
+    )
+    # Relationship operations have no data in their results: 204 when none has.
+    assert response.status_code == 204 and response.content == b""
+    assert sorted(str(pk) for pk in plugin.skills.values_list("pk", flat=True)) == sorted(skill_ids)
+    response = run(
+        client,
+        {"op": "remove", "ref": ref, "data": linkage[:1]},
+        {
+            "op": "remove",
+            "ref": {
+                "type": "skill_collections",
+                "id": created.json()["atomic:results"][0]["data"]["id"],
+            },
+        },
+        {"op": "add", "ref": {"type": "skill_plugins"}, "data": add_plugin(name="new-kit")["data"]},
+    )
+    assert response.status_code == 200, response.json()
+    results = response.json()["atomic:results"]
+    assert results[:2] == [{}, {}]
+    assert results[2]["data"]["attributes"]["name"] == "new-kit"
+    assert [str(pk) for pk in plugin.skills.values_list("pk", flat=True)] == skill_ids[1:]
+    assert SkillCollection.objects.get().is_deleted  # the endpoint's own (soft) delete
+
+
+def test_the_third_operation_failing_stores_nothing_and_emits_nothing(
+    client, organization, django_capture_on_commit_callbacks
+):
+    WebhookFactory(organization=organization, topic="skill_collections.create")
+    WebhookFactory(organization=organization, topic="skill_plugins.create")
+    events = Event.objects.count()  # the webhooks' own
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = run(client, add_collection(), add_version(), add_plugin(name="Not Kebab"))
+    assert response.status_code == 422
+    assert response["Content-Type"] == ATOMIC
+    [error] = response.json()["errors"]
+    assert error["source"]["pointer"] == "/atomic:operations/2/data/attributes/name"
+    assert error["status"] == "422"
+    assert SkillCollection.objects.count() == 0
+    assert SkillCollectionVersion.objects.count() == 0
+    assert SkillPlugin.objects.count() == 0
+    assert Event.objects.count() == events
+    assert WebhookDelivery.objects.count() == 0
+    assert callbacks == []  # no delivery task queued
+
+    # The same request, fixed, commits every operation and its events and deliveries.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = run(client, add_collection(), add_version(), add_plugin())
+    assert response.status_code == 200
+    assert WebhookDelivery.objects.count() == 2
+    assert callbacks
+
+
+def test_an_error_of_the_endpoint_keeps_its_pointer_under_the_operation(client, organization):
+    SkillPluginFactory(organization=organization, name="doc-tools")
+    response = run(client, add_collection(), add_plugin())
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["source"]["pointer"] == (
+        "/atomic:operations/1/data/attributes/name"
+    )
+    bad_files = add_version()
+    bad_files["data"]["attributes"]["files"] = {"../evil/SKILL.md": "x"}
+    response = run(client, add_collection(), bad_files)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["source"]["pointer"].startswith(
+        "/atomic:operations/1/data/attributes/files"
+    )
+    assert SkillCollection.objects.count() == 0
+
+
+def test_another_organizations_or_modes_resources_are_not_found(client, organization):
+    others = SkillPluginFactory()  # another organization
+    live = SkillPluginFactory(organization=organization, mode=Mode.LIVE)
+    for plugin in (others, live):
+        response = run(
+            client,
+            add_collection(),
+            {
+                "op": "update",
+                "data": {
+                    "type": "skill_plugins",
+                    "id": str(plugin.pk),
+                    "attributes": {"version": "9.9.9"},
+                },
+            },
+        )
+        assert response.status_code == 404
+        assert response.json()["errors"][0]["source"]["pointer"] == "/atomic:operations/1/data"
+        plugin.refresh_from_db()
+        assert plugin.version != "9.9.9"
+    mine = SkillPluginFactory(organization=organization)
+    response = run(
+        client,
+        {
+            "op": "add",
+            "data": {
+                "type": "skill_marketplaces",
+                "attributes": {"name": "market", "owner": {"name": "Acme"}},
+                "relationships": {
+                    "skill_plugins": {
+                        "data": [
+                            {"type": "skill_plugins", "id": str(mine.pk)},
+                            {"type": "skill_plugins", "id": str(others.pk)},
+                        ]
+                    }
+                },
+            },
+        },
+    )
+    assert response.status_code == 422
+    pointer = response.json()["errors"][0]["source"]["pointer"]
+    assert pointer.startswith("/atomic:operations/0/data/relationships/skill_plugins")
+    assert SkillCollection.objects.count() == SkillMarketplace.objects.count() == 0
+
+
+def test_a_read_key_is_refused_and_nothing_is_stored(api_key):
+    reader = JsonApiClient(ApiKeyFactory(member=api_key.member, scope=Scope.READ))
+    response = run(reader, add_collection())
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["code"] == "read_only_key"
+    assert SkillCollection.objects.count() == 0
+
+
+def test_no_key_is_a_401(anonymous_client):
+    assert run(anonymous_client, add_collection()).status_code == 401
+
+
+def test_idempotency_key_replays_the_first_outcome(client):
+    first = run(client, add_collection(), add_plugin(), HTTP_IDEMPOTENCY_KEY="ops-1")
+    again = run(client, add_collection(), add_plugin(), HTTP_IDEMPOTENCY_KEY="ops-1")
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert again["Content-Type"] == ATOMIC
+    assert again.json() == first.json()
+    assert SkillCollection.objects.count() == SkillPlugin.objects.count() == 1
+    other = run(client, add_plugin(name="other"), HTTP_IDEMPOTENCY_KEY="ops-1")
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["code"] == "idempotency_key_reused"
+
+
+def test_a_failed_request_is_replayed_as_its_failure(client):
+    failed = run(client, add_collection(), add_plugin(name="Bad"), HTTP_IDEMPOTENCY_KEY="ops-2")
+    replayed = run(client, add_collection(), add_plugin(name="Bad"), HTTP_IDEMPOTENCY_KEY="ops-2")
+    assert failed.status_code == replayed.status_code == 422
+    assert replayed["Idempotent-Replayed"] == "true"
+    assert SkillCollection.objects.count() == 0
+
+
+def test_more_operations_than_the_limit_is_a_413(client, settings):
+    settings.SKILLPORT = {**settings.SKILLPORT, "MAX_ATOMIC_OPERATIONS": 2}
+    response = run(client, add_plugin("a", "a"), add_plugin("b", "b"), add_plugin("c", "c"))
+    assert response.status_code == 413
+    [error] = response.json()["errors"]
+    assert error["code"] == "too_many_operations"
+    assert error["source"]["pointer"] == "/atomic:operations"
+    assert "at most 2" in error["detail"]
+    assert SkillPlugin.objects.count() == 0
+    assert run(client, add_plugin("a", "a"), add_plugin("b", "b")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("document", "status", "pointer"),
+    [
+        ([], 400, ""),
+        ({}, 400, "/atomic:operations"),
+        ({"atomic:operations": []}, 400, "/atomic:operations"),
+        ({"atomic:operations": [add_plugin()], "data": {}}, 400, "/data"),
+        ({"atomic:operations": ["add"]}, 400, "/atomic:operations/0"),
+        ({"atomic:operations": [{"op": "replace"}]}, 400, "/atomic:operations/0/op"),
+        (
+            {"atomic:operations": [{"op": "add", "href": "/api/skill_plugins", "data": {}}]},
+            400,
+            "/atomic:operations/0/href",
+        ),
+        ({"atomic:operations": [{"op": "remove"}]}, 400, "/atomic:operations/0/ref"),
+        (
+            {"atomic:operations": [{"op": "remove", "ref": {"type": "skill_plugins"}}]},
+            400,
+            "/atomic:operations/0/ref",
+        ),
+        (
+            {"atomic:operations": [{"op": "update", "data": {"type": "skill_plugins"}}]},
+            400,
+            "/atomic:operations/0/data/id",
+        ),
+        (
+            {"atomic:operations": [{"op": "add", "data": {"type": 7}}]},
+            400,
+            "/atomic:operations/0/data/type",
+        ),
+        (
+            {"atomic:operations": [{"op": "remove", "ref": {"type": "skill_plugins", "lid": "x"}}]},
+            400,
+            "/atomic:operations/0/ref/lid",
+        ),
+        (
+            {"atomic:operations": [add_plugin(), add_plugin(name="b")]},
+            400,
+            "/atomic:operations/1/data/lid",
+        ),
+        (
+            {"atomic:operations": [{"op": "add", "data": {"type": "nothing"}}]},
+            404,
+            "/atomic:operations/0/data/type",
+        ),
+        (
+            {"atomic:operations": [{"op": "add", "data": {"type": "skills"}}]},
+            403,
+            "/atomic:operations/0/op",
+        ),
+        (
+            {
+                "atomic:operations": [
+                    {"op": "remove", "ref": {"type": "skill_plugins", "id": "not/an/id"}}
+                ]
+            },
+            404,
+            "/atomic:operations/0/ref",
+        ),
+        (
+            {
+                "atomic:operations": [
+                    {
+                        "op": "add",
+                        "ref": {"type": "skill_marketplaces"},
+                        "data": {"type": "skill_plugins"},
+                    }
+                ]
+            },
+            409,
+            "/atomic:operations/0/data/type",
+        ),
+    ],
+)
+def test_malformed_operations_point_at_the_member(client, document, status, pointer):
+    response = post(client, document)
+    assert response.status_code == status, response.json()
+    assert response.json()["errors"][0]["source"]["pointer"] == pointer
+    assert SkillPlugin.objects.count() == 0
+
+
+def test_an_unknown_relationship_is_a_404(client, organization):
+    plugin = SkillPluginFactory(organization=organization)
+    response = run(
+        client,
+        {
+            "op": "add",
+            "ref": {"type": "skill_plugins", "id": str(plugin.pk), "relationship": "nope"},
+            "data": [],
+        },
+    )
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["source"]["pointer"] == "/atomic:operations/0/ref"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/vnd.api+json",
+        'application/vnd.api+json; ext="https://example.com/ext/other"',
+        'application/vnd.api+json; ext="https://jsonapi.org/ext/atomic https://example.com/x"',
+        "application/json",
+    ],
+)
+def test_415_without_the_extension_or_with_an_unsupported_one(client, content_type):
+    response = run(client, add_plugin(), content_type=content_type)
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["status"] == "415"
+    # No extension was applied to this answer.
+    assert response["Content-Type"] == "application/vnd.api+json"
+    assert SkillPlugin.objects.count() == 0
+
+
+def test_406_when_every_accepted_json_api_type_names_an_unsupported_extension(client):
+    response = run(
+        client,
+        add_plugin(),
+        HTTP_ACCEPT='application/vnd.api+json; ext="https://example.com/ext/other"',
+    )
+    assert response.status_code == 406
+    assert SkillPlugin.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        ATOMIC,
+        "application/vnd.api+json",
+        'application/vnd.api+json; ext="https://example.com/x", application/vnd.api+json',
+        "*/*",
+    ],
+)
+def test_acceptable_accept_headers_get_the_extension_media_type(client, accept):
+    response = run(client, add_plugin(), HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Content-Type"] == ATOMIC
+
+
+def test_resource_endpoints_refuse_an_extension_they_do_not_apply(client):
+    body = json.dumps({"type": "skill_plugins", "attributes": {"name": "kit", "version": "1.0.0"}})
+    for content_type in (ATOMIC, 'application/vnd.api+json; ext="https://example.com/x"'):
+        response = client.generic(
+            "POST", "/api/skill_plugins", f'{{"data": {body}}}', content_type=content_type
+        )
+        assert response.status_code == 415
+    accept = 'application/vnd.api+json; ext="https://example.com/x"'
+    assert client.get("/api/skill_plugins", HTTP_ACCEPT=accept).status_code == 406
+
+
+def test_get_is_not_allowed(client):
+    response = client.get("/api/operations")
+    assert response.status_code == 405
+    assert "POST" in response["Allow"]
+
+
+def test_the_query_count_grows_by_a_constant_per_operation(client):
+    def queries(count: int, offset: int) -> int:
+        operations = [add_plugin(f"p{offset + n}", f"kit-{offset + n}") for n in range(count)]
+        with CaptureQueriesContext(connection) as captured:
+            assert run(client, *operations).status_code == 200
+        return len(captured)
+
+    queries(1, 0)  # warm-up: the first request loads what every later one shares
+    one, two, five = queries(1, 10), queries(2, 20), queries(5, 30)
+    per_operation = two - one
+    assert five - one == 4 * per_operation
+    assert per_operation <= 25
+
+
+def test_the_endpoint_is_in_the_openapi_document(client):
+    document = client.get("/api/openapi.json").json()
+    operation = document["paths"]["/api/operations"]["post"]
+    assert ATOMIC in operation["requestBody"]["content"]
+    assert {"200", "204", "400", "403", "404", "406", "409", "413", "415", "422"} <= set(
+        operation["responses"]
+    )
+    schemas = document["components"]["schemas"]
+    assert "AtomicOperationsDocument" in schemas and "AtomicResultsDocument" in schemas
+    assert "get" not in document["paths"]["/api/operations"]
+
+
+OFFICIAL_SCHEMA = os.environ.get("SKILLPORT_JSONAPI_SCHEMA", "")
+
+
+@pytest.mark.skipif(
+    not Path(OFFICIAL_SCHEMA).is_file(),
+    reason="SKILLPORT_JSONAPI_SCHEMA does not name a copy of the official JSON:API 1.1 schema "
+    "(https://jsonapi.org/schemas/spec/v1.1/draft); the documents were checked against the "
+    "extension's rules only",
+)
+def test_every_document_of_this_file_is_valid_json_api_1_1():
+    import jsonschema
+
+    assert SEEN, "run with the tests above: they collect the documents"
+    validator = jsonschema.Draft202012Validator(json.loads(Path(OFFICIAL_SCHEMA).read_text()))
+    for document in SEEN:
+        # The base schema knows no `atomic:` members: each result's data is validated as the
+        # document a single-resource endpoint would answer, error documents as they are.
+        if "atomic:results" in document:
+            for result in document["atomic:results"]:
+                if "data" in result:
+                    validator.validate({"data": result["data"]})
+        else:
+            validator.validate(document)
