@@ -76,7 +76,8 @@ def results_document() -> dict:
 _ERRORS = {
     **ERROR_DESCRIPTIONS,
     "400": "The document is malformed (`source.pointer` names the member), or a `lid` is unknown.",
-    "403": "The API key is read-only, or an operation is not supported on its type.",
+    "403": "The API key is read-only (`read_only_key`), or an operation is not supported on "
+    "its type (`operation_not_supported`).",
     "404": "An operation names a type, resource or relationship that does not exist here.",
     "406": "Every JSON:API media type in `Accept` names an unsupported extension.",
     "409": "An operation's `type` or `id` does not match its target.",
