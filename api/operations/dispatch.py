@@ -116,6 +116,10 @@ class Dispatcher:
         target = operation.target
         if target.relationship is not None:
             data = self.lids.linkage(data, pointer)
+            if operation.op != "update" and isinstance(data, dict):
+                # Adding to or removing from a to-many relationship takes a list; Orbit sends
+                # a single identifier (as its record operation holds one): it means a list of one.
+                data = [data]
         elif operation.op == "remove":
             return None
         else:
