@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from events.models import Event, WebhookDelivery
 from organizations.models import Mode, Scope
 from skills.models import SkillCollection, SkillCollectionVersion, SkillMarketplace, SkillPlugin
+from tests.api.test_rate_limit import wait_for_a_fresh_window
 from tests.conftest import JsonApiClient
 from tests.events.factories import WebhookFactory
 from tests.factories import ApiKeyFactory
@@ -341,6 +342,19 @@ def test_a_failed_request_is_replayed_as_its_failure(client):
     assert failed.status_code == replayed.status_code == 422
     assert replayed["Idempotent-Replayed"] == "true"
     assert SkillCollection.objects.count() == 0
+
+
+def test_a_request_counts_once_against_the_rate_limit(client, api_key):
+    api_key.rate_limit = 2
+    api_key.save()
+    wait_for_a_fresh_window(needed=5)
+    first = run(client, add_plugin("a", "a"), add_plugin("b", "b"), add_plugin("c", "c"))
+    assert first.status_code == 200
+    assert (first["RateLimit-Limit"], first["RateLimit-Remaining"]) == ("2", "1")
+    assert run(client, add_plugin("d", "d")).status_code == 200
+    refused = run(client, add_plugin("e", "e"))
+    assert refused.status_code == 429 and "Retry-After" in refused
+    assert SkillPlugin.objects.count() == 4
 
 
 def test_more_operations_than_the_limit_is_a_413(client, settings):
