@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.conf import api_conf
-from api.exceptions import set_rollback
+from api.exceptions import InvalidQueryParameter, set_rollback
 from api.idempotency import IdempotentCreateMixin
 from api.negotiation import ATOMIC_EXTENSION, JSON_API_MEDIA_TYPE, with_extension
 from api.operations.dispatch import Dispatcher
@@ -42,6 +42,8 @@ class OperationsView(IdempotentCreateMixin, APIView):
     schema = None  # documented by hand: api/operations/schema.py
 
     def post(self, request, *args, **kwargs) -> Response:
+        for parameter in request.query_params:  # each operation's endpoint gets none either
+            raise InvalidQueryParameter(parameter, f"'{parameter}' is not a known parameter.")
         try:
             operations = read_document(request.data, api_conf.MAX_ATOMIC_OPERATIONS)
             dispatcher = Dispatcher(request._request)

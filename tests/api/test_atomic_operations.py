@@ -450,6 +450,18 @@ def test_malformed_operations_point_at_the_member(client, document, status, poin
     assert SkillPlugin.objects.count() == 0
 
 
+def test_query_parameters_are_refused(client):
+    response = client.generic(
+        "POST",
+        "/api/operations?include=skills",
+        json.dumps({"atomic:operations": [add_plugin()]}),
+        content_type=ATOMIC,
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["source"] == {"parameter": "include"}
+    assert SkillPlugin.objects.count() == 0
+
+
 def test_an_unknown_relationship_is_a_404(client, organization):
     plugin = SkillPluginFactory(organization=organization)
     response = run(
