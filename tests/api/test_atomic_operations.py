@@ -77,43 +77,27 @@ def assert_atomic_document(document: dict) -> None:
         assert {"status", "code", "detail"} <= set(error)
 
 
+def add(type_name: str, lid: str, attributes: dict, **relationships) -> dict:
+    """An `add` operation of a new resource; relationships by name -> linkage."""
+    data = {"type": type_name, "lid": lid, "attributes": attributes}
+    if relationships:
+        data["relationships"] = {name: {"data": link} for name, link in relationships.items()}
+    return {"op": "add", "data": data}
+
+
 def add_collection(lid="c", name="docs", root_path=".claude/skills"):
-    return {
-        "op": "add",
-        "data": {
-            "type": "skill_collections",
-            "lid": lid,
-            "attributes": {"name": name, "root_path": root_path, "provider": "claude"},
-        },
-    }
+    attributes = {"name": name, "root_path": root_path, "provider": "claude"}
+    return add("skill_collections", lid, attributes)
 
 
 def add_version(collection_lid="c", lid="v", skill="pdf"):
-    return {
-        "op": "add",
-        "data": {
-            "type": "skill_collection_versions",
-            "lid": lid,
-            "attributes": {
-                "files": {f"{skill}/SKILL.md": skill_md(skill)},
-                "commit_message": "first",
-            },
-            "relationships": {
-                "skill_collection": {"data": {"type": "skill_collections", "lid": collection_lid}}
-            },
-        },
-    }
+    attributes = {"files": {f"{skill}/SKILL.md": skill_md(skill)}, "commit_message": "first"}
+    collection = {"type": "skill_collections", "lid": collection_lid}
+    return add("skill_collection_versions", lid, attributes, skill_collection=collection)
 
 
 def add_plugin(lid="p", name="doc-tools", **attributes):
-    return {
-        "op": "add",
-        "data": {
-            "type": "skill_plugins",
-            "lid": lid,
-            "attributes": {"name": name, "version": "1.0.0", **attributes},
-        },
-    }
+    return add("skill_plugins", lid, {"name": name, "version": "1.0.0", **attributes})
 
 
 def test_a_lid_chain_across_types_runs_in_order(client, organization):
@@ -369,78 +353,34 @@ def test_more_operations_than_the_limit_is_a_413(client, settings):
     assert run(client, add_plugin("a", "a"), add_plugin("b", "b")).status_code == 200
 
 
+def ops(*operations) -> dict:
+    return {"atomic:operations": list(operations)}
+
+
+OP0, PLUGIN = "/atomic:operations/0", {"type": "skill_plugins"}
+MISMATCHED_ADD = {"op": "add", "ref": {"type": "skill_marketplaces"}, "data": PLUGIN}
+
+
 @pytest.mark.parametrize(
     ("document", "status", "pointer"),
     [
         ([], 400, ""),
         ({}, 400, "/atomic:operations"),
-        ({"atomic:operations": []}, 400, "/atomic:operations"),
-        ({"atomic:operations": [add_plugin()], "data": {}}, 400, "/data"),
-        ({"atomic:operations": ["add"]}, 400, "/atomic:operations/0"),
-        ({"atomic:operations": [{"op": "replace"}]}, 400, "/atomic:operations/0/op"),
-        (
-            {"atomic:operations": [{"op": "add", "href": "/api/skill_plugins", "data": {}}]},
-            400,
-            "/atomic:operations/0/href",
-        ),
-        ({"atomic:operations": [{"op": "remove"}]}, 400, "/atomic:operations/0/ref"),
-        (
-            {"atomic:operations": [{"op": "remove", "ref": {"type": "skill_plugins"}}]},
-            400,
-            "/atomic:operations/0/ref",
-        ),
-        (
-            {"atomic:operations": [{"op": "update", "data": {"type": "skill_plugins"}}]},
-            400,
-            "/atomic:operations/0/data/id",
-        ),
-        (
-            {"atomic:operations": [{"op": "add", "data": {"type": 7}}]},
-            400,
-            "/atomic:operations/0/data/type",
-        ),
-        (
-            {"atomic:operations": [{"op": "remove", "ref": {"type": "skill_plugins", "lid": "x"}}]},
-            400,
-            "/atomic:operations/0/ref/lid",
-        ),
-        (
-            {"atomic:operations": [add_plugin(), add_plugin(name="b")]},
-            400,
-            "/atomic:operations/1/data/lid",
-        ),
-        (
-            {"atomic:operations": [{"op": "add", "data": {"type": "nothing"}}]},
-            404,
-            "/atomic:operations/0/data/type",
-        ),
-        (
-            {"atomic:operations": [{"op": "add", "data": {"type": "skills"}}]},
-            403,
-            "/atomic:operations/0/op",
-        ),
-        (
-            {
-                "atomic:operations": [
-                    {"op": "remove", "ref": {"type": "skill_plugins", "id": "not/an/id"}}
-                ]
-            },
-            404,
-            "/atomic:operations/0/ref",
-        ),
-        (
-            {
-                "atomic:operations": [
-                    {
-                        "op": "add",
-                        "ref": {"type": "skill_marketplaces"},
-                        "data": {"type": "skill_plugins"},
-                    }
-                ]
-            },
-            409,
-            "/atomic:operations/0/data/type",
-        ),
+        (ops(), 400, "/atomic:operations"),
+        ({**ops(add_plugin()), "data": {}}, 400, "/data"),
+        (ops("add"), 400, OP0),
+        (ops({"op": "replace"}), 400, f"{OP0}/op"),
+        (ops({"op": "add", "href": "/api/skill_plugins", "data": {}}), 400, f"{OP0}/href"),
+        (ops({"op": "remove"}), 400, f"{OP0}/ref"),
+        (ops({"op": "remove", "ref": PLUGIN}), 400, f"{OP0}/ref"),
+        (ops({"op": "update", "data": PLUGIN}), 400, f"{OP0}/data/id"),
+        (ops({"op": "add", "data": {"type": 7}}), 400, f"{OP0}/data/type"),
+        (ops({"op": "remove", "ref": {**PLUGIN, "lid": "x"}}), 400, f"{OP0}/ref/lid"),
+        (ops(add_plugin(), add_plugin(name="b")), 400, "/atomic:operations/1/data/lid"),
+        (ops({"op": "add", "data": {"type": "nothing"}}), 404, f"{OP0}/data/type"),
+        (ops({"op": "add", "data": {"type": "skills"}}), 403, f"{OP0}/op"),
+        (ops({"op": "remove", "ref": {**PLUGIN, "id": "not/an/id"}}), 404, f"{OP0}/ref"),
+        (ops(MISMATCHED_ADD), 409, f"{OP0}/data/type"),
     ],
 )
 def test_malformed_operations_point_at_the_member(client, document, status, pointer):
@@ -476,47 +416,32 @@ def test_an_unknown_relationship_is_a_404(client, organization):
     assert response.json()["errors"][0]["source"]["pointer"] == "/atomic:operations/0/ref"
 
 
-@pytest.mark.parametrize(
-    "content_type",
-    [
-        "application/vnd.api+json",
-        'application/vnd.api+json; ext="https://example.com/ext/other"',
-        'application/vnd.api+json; ext="https://jsonapi.org/ext/atomic https://example.com/x"',
-        "application/json",
-    ],
-)
-def test_415_without_the_extension_or_with_an_unsupported_one(client, content_type):
-    response = run(client, add_plugin(), content_type=content_type)
-    assert response.status_code == 415
-    assert response.json()["errors"][0]["status"] == "415"
-    # No extension was applied to this answer.
-    assert response["Content-Type"] == "application/vnd.api+json"
-    assert SkillPlugin.objects.count() == 0
-
-
-def test_406_when_every_accepted_json_api_type_names_an_unsupported_extension(client):
-    response = run(
-        client,
-        add_plugin(),
-        HTTP_ACCEPT='application/vnd.api+json; ext="https://example.com/ext/other"',
-    )
-    assert response.status_code == 406
-    assert SkillPlugin.objects.count() == 0
+OTHER_EXT = 'application/vnd.api+json; ext="https://example.com/ext/other"'
 
 
 @pytest.mark.parametrize(
-    "accept",
+    ("headers", "status"),
     [
-        ATOMIC,
-        "application/vnd.api+json",
-        'application/vnd.api+json; ext="https://example.com/x", application/vnd.api+json',
-        "*/*",
+        # Content-Type: the extension is required, and no other one is applied here.
+        ({"content_type": "application/vnd.api+json"}, 415),
+        ({"content_type": OTHER_EXT}, 415),
+        ({"content_type": ATOMIC.replace('atomic"', 'atomic https://example.com/x"')}, 415),
+        ({"content_type": "application/json"}, 415),
+        # Accept: a 406 only when every JSON:API media type names an unsupported extension.
+        ({"HTTP_ACCEPT": OTHER_EXT}, 406),
+        ({"HTTP_ACCEPT": ATOMIC}, 200),
+        ({"HTTP_ACCEPT": "application/vnd.api+json"}, 200),
+        ({"HTTP_ACCEPT": f"{OTHER_EXT}, application/vnd.api+json"}, 200),
+        ({"HTTP_ACCEPT": "*/*"}, 200),
     ],
 )
-def test_acceptable_accept_headers_get_the_extension_media_type(client, accept):
-    response = run(client, add_plugin(), HTTP_ACCEPT=accept)
-    assert response.status_code == 200
-    assert response["Content-Type"] == ATOMIC
+def test_content_negotiation_of_the_extension(client, headers, status):
+    response = run(client, add_plugin(), **headers)
+    assert response.status_code == status
+    # The answer names the extension exactly when it applied it.
+    applied = ATOMIC if status == 200 else "application/vnd.api+json"
+    assert response["Content-Type"] == applied
+    assert SkillPlugin.objects.count() == (1 if status == 200 else 0)
 
 
 def test_resource_endpoints_refuse_an_extension_they_do_not_apply(client):

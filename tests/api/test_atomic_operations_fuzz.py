@@ -4,9 +4,9 @@ documented (status, media type, schema)."""
 
 import schemathesis
 from django.core.wsgi import get_wsgi_application
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 
-from tests.api.test_openapi_conformance import CHECKS, seeded  # noqa: F401  (the fixture)
+from tests.api.test_openapi_conformance import CHECKS, bounded, seeded  # noqa: F401  (fixture)
 from tests.conftest import JsonApiClient
 
 EXAMPLES = 40
@@ -23,14 +23,7 @@ def test_the_operations_endpoint_answers_as_documented(seeded):  # noqa: F811
     ]
 
     @given(case=operation.as_strategy())
-    @settings(
-        max_examples=EXAMPLES,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @bounded(EXAMPLES)
     def call(case):
         case.call_and_validate(headers=seeded.headers, checks=CHECKS)
 
