@@ -11,7 +11,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from events.models import Event, WebhookDelivery
+from events.models import Event, Webhook, WebhookDelivery
+from exports.models import Export
 from organizations.models import Mode, Scope
 from skills.models import SkillCollection, SkillCollectionVersion, SkillMarketplace, SkillPlugin
 from tests.api.test_rate_limit import wait_for_a_fresh_window
@@ -161,6 +162,30 @@ def test_a_lid_chain_across_types_runs_in_order(client, organization):
         "skill_plugins.update",
         "skill_marketplaces.create",
     } <= names
+
+
+def test_the_other_apps_writable_types_go_through_their_endpoints(
+    client, django_capture_on_commit_callbacks
+):
+    hook = {"topic": "exports.create", "callback_url": "https://93.184.216.34/hooks"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run(
+            client,
+            add("webhooks", "w", {"name": "Exports", **hook}),
+            add("exports", "e", {"resource_type": "skill_plugins", "format": "csv"}),
+            {"op": "update", "data": {"type": "webhooks", "lid": "w", "attributes": {"name": "X"}}},
+            {"op": "remove", "ref": {"type": "exports", "lid": "e"}},
+        )
+    assert response.status_code == 200, response.json()
+    webhook, export, renamed, removed = response.json()["atomic:results"]
+    # The webhook endpoint's own rule: the secret is shown on create only.
+    assert webhook["data"]["attributes"]["shared_secret"].startswith("whsec_")
+    assert "shared_secret" not in renamed["data"]["attributes"]
+    assert renamed["data"]["attributes"]["name"] == "X"
+    assert export["data"]["attributes"]["status"] == "pending"
+    assert removed == {}
+    assert not Export.objects.exists()
+    assert Webhook.objects.get().name == "X"
 
 
 def test_relationship_operations_and_removals(client, organization):
