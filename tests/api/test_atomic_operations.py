@@ -497,7 +497,7 @@ def test_the_query_count_grows_by_a_constant_per_operation(client):
     one, two, five = queries(1, 10), queries(2, 20), queries(5, 30)
     per_operation = two - one
     assert five - one == 4 * per_operation
-    assert per_operation <= 25
+    assert per_operation <= 15  # a single POST /api/skill_plugins makes 13, auth included
 
 
 def test_the_endpoint_is_in_the_openapi_document(client):
