@@ -42,7 +42,8 @@ class OperationsView(IdempotentCreateMixin, APIView):
     schema = None  # documented by hand: api/operations/schema.py
 
     def post(self, request, *args, **kwargs) -> Response:
-        for parameter in request.query_params:  # each operation's endpoint gets none either
+        if request.query_params:  # each operation's endpoint gets none either
+            parameter = next(iter(request.query_params))
             raise InvalidQueryParameter(parameter, f"'{parameter}' is not a known parameter.")
         try:
             operations = read_document(request.data, api_conf.MAX_ATOMIC_OPERATIONS)
