@@ -32,6 +32,7 @@ from api.negotiation import JSON_API_MEDIA_TYPE
 from api.operations.errors import OperationError, operation_error
 from api.operations.lids import LocalIds
 from api.operations.parsing import MISSING, Operation
+from api.views import ResourceRelationshipView, ResourceViewSetMixin
 
 METHOD = {"add": "POST", "update": "PATCH", "remove": "DELETE"}
 # Headers about the client's request as a whole, not about one operation.
@@ -99,7 +100,12 @@ class Dispatcher:
             match = resolve(path[len(get_script_prefix()) - 1 :])
         except (NoReverseMatch, Resolver404):
             match = None
-        if match is None or match.url_name != url_name or _differs(match.kwargs, kwargs):
+        if (
+            match is None
+            or match.url_name != url_name
+            or _differs(match.kwargs, kwargs)
+            or not _is_resource_view(match)
+        ):
             what = "relationship" if "related_field" in kwargs else "resource"
             raise operation_error(
                 404,
@@ -171,6 +177,13 @@ class Dispatcher:
         for cached in ("_post", "_files", "resolver_match"):
             request.__dict__.pop(cached, None)
         return request
+
+
+def _is_resource_view(match: ResolverMatch) -> bool:
+    """A JSON:API resource or relationship endpoint (no other surface answers operations)."""
+    view_class = getattr(match.func, "cls", None)
+    resource_views = (ResourceViewSetMixin, ResourceRelationshipView)
+    return isinstance(view_class, type) and issubclass(view_class, resource_views)
 
 
 def _differs(resolved: dict, wanted: dict) -> bool:
