@@ -34,5 +34,11 @@ DEFAULTS = {
         "`Idempotency-Key` before a `409`",
         unit="s",
     ),
+    "MAX_ATOMIC_OPERATIONS": Setting(
+        100,
+        "SKILLPORT_MAX_ATOMIC_OPERATIONS",
+        "most operations in one `POST /api/operations` request (Atomic Operations extension); "
+        "more is a `413` pointing at `/atomic:operations`",
+    ),
 }
 api_conf = AppSettings("SKILLPORT", DEFAULTS, "JSON:API requests")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     # The split view serves the Swagger UI setup as a same-origin script (CSP: api/security.py).
     path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="openapi"), name="docs"),
+    path("api/", include("api.operations.urls")),
     path("api/", include("organizations.urls")),
     path("api/", include("events.urls")),
     path("api/", include("skills.urls")),
