@@ -34,5 +34,13 @@ DEFAULTS = {
         "`Idempotency-Key` before a `409`",
         unit="s",
     ),
+    "METRICS_TOKEN": Setting(
+        "",
+        "SKILLPORT_METRICS_TOKEN",
+        "turns `GET /metrics` (Prometheus) on: it then answers only `Authorization: Bearer "
+        "<this token>`, `401` otherwise; unset, `/metrics` is a `404` (see "
+        "[Monitoring](../operations/monitoring.md#metrics))",
+        shown="unset (off)",
+    ),
 }
 api_conf = AppSettings("SKILLPORT", DEFAULTS, "JSON:API requests")
