@@ -79,7 +79,8 @@ def gunicorn(
     try:
         deadline = time.monotonic() + 60
         while not reachable("127.0.0.1", port):
-            assert process.poll() is None, log.read_text() if log else process.stderr.read().decode()
+            if process.poll() is not None:
+                raise AssertionError(log.read_text() if log else process.stderr.read().decode())
             assert time.monotonic() < deadline, "gunicorn did not start"
             time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
