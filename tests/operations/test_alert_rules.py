@@ -50,9 +50,7 @@ def test_the_rules_name_only_exposed_metrics(metrics_on, client):  # noqa: F811
             names |= {f"{name}_count", f"{name}_sum", f"{name}_bucket"}
     rules = yaml.safe_load(RULES.read_text())["groups"][0]["rules"]
     used = {
-        metric
-        for rule in rules
-        for metric in re.findall(r"\b(skillport_[a-z_]+)", rule["expr"])
+        metric for rule in rules for metric in re.findall(r"\b(skillport_[a-z_]+)", rule["expr"])
     }
     assert used and used <= names, used - names
 
