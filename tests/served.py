@@ -47,10 +47,11 @@ def install_env(tmp_path: Path, **env: str) -> dict[str, str]:
     }
 
 
-def manage(env: dict[str, str], *args: str) -> str:
+def manage(env: dict[str, str], *args: str, root: Path = ROOT) -> str:
+    """`manage.py <args>` of the checkout at `root` (this one by default)."""
     done = subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         capture_output=True,
         text=True,
@@ -62,16 +63,21 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 @contextlib.contextmanager
 def gunicorn(
-    env: dict[str, str], *args: str, workers: int = 1, log: Path | None = None
+    env: dict[str, str],
+    *args: str,
+    workers: int = 1,
+    log: Path | None = None,
+    root: Path = ROOT,
 ) -> Iterator[str]:
     """Serve the app with `config/gunicorn.py`; yields the base URL, stops the server after.
-    With `log`, the server's output (stdout and stderr) goes to that file."""
+    With `log`, the server's output (stdout and stderr) goes to that file; `root` is the
+    checkout served (this one by default)."""
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.py"]
     output = log.open("wb") if log is not None else None
     process = subprocess.Popen(
         [*command, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *args],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         stdout=output or subprocess.DEVNULL,
         stderr=output or subprocess.PIPE,
