@@ -331,3 +331,45 @@ def test_the_comparison_allows_added_attributes_and_nothing_else():
         "/data/attributes/name: gone",
         "/data/links: ['x'] -> ['x', 'y']",
     ]
+
+
+# Operations that can break the processes still running the old release, or hold a lock for
+# as long as a table is large: each new migration using one is named in the upgrade docs.
+NEEDS_A_WORD = (
+    "RemoveField",
+    "DeleteModel",
+    "RenameField",
+    "RenameModel",
+    "AlterField",
+    "RemoveConstraint",
+    "RunSQL",
+)
+
+
+def test_migrations_since_the_release_that_may_need_a_pause_are_documented():
+    if subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{RELEASE}^{{commit}}"], cwd=ROOT
+    ).returncode:
+        pytest.skip(f"the tag {RELEASE} is not in this clone (a shallow clone?)")
+    added = subprocess.run(
+        ["git", "diff", "--name-only", "--diff-filter=A", RELEASE, "--", "*/migrations/0*.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    docs = (ROOT / "docs" / "operations" / "upgrades.md").read_text()
+    undocumented = []
+    for name in added:
+        path = ROOT / name
+        if not path.exists():
+            continue
+        used = [op for op in NEEDS_A_WORD if f"migrations.{op}" in path.read_text()]
+        # Named without its number (renumbered when branches merge), e.g. `drop_git_bundle_commits`.
+        label = path.stem.split("_", 1)[1]
+        if used and f"`{label}`" not in docs:
+            undocumented.append(f"{name} ({', '.join(used)})")
+    assert not undocumented, (
+        "say in docs/operations/upgrades.md whether these need a pause or a second release: "
+        + "; ".join(undocumented)
+    )
