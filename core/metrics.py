@@ -131,9 +131,11 @@ def multiprocess_dir() -> str | None:
 def exposition() -> tuple[bytes, str]:
     """The text exposition of every metric, and its content type."""
     registry = CollectorRegistry()
+    # The database's states first: a collector that fails counts a database error, which the
+    # event counters read next then include.
+    registry.register(_Scrape())
     if multiprocess_dir():
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(_ThisProcess())
-    registry.register(_Scrape())
     return generate_latest(registry), CONTENT_TYPE_LATEST
