@@ -8,7 +8,6 @@ import hmac
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
 
 from api.conf import api_conf
 from api.exceptions import error_response, not_found
@@ -23,11 +22,12 @@ def _bearer(request: HttpRequest) -> str:
 # Outside the request transaction: a scrape reads counts, and must answer while the database
 # is down (the event counters still do; core/metrics.py leaves the database's collectors out).
 @transaction.non_atomic_requests
-@require_GET
 def metrics_view(request: HttpRequest) -> HttpResponse:
     token = api_conf.METRICS_TOKEN
     if not token:
         return not_found(request)
+    if request.method not in ("GET", "HEAD"):
+        return error_response(405, "method_not_allowed", "Only GET is allowed here.", Allow="GET")
     if not hmac.compare_digest(_bearer(request).encode(), token.encode()):
         return error_response(
             401,

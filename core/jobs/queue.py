@@ -12,6 +12,7 @@ web process's lines to the worker's."""
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -75,12 +76,24 @@ def enqueue(
         transaction.on_commit(send)
 
 
+# The ids set by `_task_started`, to be undone by `_task_finished` (a task run in the thread of a
+# request, as the immediate backend does, gives the request its own id back).
+_started = threading.local()
+
+
 def _task_started(sender: Any, task_result: Any, **kwargs: Any) -> None:
-    request_id_var.set(task_result.kwargs.get(REQUEST_ID_KWARG))
+    tokens = _started.__dict__.setdefault("tokens", [])
+    tokens.append(request_id_var.set(task_result.kwargs.get(REQUEST_ID_KWARG)))
 
 
 def _task_finished(sender: Any, task_result: Any, **kwargs: Any) -> None:
-    request_id_var.set(None)
+    tokens = _started.__dict__.get("tokens")
+    if tokens:
+        token = tokens.pop()
+        try:
+            request_id_var.reset(token)
+        except ValueError:  # set in another context (a backend that switches): just clear it
+            request_id_var.set(None)
 
 
 def connect_request_ids() -> None:
