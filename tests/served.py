@@ -66,13 +66,14 @@ def gunicorn(
     env: dict[str, str],
     *args: str,
     workers: int = 1,
+    port: int | None = None,
     log: Path | None = None,
     root: Path = ROOT,
 ) -> Iterator[str]:
-    """Serve the app with `config/gunicorn.py`; yields the base URL, stops the server after.
-    With `log`, the server's output (stdout and stderr) goes to that file; `root` is the
-    checkout served (this one by default)."""
-    port = free_port()
+    """Serve the app with `config/gunicorn.py` (on `port`, a free one when not given); yields
+    the base URL, stops the server after. With `log`, the server's output (stdout and stderr)
+    goes to that file; `root` is the checkout served (this one by default)."""
+    port = port or free_port()
     command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.py"]
     output = log.open("wb") if log is not None else None
     process = subprocess.Popen(
