@@ -40,5 +40,13 @@ DEFAULTS = {
         "most operations in one `POST /api/operations` request (Atomic Operations extension); "
         "more is a `413` pointing at `/atomic:operations`",
     ),
+    "METRICS_TOKEN": Setting(
+        "",
+        "SKILLPORT_METRICS_TOKEN",
+        "turns `GET /metrics` (Prometheus) on: it then answers only `Authorization: Bearer "
+        "<this token>`, `401` otherwise; unset, `/metrics` is a `404` (see "
+        "[Monitoring](../operations/monitoring.md#metrics))",
+        shown="unset (off)",
+    ),
 }
 api_conf = AppSettings("SKILLPORT", DEFAULTS, "JSON:API requests")

@@ -4,9 +4,11 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSpli
 
 from api import schema  # noqa: F401  (registers the OpenAPI extensions)
 from api.health import health
+from api.metrics import metrics_view
 
 urlpatterns = [
     path("health", health, name="health"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     # The split view serves the Swagger UI setup as a same-origin script (CSP: api/security.py).

@@ -29,6 +29,7 @@ from dulwich.protocol import ReceivableProtocol
 from dulwich.server import Backend
 
 from api.exceptions import error_response
+from core import metrics
 from organizations.authentication import active_key, raw_key_from_request
 from organizations.models import ApiKey
 from organizations.permissions import may_write, refusal
@@ -262,7 +263,16 @@ def upload_pack(request: HttpRequest, pk: str, kind: str = "skill_collections") 
         return error_response(400, "bad_request", f"Not a valid git-upload-pack request: {error}")
     except BundleError as error:
         return _unlayoutable(error)
-    return _git_response(itertools.chain([negotiation], result), "result")
+    metrics.GIT_OPERATIONS.labels(SERVICE).inc()
+    return _git_response(_counted(itertools.chain([negotiation], result)), "result")
+
+
+def _counted(chunks: Iterator[bytes], service: str = SERVICE) -> Iterator[bytes]:
+    """The body as it is streamed, its bytes counted (upload-pack's pack, sent)."""
+    sent = metrics.GIT_BYTES.labels(service, "sent")
+    for chunk in chunks:
+        sent.inc(len(chunk))
+        yield chunk
 
 
 def _read_body(request: HttpRequest, limit: int) -> bytes:
@@ -289,6 +299,8 @@ def receive_pack(request: HttpRequest, pk: str) -> HttpResponse:
         return error_response(
             413, "request_too_large", f"A git-receive-pack request is at most {limit} bytes."
         )
+    metrics.GIT_OPERATIONS.labels(git_push.SERVICE).inc()
+    metrics.GIT_BYTES.labels(git_push.SERVICE, "received").inc(len(body))
     repo = git.build_repo(collection, request.git_tenant)
     try:
         result = git_push.receive(repo, collection, request.user, body)
