@@ -18,6 +18,8 @@ urlpatterns = [
     path("api/", include("files.urls")),
     # Skill collections as read-only git repositories (smart HTTP).
     path("git/", include("skills.git.urls")),
+    # The Agent Skills discovery index of each of them, and share links (index and git).
+    path("", include("skills.discovery.urls")),
     # Metorial-compatible skill exports, at Metorial's own root paths.
     path("", include("exports.metorial.urls")),
 ]

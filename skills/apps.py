@@ -11,6 +11,7 @@ class SkillsConfig(AppConfig):
         from events.registry import track
         from skills import schema  # noqa: F401  (registers its OpenAPI paths)
         from skills.models import (
+            ShareLink,
             SkillCollection,
             SkillCollectionVersion,
             SkillMarketplace,
@@ -26,3 +27,4 @@ class SkillsConfig(AppConfig):
         )
         track(SkillPlugin, type_name="skill_plugins")
         track(SkillMarketplace, type_name="skill_marketplaces")
+        track(ShareLink, type_name="share_links", exclude=("updated_at",))
