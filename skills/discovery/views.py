@@ -11,6 +11,7 @@ import mimetypes
 from dataclasses import dataclass
 
 import orjson
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -92,6 +93,9 @@ def _well_known(view):
     """GET and HEAD only; `keyed` or `shared` finds what is served; Missing and a name clash
     become JSON:API errors; HEAD answers the headers without the body."""
 
+    # Reads (and an idempotent insert of what an archive is): no request transaction, which on
+    # SQLite (BEGIN IMMEDIATE) would queue a client's parallel archive downloads one by one.
+    @transaction.non_atomic_requests
     @csrf_exempt
     @functools.wraps(view)
     def wrapped(request: HttpRequest, token: str | None = None, **kwargs) -> HttpResponse:
