@@ -1,5 +1,6 @@
 """The discovery index under each resource's `skills_index_url` and each share link's `url`,
-and a share link's read-only git repository (`<url>.git`)."""
+and a share link's read-only git repository (`<url>.git`: no receive-pack; asking for it is a
+403 at `info/refs`)."""
 
 from django.urls import re_path
 
@@ -7,13 +8,17 @@ from api.routing import UUID_PATTERN
 from skills.discovery import views
 from skills.git import views as git_views
 
-KEYED = (
-    rf"git/(?P<kind>skill_collections|skill_plugins|skill_marketplaces)/(?P<pk>{UUID_PATTERN})"
-    r"(?:/versions/(?P<number>[1-9][0-9]{0,9})|/labels/(?P<label>.+?))?"
-)
-# A share link's token: the link's id in hex, a dot, its signature (skills/sharing.py).
-SHARED = r"share/(?P<token>[0-9a-f]{32}\.[A-Za-z0-9_-]{20,})"
-SHARED_GIT = r"share/(?P<pk>[0-9a-f]{32}\.[A-Za-z0-9_-]{20,})\.git"
+KEYED = rf"git/(?P<kind>skill_collections|skill_plugins|skill_marketplaces)/(?P<pk>{UUID_PATTERN})"
+# Pinned forms, as `?version=` and `?label=` pin a zip download (a label may hold a `/`).
+PINS = {
+    "": "",
+    "-version": r"/versions/(?P<number>[1-9][0-9]{0,9})",
+    "-label": r"/labels/(?P<label>.+?)",
+}
+# A share link's token (the link's id in hex, a dot, its signature: skills/sharing.py), checked
+# by the views: any other segment is a 404 there.
+SHARED = r"share/(?P<token>[^/]+)"
+SHARED_GIT = r"share/(?P<pk>[^/]+?)\.git"
 SHARE = {"opener": views.share_opener}
 
 DOCUMENTS = [
@@ -25,7 +30,8 @@ DOCUMENTS = [
 
 urlpatterns = [
     *(
-        re_path(rf"^{KEYED}{suffix}$", view, name=name and f"{name}-keyed")
+        re_path(rf"^{KEYED}{pin}{suffix}$", view, name=name and f"{name}-keyed{pin_name}")
+        for pin_name, pin in PINS.items()
         for suffix, view, name in DOCUMENTS
     ),
     *(
@@ -38,11 +44,5 @@ urlpatterns = [
         git_views.upload_pack,
         SHARE,
         name="share-git-upload-pack",
-    ),
-    re_path(
-        rf"^{SHARED_GIT}/git-receive-pack$",
-        git_views.receive_pack,
-        SHARE,
-        name="share-git-receive-pack",
     ),
 ]

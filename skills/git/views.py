@@ -284,10 +284,10 @@ def _read_body(request: HttpRequest, limit: int) -> bytes:
 
 @csrf_exempt
 @_errors_git_prints
-def receive_pack(request: HttpRequest, pk: str, opener=open_target) -> HttpResponse:
+def receive_pack(request: HttpRequest, pk: str) -> HttpResponse:
     if request.method != "POST":
         return _method_not_allowed("POST")
-    error, collection = opener(request, pk, "skill_collections", write=True)
+    error, collection = _open(request, pk, write=True)
     if error is not None:
         return error
     if request.content_type != f"application/x-{git_push.SERVICE}-request":

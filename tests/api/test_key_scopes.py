@@ -34,6 +34,11 @@ SAMPLE_PARAMETERS = {
     "kind": "skill_plugins",
     "identifier": "support",
     "token": "not-a-token",
+    # the discovery index (skills/discovery/urls.py)
+    "number": "2",
+    "label": "stable",
+    "name": "pdf-tools",
+    "path": "SKILL.md",
 }
 
 
