@@ -10,6 +10,7 @@ class SkillsConfig(AppConfig):
         # Imported here: models (and what imports them) load only once the app registry is ready.
         from events.registry import track
         from skills import schema  # noqa: F401  (registers its OpenAPI paths)
+        from skills.discovery import schema as discovery_schema  # noqa: F401  (and these)
         from skills.models import (
             ShareLink,
             SkillCollection,
