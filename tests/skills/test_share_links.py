@@ -270,6 +270,9 @@ def test_links_are_listed_filtered_and_tenant_gated(client, collection, other_cl
         "/api/share_links", {"filter[skill_collection]": str(collection.pk)}
     ).json()
     assert by_target["meta"]["record_count"] == 2
+    client.delete(f"/api/share_links/{created['id']}")
+    live_links = client.get("/api/share_links", {"filter[revoked_at.null]": "true"}).json()
+    assert [item["attributes"]["version"] for item in live_links["data"]] == [1]
     assert other_client.get("/api/share_links").json()["data"] == []
     assert other_client.get(f"/api/share_links/{created['id']}").status_code == 404
     live = JsonApiClient(ApiKeyFactory(member=api_key.member, mode=Mode.LIVE))
