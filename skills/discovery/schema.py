@@ -177,7 +177,9 @@ def _paths() -> dict:
                 paths[f"/git/{resource}/{{id}}{pin}{suffix}"] = _operation(
                     "_".join(filter(None, [name, noun.split()[-1], pin_name])),
                     f"{summary}: a {noun}'s{pin_words}",
-                    f"{description} The API key as for the {noun}'s `git_url`.",
+                    f"{description} The {noun}'s skills"
+                    f"{pin_words or (' of its current version' if pins is PINS else '')}; "
+                    "the API key as for its `git_url`.",
                     responses,
                     [
                         {**PATH_ID, "description": f"The {noun}'s id (UUID)."},
@@ -210,9 +212,10 @@ def _share_git_paths() -> dict:
             "a skill collection repository", "a share link's repository"
         )
         operation["description"] = (
-            "The repository of the share link's collection, plugin or marketplace (a pinned "
-            "link's history ends at its version), read-only: `git clone <url>.git` with no "
-            "credential. A revoked or expired link is a `404`."
+            f"{'Its refs' if method == 'get' else 'A pack'} of the repository of the share "
+            "link's collection, plugin or marketplace (a pinned link's history ends at its "
+            "version), read-only: `git clone <url>.git` with no credential. A revoked or expired "
+            "link is a `404`."
         )
         operation["security"] = []
         operation["parameters"][0] = TOKEN
