@@ -338,6 +338,7 @@ def revoke_share_links(modeladmin, request, queryset):
 class ShareLinkAdmin(TenantModelAdmin):
     list_display = ("__str__", "version", "label", "expires_at", "revoked_at", "organization")
     list_filter = ("organization", "mode", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("skill_collection__name", "skill_plugin__name", "skill_marketplace__name")
     readonly_fields = (
         "skill_collection",
         "skill_plugin",
