@@ -24,7 +24,7 @@ class SkillsConfig(AppConfig):
         track(
             SkillCollectionVersion,
             type_name="skill_collection_versions",
-            exclude=("updated_at", "file_paths"),
+            exclude=("updated_at", "file_paths", "git_commit"),
         )
         track(SkillPlugin, type_name="skill_plugins")
         track(SkillMarketplace, type_name="skill_marketplaces")

@@ -121,6 +121,12 @@ class SkillCollectionVersion(TenantModel):
     file_count = models.PositiveIntegerField(default=0)
     total_size = models.PositiveBigIntegerField(default=0)
     digest = models.CharField(max_length=64, help_text="SHA-256 of the sorted (path, blob) list.")
+    # Kept from a `git push` so the version's commit is the pushed one (same id): the raw commit
+    # object (author, committer, dates, time zones, message, signature, byte for byte). None for
+    # versions made otherwise, whose commit Skillport derives.
+    git_commit = models.BinaryField(null=True, blank=True, editable=False)
+    # Git file modes other than 100644 (executables pushed as 100755): {path: "100755"}.
+    file_modes = models.JSONField(default=dict, blank=True)
 
     objects = VersionQuerySet.as_manager()
 
@@ -187,6 +193,10 @@ class Skill(TenantModel):
     compatibility = models.CharField(max_length=500, blank=True, default="")
     allowed_tools = models.JSONField(default=list, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # The SKILL.md body after the frontmatter (its first SEARCH_BODY_LIMIT characters), searched.
+    body = models.TextField(blank=True, default="")
+    # What the Agent Skills reference validator says of the SKILL.md: [{code, detail}].
+    spec_findings = models.JSONField(default=list, blank=True)
     # The latest version that has this skill.
     skill_collection_version = models.ForeignKey(
         SkillCollectionVersion, on_delete=models.CASCADE, related_name="latest_skills"

@@ -1,5 +1,6 @@
 """Every write to the skills registry goes through here (exports and events hook in later)."""
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
@@ -20,7 +21,7 @@ from skills.models import (
     SkillPlugin,
     VersionFile,
 )
-from skills.validation import check_tree, index_skills
+from skills.validation import SkillManifest, check_tree, index_skills
 
 UNSET: Any = object()
 
@@ -90,7 +91,8 @@ def _store_blobs(tree: Mapping[str, bytes]) -> dict[str, Blob]:
 def _index_skills(version: SkillCollectionVersion, manifests) -> None:
     collection = version.skill_collection
     known = {skill.path: skill for skill in Skill.objects.filter(skill_collection=collection)}
-    fields = ("name", "description", "license", "compatibility", "allowed_tools", "metadata")
+    # Every attribute a SKILL.md gives its skill row.
+    fields = [field.name for field in dataclasses.fields(SkillManifest) if field.name != "path"]
     new, changed = [], []
     for manifest in manifests:
         skill = known.get(manifest.path)
@@ -124,11 +126,25 @@ def create_version(
     files: Mapping[str, bytes] | Iterable[tuple[str, bytes]],
     commit_message: str = "",
     release_label: str | None = None,
+    git_commit: bytes | None = None,
+    file_modes: Mapping[str, str] | None = None,
 ) -> SkillCollectionVersion:
-    """Validate the tree (raises TreeError), store its blobs, record the version, index skills."""
+    """Validate the tree (raises TreeError), store its blobs, record the version, index skills.
+
+    `git_commit` and `file_modes` come from a `git push` (skills/git/push.py): the pushed commit
+    object and the git modes other than 100644, kept so the version's commit is the pushed one.
+    """
     entries = files.items() if isinstance(files, Mapping) else files
     tree = check_tree(entries)
-    return _create_checked_version(collection, actor, tree, commit_message, release_label)
+    return _create_checked_version(
+        collection,
+        actor,
+        tree,
+        commit_message,
+        release_label,
+        git_commit=git_commit,
+        file_modes=dict(file_modes or {}),
+    )
 
 
 def create_version_from_zip(
@@ -143,7 +159,9 @@ def create_version_from_zip(
     return _create_checked_version(collection, actor, tree, commit_message, release_label)
 
 
-def _create_checked_version(collection, actor, tree, commit_message, release_label):
+def _create_checked_version(
+    collection, actor, tree, commit_message, release_label, *, git_commit=None, file_modes=None
+):
     manifests = index_skills(tree, collection.root_path)
     stored = _store_blobs(tree)
     paths = sorted(tree)
@@ -166,6 +184,8 @@ def _create_checked_version(collection, actor, tree, commit_message, release_lab
             file_count=len(paths),
             total_size=sum(len(content) for content in tree.values()),
             digest=tree_digest((path, stored[path].sha256) for path in paths),
+            git_commit=git_commit,
+            file_modes=file_modes or {},
         )
         VersionFile.objects.bulk_create(
             [VersionFile(version=version, path=path, blob=stored[path]) for path in paths],

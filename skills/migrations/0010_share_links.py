@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organizations', '0004_api_key_scope'),
-        ('skills', '0007_drop_git_bundle_commits'),
+        ('skills', '0009_pushed_commits'),
         ('api', '0002_tenant_row_counts'),
     ]
 
