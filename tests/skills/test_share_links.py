@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.models import Mode
 from organizations.models import Scope
+from skills import sharing
 from skills.discovery.index import SCHEMA
 from skills.discovery.paths import index_path
 from skills.models import ShareLink
@@ -311,3 +312,18 @@ def test_include_the_target_and_creator(client, collection):
     assert response.status_code == 200
     types = sorted(item["type"] for item in response.json()["included"])
     assert types == ["members", "skill_collections"]
+
+
+def test_the_admin_revokes_share_links_and_shows_their_url(admin_client, collection):
+    link = sharing.create_share_link(tenant=collection.tenant, actor=None, target=collection)
+    page = admin_client.get(f"/admin/skills/sharelink/{link.pk}/change/")
+    assert sharing.share_url(link) in page.content.decode()
+    response = admin_client.post(
+        "/admin/skills/sharelink/",
+        {"action": "revoke_share_links", "_selected_action": [link.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    link.refresh_from_db()
+    assert link.revoked
+    assert JsonApiClient().get(f"{share_path(link)}{AGENT_SKILLS}/index.json").status_code == 404
