@@ -18,7 +18,9 @@ urlpatterns = [
     path("api/", include("files.urls")),
     # Skill collections as read-only git repositories (smart HTTP).
     path("git/", include("skills.git.urls")),
-    # The Agent Skills discovery index of each of them, and share links (index and git).
+    # The Anthropic Skills API (its SDKs' `base_url` is the server's root).
+    path("v1/", include("skills.anthropic.urls")),
+    # The Agent Skills discovery index under /git/<type>/<id>, and share links (index and git).
     path("", include("skills.discovery.urls")),
     # Metorial-compatible skill exports, at Metorial's own root paths.
     path("", include("exports.metorial.urls")),
