@@ -5,6 +5,7 @@ import io
 import zipfile
 
 from skills.discovery.paths import index_path
+from tests.skills.factories import SkillCollectionFactory, create_version
 
 AGENT_SKILLS = "/.well-known/agent-skills"
 LEGACY = "/.well-known/skills"
@@ -29,3 +30,13 @@ def content(response) -> bytes:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content)
     return response.content
+
+
+def two_versions(api_key, first: dict, second: dict):
+    """A collection of the key's organization: `first` labelled `stable`, then `second`."""
+    collection = SkillCollectionFactory(
+        organization=api_key.organization, created_by=api_key.member
+    )
+    create_version(collection, first, release_label="stable")
+    create_version(collection, second)
+    return collection

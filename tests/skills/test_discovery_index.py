@@ -22,7 +22,15 @@ from tests import served
 from tests.conftest import JsonApiClient
 from tests.factories import ApiKeyFactory, tenant_of
 from tests.skill_exports.factories import plugin_with_skills
-from tests.skills.discovery import AGENT_SKILLS, LEGACY, content, digest, index_of, unzip
+from tests.skills.discovery import (
+    AGENT_SKILLS,
+    LEGACY,
+    content,
+    digest,
+    index_of,
+    two_versions,
+    unzip,
+)
 from tests.skills.factories import SkillCollectionFactory, create_version, skill_files, skill_md
 
 pytestmark = pytest.mark.django_db
@@ -47,12 +55,7 @@ def skill_tree(files: dict, folder: str) -> dict[str, bytes]:
 
 @pytest.fixture
 def collection(api_key):
-    collection = SkillCollectionFactory(
-        organization=api_key.organization, created_by=api_key.member
-    )
-    create_version(collection, V1, release_label="stable")
-    create_version(collection, V2)
-    return collection
+    return two_versions(api_key, V1, V2)
 
 
 def get(client, url, **extra):

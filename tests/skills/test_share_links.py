@@ -19,7 +19,7 @@ from skills.sharing import share_path
 from tests.conftest import JsonApiClient
 from tests.factories import ApiKeyFactory
 from tests.skill_exports.factories import plugin_with_skills
-from tests.skills.discovery import AGENT_SKILLS, LEGACY, content, digest, unzip
+from tests.skills.discovery import AGENT_SKILLS, LEGACY, content, digest, two_versions, unzip
 from tests.skills.factories import SkillCollectionFactory, create_version, skill_files, skill_md
 
 pytestmark = pytest.mark.django_db
@@ -30,12 +30,7 @@ V2 = {**V1, "pdf-tools/SKILL.md": skill_md("pdf-tools", "Second version.")}
 
 @pytest.fixture
 def collection(api_key):
-    collection = SkillCollectionFactory(
-        organization=api_key.organization, created_by=api_key.member
-    )
-    create_version(collection, V1, release_label="stable")
-    create_version(collection, V2)
-    return collection
+    return two_versions(api_key, V1, V2)
 
 
 def create(
