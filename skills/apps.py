@@ -11,6 +11,7 @@ class SkillsConfig(AppConfig):
         from events.registry import track
         from skills import schema  # noqa: F401  (registers its OpenAPI paths)
         from skills.discovery import schema as discovery_schema  # noqa: F401  (and these)
+        from skills.integrity import register_checks
         from skills.models import (
             ShareLink,
             SkillCollection,
@@ -29,3 +30,4 @@ class SkillsConfig(AppConfig):
         track(SkillPlugin, type_name="skill_plugins")
         track(SkillMarketplace, type_name="skill_marketplaces")
         track(ShareLink, type_name="share_links", exclude=("updated_at",))
+        register_checks()
