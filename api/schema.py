@@ -52,6 +52,10 @@ TYPE_DESCRIPTIONS = {
     ),
     "files": "A stored file, such as a skill export's zip.",
     "file_links": "A signed, expiring, revocable download URL of a file.",
+    "share_links": (
+        "A credential-free, read-only, expiring, revocable URL of one skill collection, plugin "
+        "or marketplace: its discovery index, archives and git repository."
+    ),
     "events": "Something that happened to a resource (`exports.completed`, ...).",
     "versions": "An audit trail entry: which attributes changed, from what to what, and who.",
     "event_stores": "The append-only store behind events and audit versions.",

@@ -23,6 +23,8 @@ urlpatterns = [
     path("git/", include("skills.git.urls")),
     # The Anthropic Skills API (its SDKs' `base_url` is the server's root).
     path("v1/", include("skills.anthropic.urls")),
+    # The Agent Skills discovery index under /git/<type>/<id>, and share links (index and git).
+    path("", include("skills.discovery.urls")),
     # Metorial-compatible skill exports, at Metorial's own root paths.
     path("", include("exports.metorial.urls")),
 ]

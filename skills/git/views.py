@@ -202,9 +202,16 @@ def _errors_git_prints(view):
     return wrapped
 
 
+# Who may read (or push to) a repository: `open_target` checks an API key; a share link's
+# repository (skills/discovery/urls.py) names its own opener, which checks the link instead.
+open_target = _open
+
+
 @csrf_exempt
 @_errors_git_prints
-def info_refs(request: HttpRequest, pk: str, kind: str = "skill_collections") -> HttpResponse:
+def info_refs(
+    request: HttpRequest, pk: str, kind: str = "skill_collections", opener=open_target
+) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return _method_not_allowed("GET")
     service = request.GET.get("service")
@@ -216,7 +223,7 @@ def info_refs(request: HttpRequest, pk: str, kind: str = "skill_collections") ->
             f"Only service={SERVICE} or service={git_push.SERVICE} (smart HTTP) is served.",
         )
     pushing = service == git_push.SERVICE
-    error, collection = _open(request, pk, kind, write=pushing)
+    error, collection = opener(request, pk, kind, write=pushing)
     if error is not None:
         return error
     if pushing:
@@ -234,10 +241,12 @@ def info_refs(request: HttpRequest, pk: str, kind: str = "skill_collections") ->
 
 @csrf_exempt
 @_errors_git_prints
-def upload_pack(request: HttpRequest, pk: str, kind: str = "skill_collections") -> HttpResponse:
+def upload_pack(
+    request: HttpRequest, pk: str, kind: str = "skill_collections", opener=open_target
+) -> HttpResponse:
     if request.method != "POST":
         return _method_not_allowed("POST")
-    error, collection = _open(request, pk, kind)
+    error, collection = opener(request, pk, kind)
     if error is not None:
         return error
     if request.content_type != f"application/x-{SERVICE}-request":
