@@ -13,6 +13,8 @@ repository is.
 import re
 from collections.abc import Iterable
 
+from django.db.models import QuerySet
+
 from skills.bundles.layouts import BundleError, stored_files
 from skills.discovery.archives import SkillFiles, describe, skill_entries
 from skills.models import (
@@ -55,25 +57,35 @@ def _latest_files(skills: list[Skill]) -> list[SkillFiles]:
     ]
 
 
+def served_skill_rows(
+    target: SkillCollection | SkillPlugin | SkillMarketplace,
+    version: SkillCollectionVersion | None = None,
+) -> QuerySet[Skill]:
+    """The skill rows the target serves (`version`: a collection's pinned one)."""
+    if isinstance(target, SkillCollection):
+        version = version or target.current_version
+        return Skill.objects.filter(versions=version) if version else Skill.objects.none()
+    if isinstance(target, SkillPlugin):
+        return target.skills.all()
+    return Skill.objects.filter(plugins__marketplaces=target).distinct()
+
+
 def served_skills(
     target: SkillCollection | SkillPlugin | SkillMarketplace,
     version: SkillCollectionVersion | None = None,
 ) -> list[SkillFiles]:
     """The skills the target's index lists, by name. `version`: a collection's pinned one."""
-    if isinstance(target, SkillCollection):
-        version = version or target.current_version
-        if version is None:
-            return []
-        skills = _unique(Skill.objects.filter(versions=version))
-        files = stored_files([version.pk])[version.pk]
-        return [
-            SkillFiles(skill.name, skill.description, skill_entries(skill.path, files))
-            for skill in skills
-        ]
-    if isinstance(target, SkillPlugin):
-        return _latest_files(_unique(target.skills.all()))
-    skills = Skill.objects.filter(plugins__marketplaces=target).distinct()
-    return _latest_files(_unique(skills))
+    skills = _unique(served_skill_rows(target, version))
+    if not isinstance(target, SkillCollection):
+        return _latest_files(skills)
+    version = version or target.current_version
+    if version is None:
+        return []
+    files = stored_files([version.pk])[version.pk]
+    return [
+        SkillFiles(skill.name, skill.description, skill_entries(skill.path, files))
+        for skill in skills
+    ]
 
 
 def index_v2(skills: list[SkillFiles]) -> dict:

@@ -26,6 +26,8 @@ DOCUMENTS = [
     (r"/\.well-known/agent-skills/(?P<name>[a-z0-9-]{1,64})\.zip", views.archive, "agent-skill"),
     (r"/\.well-known/skills/index\.json", views.legacy_index, "legacy-skills-index"),
     (r"/\.well-known/skills/(?P<name>[a-z0-9-]{1,64})/(?P<path>.+)", views.legacy_file, None),
+    # The `skills` CLI's `find` with SKILLS_API_URL=<base> (skills/find.py's shape).
+    (r"/api/search", views.search, "skills-search"),
 ]
 
 urlpatterns = [

@@ -17,7 +17,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from api.exceptions import error_response
 from core.errors import NotFound
-from skills import selectors, sharing
+from events.conf import events_conf
+from skills import find, selectors, sharing
 from skills.blobs import read_content
 from skills.bundles.layouts import BundleError
 from skills.discovery import archives, index
@@ -190,3 +191,24 @@ def legacy_file(request: HttpRequest, served: Served, name: str, path: str) -> H
     response = HttpResponse(content, content_type=_file_type(path, content))
     response["ETag"] = f'"{entry.sha256}"'
     return response
+
+
+SEARCH_SUFFIX = "/api/search"
+
+
+@_well_known
+def search(request: HttpRequest, served: Served) -> HttpResponse:
+    """`<base>/api/search?q=&limit=`: the `skills` CLI's `find` with `SKILLS_API_URL=<base>`,
+    over the skills `<base>` serves; each result's `source` is `<base>`, which `skills add`
+    installs from."""
+    try:
+        text, limit = find.parameters(request.GET)
+    except find.BadParameter as error:
+        response = error_response(400, "invalid_parameter", error.detail)
+        document = orjson.loads(response.content)
+        document["errors"][0]["source"] = {"parameter": error.parameter}
+        response.content = orjson.dumps(document)
+        return response
+    base = events_conf.PUBLIC_URL.rstrip("/") + request.path.removesuffix(SEARCH_SUFFIX)
+    rows = index.served_skill_rows(served.target, served.version)
+    return _json(find.answer(rows, text, limit, lambda skill: base))

@@ -83,3 +83,17 @@ def test_a_revoked_share_link_installs_nothing(live_server, home, collection):
     done = skills(home, "add", url, "--yes", check=False)
     assert done.returncode != 0
     assert installed(home) == {}
+
+
+def test_skills_find_searches_through_a_share_link(live_server, home, collection):
+    """`SKILLS_API_URL=<share url>`: the CLI's `find` (no key) searches the skills the link
+    serves, and what it prints installs with `skills add`."""
+    url, link = share(live_server, collection)
+    found = skills(home, "find", "release", SKILLS_API_URL=url)
+    # `source` is the share URL on the public base (SKILLPORT_PUBLIC_URL), then `@<skill>`.
+    assert f"{sharing.share_path(link)}@release-notes" in found.stdout
+    assert "pdf-tools" not in found.stdout
+    skills(home, "add", url, "--skill", "release-notes", "--yes")
+    assert installed(home) == {
+        path: content for path, content in expected(V1).items() if path.startswith("release-notes/")
+    }

@@ -322,3 +322,25 @@ def test_the_admin_revokes_share_links_and_shows_their_url(admin_client, collect
     link.refresh_from_db()
     assert link.revoked
     assert JsonApiClient().get(f"{share_path(link)}{AGENT_SKILLS}/index.json").status_code == 404
+
+
+def test_a_share_link_answers_the_skills_cli_search(client, collection):
+    """`SKILLS_API_URL=<share url>`: `<url>/api/search` finds the link's skills, no key."""
+    url = create(client, collection).json()["data"]["attributes"]["url"]
+    search = f"{path_of(url)}/api/search"
+    found = JsonApiClient().get(f"{search}?q=pdf&limit=5").json()["skills"]
+    assert [(skill["name"], skill["source"], skill["installs"]) for skill in found] == [
+        ("pdf-tools", url, 0)
+    ]
+    assert JsonApiClient().get(f"{search}?q=unrelated").json() == {"skills": []}
+    refused = JsonApiClient().get(f"{search}?q=pdf&limit=0")
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["source"] == {"parameter": "limit"}
+    # Another tenant's skills are not reachable through the link.
+    other = SkillCollectionFactory(organization=ApiKeyFactory().organization)
+    create_version(other, skill_files("pdf-other"))
+    assert [s["name"] for s in JsonApiClient().get(f"{search}?q=pdf").json()["skills"]] == [
+        "pdf-tools"
+    ]
+    sharing.revoke(ShareLink.objects.get())
+    assert JsonApiClient().get(f"{search}?q=pdf").status_code == 404
