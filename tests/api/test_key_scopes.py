@@ -34,6 +34,13 @@ SAMPLE_PARAMETERS = {
     "kind": "skill_plugins",
     "identifier": "support",
     "token": "not-a-token",
+    "skill_id": str(uuid.uuid4()),
+    "version": "latest",
+    # the discovery index (skills/discovery/urls.py)
+    "number": "2",
+    "label": "stable",
+    "name": "pdf-tools",
+    "path": "SKILL.md",
 }
 
 
@@ -66,7 +73,9 @@ def view_name(path: str) -> str:
 
 def error_code(response) -> str:
     body = response.json()
-    # JSON:API error documents, or Metorial's error object on its own surface.
+    # JSON:API error documents, Metorial's error object or Anthropic's on their own surfaces.
+    if body.get("type") == "error":
+        return body["error"]["details"]["error_code"]
     return body["errors"][0]["code"] if "errors" in body else body["code"]
 
 
@@ -78,6 +87,8 @@ def test_every_route_is_swept():
         f"/api/skill_plugins/{SAMPLE_PARAMETERS['pk']}/relationships/skills",
         f"/git/skill_collections/{SAMPLE_PARAMETERS['pk']}.git/git-receive-pack",
         "/skill-exports",
+        "/v1/skills",
+        f"/v1/skills/{SAMPLE_PARAMETERS['skill_id']}/versions/latest",
     ):
         assert expected in ROUTED_PATHS
 
