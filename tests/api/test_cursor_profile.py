@@ -3,6 +3,9 @@ rule by rule, in the profile's order: sorting, cursors, `page[size]`, `page[afte
 `page[before]`, both omitted, range pagination, item cursors, links, the error types; and
 how the profile is asked for and advertised (JSON:API 1.1 profiles)."""
 
+import json
+import os
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -385,3 +388,34 @@ def test_related_endpoints_page_with_the_profile_too(client, organization):
         seen += [item["id"] for item in body["data"]]
         link = body["links"]["next"]
     assert sorted(seen) == sorted(str(member.pk) for member in members)
+
+
+# -- the official JSON:API 1.1 schema -------------------------------------------------------------
+
+# A copy of https://jsonapi.org/schemas/spec/v1.1/draft, when the environment names one (as
+# tests/api/test_atomic_operations.py reads it).
+OFFICIAL_SCHEMA = Path(os.environ.get("SKILLPORT_JSONAPI_SCHEMA", "") or "/nonexistent")
+
+
+@pytest.mark.skipif(
+    not OFFICIAL_SCHEMA.is_file(),
+    reason="SKILLPORT_JSONAPI_SCHEMA names no copy of the official JSON:API 1.1 schema",
+)
+def test_the_profile_documents_are_valid_json_api_1_1(client, everything):
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(json.loads(OFFICIAL_SCHEMA.read_text()))
+    first = profile_get(client, LIST + "&page[size]=20").json()
+    urls = [
+        LIST + "&page[size]=3&page[before]=",
+        LIST + f"&page[size]=3&page[after]={cursor_of(first, 2)}",
+        LIST
+        + f"&page[size]=2&page[after]={cursor_of(first, 2)}&page[before]={cursor_of(first, 9)}",
+        LIST + "&page[size]=101&page[after]=",  # max-size-exceeded
+        LIST + "&page[after]=!!",  # invalid cursor
+        "/api/members?filter[email]=nobody@example.com&page[after]=",
+    ]
+    documents = [first] + [client.get(url).json() for url in urls]
+    for document in documents:
+        errors = [error.message for error in validator.iter_errors(document)]
+        assert errors == [], (document, errors)
