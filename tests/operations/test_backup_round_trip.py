@@ -17,6 +17,7 @@ import io
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -37,7 +38,7 @@ from tests.skills.factories import skill_files
 
 pytestmark = pytest.mark.worker  # served installs and `task_worker --burst` processes
 
-SECRET_KEY = "round-trip-signing-key-" + "k" * 40
+SECRET_KEY = secrets.token_urlsafe(50)  # a signing key of this run only
 # Resources compared one by one (the churned collection's own document excepted: it moves on).
 TYPES = [
     "skill_collections",

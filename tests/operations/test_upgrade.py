@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import os
+import secrets
 import subprocess
 import tarfile
 import urllib.error
@@ -288,7 +289,7 @@ def test_upgrading_from_the_last_release_keeps_every_answer(tmp_path, database_u
         tmp_path,
         DATABASE_URL=database_url,
         SKILLPORT_PUBLIC_URL="http://skillport.test",
-        SECRET_KEY="upgrade-test-" + "k" * 40,
+        SECRET_KEY=secrets.token_urlsafe(50),
     )
     home = tmp_path / "home"
     home.mkdir()
