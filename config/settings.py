@@ -72,6 +72,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the resolver and the views: `/api/x/` is `/api/x`; OPTIONS answered from the route.
+    "api.middleware.TrailingSlashMiddleware",
+    "api.middleware.OptionsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "events.middleware.ActorMiddleware",
