@@ -274,6 +274,8 @@ class OrderingFilter(drf_filters.OrderingFilter):
                     "invalid_sort",
                 )
             ordering = fields
+        elif "search_rank" in queryset.query.annotations:  # filter[search]: the best match first
+            ordering = ["-search_rank"]
         else:
             ordering = list(self.get_default_ordering(view) or ["-created_at"])
         if not any(term.lstrip("-") in ("id", "pk") for term in ordering):

@@ -200,8 +200,9 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": "rest_framework_json_api.metadata.JSONAPIMetadata",
     "DEFAULT_FILTER_BACKENDS": [
         "api.filters.QueryParameterValidationFilter",
-        "api.filters.OrderingFilter",
+        # Filters before the order: `filter[search]` annotates the rank the default order uses.
         "api.filters.FilterBackend",
+        "api.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "api.schema.ResourceAutoSchema",
     "ORDERING_PARAM": "sort",

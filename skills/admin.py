@@ -255,10 +255,39 @@ class SkillCollectionVersionAdmin(TenantModelAdmin):
 
 @admin.register(Skill)
 class SkillAdmin(TenantModelAdmin):
-    list_display = ("name", "path", "skill_collection", "skill_collection_version", "updated_at")
+    list_display = (
+        "name",
+        "path",
+        "skill_collection",
+        "skill_collection_version",
+        "spec_findings_count",
+        "updated_at",
+    )
     search_fields = ("name", "description", "path", "skill_collection__name")
     list_select_related = ("skill_collection", "skill_collection_version")
-    readonly_fields = [f.name for f in Skill._meta.fields] + ["versions"]
+    readonly_fields = [
+        *(f.name for f in Skill._meta.fields if f.name != "spec_findings"),
+        "spec_report",
+        "versions",
+    ]
+
+    @admin.display(description="spec findings")
+    def spec_findings_count(self, obj: Skill) -> int:
+        return len(obj.spec_findings)
+
+    @admin.display(description="spec findings (skills-ref)")
+    def spec_report(self, obj: Skill) -> str:
+        """Which agents may refuse this skill: the Agent Skills reference validator's findings."""
+        if not obj.spec_findings:
+            return "None: the SKILL.md follows the Agent Skills spec."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li><code>{}</code> {}</li>",
+                ((f["code"], f["detail"]) for f in obj.spec_findings),
+            ),
+        )
 
 
 class RelationsAdmin(DownloadsAdmin):

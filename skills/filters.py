@@ -1,3 +1,6 @@
+import django_filters
+from django_filters.constants import EMPTY_VALUES
+
 from api.filters import ResourceFilterSet
 from skills.models import (
     Skill,
@@ -6,11 +9,23 @@ from skills.models import (
     SkillMarketplace,
     SkillPlugin,
 )
+from skills.search import search
 
 COMMON = ["id", "created_at", "updated_at"]
 
 
+class SearchFilter(django_filters.CharFilter):
+    """`filter[search]=<words>`: full-text search over the type's own text, ranked (best first
+    unless `sort` is given)."""
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        return search(qs, value)
+
+
 class SkillCollectionFilterSet(ResourceFilterSet):
+    search_eq = SearchFilter()
     attributes = [*COMMON, "name", "root_path", "provider", "folder_id", "is_deleted"]
 
     class Meta:
@@ -36,6 +51,7 @@ class SkillCollectionVersionFilterSet(ResourceFilterSet):
 
 
 class SkillFilterSet(ResourceFilterSet):
+    search_eq = SearchFilter()
     attributes = [*COMMON, "name", "description", "license", "path", "skill_collection"]
 
     class Meta:
@@ -44,6 +60,7 @@ class SkillFilterSet(ResourceFilterSet):
 
 
 class SkillPluginFilterSet(ResourceFilterSet):
+    search_eq = SearchFilter()
     attributes = [
         *COMMON,
         "name",
@@ -61,6 +78,7 @@ class SkillPluginFilterSet(ResourceFilterSet):
 
 
 class SkillMarketplaceFilterSet(ResourceFilterSet):
+    search_eq = SearchFilter()
     attributes = [*COMMON, "name", "version", "description"]
 
     class Meta:

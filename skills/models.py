@@ -187,6 +187,10 @@ class Skill(TenantModel):
     compatibility = models.CharField(max_length=500, blank=True, default="")
     allowed_tools = models.JSONField(default=list, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # The SKILL.md body after the frontmatter (its first SEARCH_BODY_LIMIT characters), searched.
+    body = models.TextField(blank=True, default="")
+    # What the Agent Skills reference validator says of the SKILL.md: [{code, detail}].
+    spec_findings = models.JSONField(default=list, blank=True)
     # The latest version that has this skill.
     skill_collection_version = models.ForeignKey(
         SkillCollectionVersion, on_delete=models.CASCADE, related_name="latest_skills"

@@ -257,7 +257,25 @@ class SkillCollectionVersionSerializer(ResourceSerializer):
         return attrs
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "description": "What the Agent Skills spec's reference validator (skills-ref) says of "
+        "the SKILL.md; empty when clean. Skillport accepts these skills (as Claude Code does); "
+        "agents that follow the spec strictly may refuse them.",
+        "items": {
+            "type": "object",
+            "properties": {"code": {"type": "string"}, "detail": {"type": "string"}},
+            "required": ["code", "detail"],
+        },
+    }
+)
+class SpecFindingsField(serializers.JSONField):
+    pass
+
+
 class SkillSerializer(ResourceSerializer):
+    spec_findings = SpecFindingsField(read_only=True)
     skill_collection = to_one("skills")
     skill_collection_version = to_one("skills")
 
@@ -278,6 +296,7 @@ class SkillSerializer(ResourceSerializer):
             "allowed_tools",
             "metadata",
             "path",
+            "spec_findings",
             "created_at",
             "updated_at",
             "skill_collection",

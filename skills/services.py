@@ -1,5 +1,6 @@
 """Every write to the skills registry goes through here (exports and events hook in later)."""
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
@@ -20,7 +21,7 @@ from skills.models import (
     SkillPlugin,
     VersionFile,
 )
-from skills.validation import check_tree, index_skills
+from skills.validation import SkillManifest, check_tree, index_skills
 
 UNSET: Any = object()
 
@@ -90,7 +91,8 @@ def _store_blobs(tree: Mapping[str, bytes]) -> dict[str, Blob]:
 def _index_skills(version: SkillCollectionVersion, manifests) -> None:
     collection = version.skill_collection
     known = {skill.path: skill for skill in Skill.objects.filter(skill_collection=collection)}
-    fields = ("name", "description", "license", "compatibility", "allowed_tools", "metadata")
+    # Every attribute a SKILL.md gives its skill row.
+    fields = [field.name for field in dataclasses.fields(SkillManifest) if field.name != "path"]
     new, changed = [], []
     for manifest in manifests:
         skill = known.get(manifest.path)

@@ -1,9 +1,11 @@
-from django.urls import re_path
+from django.urls import path, re_path
 
 from api.routing import UUID_PATTERN, resource_urls
-from skills import views
+from skills import find, views
 
 urlpatterns = [
+    # The `skills` CLI's `find` (SKILLS_API_URL): full-text search in its own answer shape.
+    path("search", find.SkillSearchView.as_view(), name="skill-search"),
     # Any identifier (UUID, name, root path): POST uploads a zip, GET lists the versions.
     re_path(
         rf"^skill_collections/(?!{UUID_PATTERN}/relationships/)(?P<pk>.+)/versions$",

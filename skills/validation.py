@@ -18,11 +18,15 @@ from frontmatter.default_handlers import YAMLHandler
 
 from core.values import contains_nul
 from skills.conf import DEFAULTS, skills_conf
+from skills.spec import spec_findings
 
 SKILL_FILE = "SKILL.md"
 SKILL_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
+# How much of a SKILL.md's body is kept for full-text search (characters; PostgreSQL's tsvector
+# holds at most 1 MB, and the start of a skill's instructions says what it is for).
+SEARCH_BODY_LIMIT = 100_000
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -197,6 +201,8 @@ class SkillManifest:
     compatibility: str = ""
     allowed_tools: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    body: str = ""  # the Markdown after the frontmatter, for search (at most SEARCH_BODY_LIMIT)
+    spec_findings: list[dict[str, str]] = field(default_factory=list)
 
 
 def skill_folder(path: str) -> str | None:
@@ -280,7 +286,7 @@ def parse_skill_md(
     if not frontmatter.checks(text, FRONTMATTER):
         raise TreeError(path, "SKILL.md must start with YAML frontmatter.", "invalid_skill")
     try:
-        block, _ = FRONTMATTER.split(text)
+        block, body = FRONTMATTER.split(text)
     except ValueError:
         raise TreeError(path, "SKILL.md frontmatter is not closed.", "invalid_skill") from None
     if len(block) > limits.max_frontmatter_size:
@@ -319,6 +325,8 @@ def parse_skill_md(
         compatibility=_optional_text(meta, "compatibility", path, 500),
         allowed_tools=allowed_tools,
         metadata=json.loads(json.dumps({str(k): v for k, v in metadata.items()}, default=str)),
+        body=body.strip()[:SEARCH_BODY_LIMIT],
+        spec_findings=spec_findings(content, folder_name),
     )
 
 
