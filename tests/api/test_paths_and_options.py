@@ -21,8 +21,9 @@ pytestmark = pytest.mark.django_db
 ROUTED_PATHS = routed_paths()
 API_PATHS = [path for path in ROUTED_PATHS if path.startswith("/api/")]
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-# Compatibility surfaces that answer errors in their own envelope (Metorial's, PromptLayer's).
-OWN_ERROR_SHAPES = ("/skill-exports", "/api/public/v2/")
+# Compatibility surfaces that answer in their own media type or envelope (Metorial's,
+# PromptLayer's, the skills CLI's search).
+OWN_ERROR_SHAPES = ("/skill-exports", "/api/public/v2/", "/api/search")
 
 
 def _allow(response) -> list[str]:
