@@ -20,7 +20,7 @@ from api.exceptions import error_response
 ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
-def _listed(methods) -> tuple[str, ...]:
+def listed(methods) -> tuple[str, ...]:
     """The methods in `ORDER`, HEAD along with GET, OPTIONS always (answered for every path)."""
     names = {method.upper() for method in methods}
     if "GET" in names:
@@ -39,8 +39,8 @@ def allow(*methods: str) -> Callable:
     def decorate(view: Callable) -> Callable:
         def allowed(**kwargs) -> tuple[str, ...]:
             if len(methods) == 1 and callable(methods[0]):
-                return _listed(methods[0](**kwargs))
-            return _listed(methods)
+                return listed(methods[0](**kwargs))
+            return listed(methods)
 
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -73,12 +73,12 @@ def allowed_methods(match: ResolverMatch) -> tuple[str, ...] | None:
         return declared(**match.kwargs)
     actions = getattr(view, "actions", None)
     if actions is not None:  # a DRF viewset's view: the methods bound to an action
-        return _listed(actions)
+        return listed(actions)
     view_class = getattr(view, "view_class", None)
     if view_class is None:
         return None
     initkwargs = getattr(view, "view_initkwargs", {})
     names = initkwargs.get("http_method_names", view_class.http_method_names)
-    served = _listed(name for name in names if hasattr(view_class, name))
+    served = listed(name for name in names if hasattr(view_class, name))
     # A catch-all that serves nothing (Metorial's 404 under `/skill-exports/`) answers itself.
     return None if served == ("OPTIONS",) else served

@@ -274,6 +274,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.postprocess",
         "api.schema.document_idempotency_key",
+        "api.schema.document_options",
     ],
 }
 
