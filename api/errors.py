@@ -137,3 +137,40 @@ def metorial_error(error: domain.DomainError) -> dict[str, Any]:
     if kind.source == "parameter":
         details = [{"code": "invalid", "message": error.detail, "path": [error.parameter]}]
     return metorial_body(kind.status, kind.metorial_code, detail_of(error), details)
+
+
+# The Anthropic Skills API surface (skills/anthropic/): Anthropic's error `type` for a status.
+# Anthropic answers a refused body with a 400 (`invalid_request_error`) where JSON:API says 422.
+ANTHROPIC_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    409: "conflict_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    503: "overloaded_error",
+    504: "timeout_error",
+}
+
+
+def anthropic_status(status: int) -> int:
+    """The status Anthropic answers where Skillport says `status` (a 422 is Anthropic's 400)."""
+    return 400 if status == 422 else status
+
+
+def anthropic_body(
+    status: int, message: str, request_id: str | None = None, code: str | None = None
+) -> dict[str, Any]:
+    """Anthropic's error document: `{"type": "error", "error": {"type", "message"}}`, with
+    Skillport's own code (the JSON:API `code`) where Anthropic puts one, `error.details.error_code`
+    (the SDK's `error.error_code`)."""
+    fallback = "api_error" if status >= 500 else "invalid_request_error"
+    error = {"type": ANTHROPIC_ERROR_TYPES.get(status, fallback), "message": message}
+    if code:
+        error["details"] = {"error_code": code}
+    body: dict[str, Any] = {"type": "error", "error": error}
+    if request_id:
+        body["request_id"] = request_id
+    return body

@@ -18,6 +18,8 @@ urlpatterns = [
     path("api/", include("files.urls")),
     # Skill collections as read-only git repositories (smart HTTP).
     path("git/", include("skills.git.urls")),
+    # The Anthropic Skills API (its SDKs' `base_url` is the server's root).
+    path("v1/", include("skills.anthropic.urls")),
     # Metorial-compatible skill exports, at Metorial's own root paths.
     path("", include("exports.metorial.urls")),
 ]

@@ -16,7 +16,10 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from core import boundaries
+        from core.integrity import register
+        from core.integrity.counters import NAME, check_counters
         from core.row_counts import reinstall_lost_triggers
 
         post_migrate.connect(reinstall_lost_triggers, sender=self)
         boundaries.connect()
+        register(NAME, check_counters)

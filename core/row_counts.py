@@ -17,7 +17,7 @@ filter changes that clause, and those lists keep counting with `count()`.
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import Q, Sum
 from django.db.models.sql.where import AND
 
@@ -283,3 +283,45 @@ def record_count(queryset: models.QuerySet, tenant: Tenant | None) -> int:
         mode=tenant.mode if table.has_mode else "",
     )
     return counters.aggregate(total=Sum("count"))["total"] or 0
+
+
+# -- checking --------------------------------------------------------------------------------
+
+
+def counted_rows(model: type[models.Model]) -> dict[tuple[str, str], int]:
+    """(organization id, mode) -> the rows the counters should add up to, counted now."""
+    table = counted_table(model)
+    rows = model._base_manager.filter(**model.list_count.live)
+    group = ("organization_id", "mode") if table.has_mode else ("organization_id",)
+    counts = {}
+    for row in rows.order_by().values(*group).annotate(n=models.Count("pk")).iterator():
+        counts[(str(row["organization_id"]), row.get("mode", ""))] = row["n"]
+    return counts
+
+
+def counter_totals(model: type[models.Model]) -> dict[tuple[str, str], int]:
+    """(organization id, mode) -> what the counters of `model`'s table add up to."""
+    totals = (
+        TenantRowCount.objects.filter(table_name=model._meta.db_table)
+        .order_by()
+        .values("organization_id", "mode")
+        .annotate(total=Sum("count"))
+    )
+    return {
+        (str(row["organization_id"]), row["mode"]): row["total"]
+        for row in totals.iterator()
+        if row["total"]
+    }
+
+
+def recount(model: type[models.Model], using: str = DEFAULT_DB_ALIAS) -> None:
+    """Count `model`'s rows again into its counters (writers of the table wait meanwhile)."""
+    table = counted_table(model)
+    connection = connections[using]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Blocks the table's writers (whose triggers would add to counters being rebuilt),
+            # not its readers.
+            cursor.execute(f"LOCK TABLE {table.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        for statement in _backfill(table):
+            cursor.execute(statement)

@@ -10,6 +10,7 @@ class SkillsConfig(AppConfig):
         # Imported here: models (and what imports them) load only once the app registry is ready.
         from events.registry import track
         from skills import schema  # noqa: F401  (registers its OpenAPI paths)
+        from skills.integrity import register_checks
         from skills.models import (
             SkillCollection,
             SkillCollectionVersion,
@@ -22,7 +23,8 @@ class SkillsConfig(AppConfig):
         track(
             SkillCollectionVersion,
             type_name="skill_collection_versions",
-            exclude=("updated_at", "file_paths"),
+            exclude=("updated_at", "file_paths", "git_commit"),
         )
         track(SkillPlugin, type_name="skill_plugins")
         track(SkillMarketplace, type_name="skill_marketplaces")
+        register_checks()

@@ -121,6 +121,12 @@ class SkillCollectionVersion(TenantModel):
     file_count = models.PositiveIntegerField(default=0)
     total_size = models.PositiveBigIntegerField(default=0)
     digest = models.CharField(max_length=64, help_text="SHA-256 of the sorted (path, blob) list.")
+    # Kept from a `git push` so the version's commit is the pushed one (same id): the raw commit
+    # object (author, committer, dates, time zones, message, signature, byte for byte). None for
+    # versions made otherwise, whose commit Skillport derives.
+    git_commit = models.BinaryField(null=True, blank=True, editable=False)
+    # Git file modes other than 100644 (executables pushed as 100755): {path: "100755"}.
+    file_modes = models.JSONField(default=dict, blank=True)
 
     objects = VersionQuerySet.as_manager()
 

@@ -126,11 +126,25 @@ def create_version(
     files: Mapping[str, bytes] | Iterable[tuple[str, bytes]],
     commit_message: str = "",
     release_label: str | None = None,
+    git_commit: bytes | None = None,
+    file_modes: Mapping[str, str] | None = None,
 ) -> SkillCollectionVersion:
-    """Validate the tree (raises TreeError), store its blobs, record the version, index skills."""
+    """Validate the tree (raises TreeError), store its blobs, record the version, index skills.
+
+    `git_commit` and `file_modes` come from a `git push` (skills/git/push.py): the pushed commit
+    object and the git modes other than 100644, kept so the version's commit is the pushed one.
+    """
     entries = files.items() if isinstance(files, Mapping) else files
     tree = check_tree(entries)
-    return _create_checked_version(collection, actor, tree, commit_message, release_label)
+    return _create_checked_version(
+        collection,
+        actor,
+        tree,
+        commit_message,
+        release_label,
+        git_commit=git_commit,
+        file_modes=dict(file_modes or {}),
+    )
 
 
 def create_version_from_zip(
@@ -145,7 +159,9 @@ def create_version_from_zip(
     return _create_checked_version(collection, actor, tree, commit_message, release_label)
 
 
-def _create_checked_version(collection, actor, tree, commit_message, release_label):
+def _create_checked_version(
+    collection, actor, tree, commit_message, release_label, *, git_commit=None, file_modes=None
+):
     manifests = index_skills(tree, collection.root_path)
     stored = _store_blobs(tree)
     paths = sorted(tree)
@@ -168,6 +184,8 @@ def _create_checked_version(collection, actor, tree, commit_message, release_lab
             file_count=len(paths),
             total_size=sum(len(content) for content in tree.values()),
             digest=tree_digest((path, stored[path].sha256) for path in paths),
+            git_commit=git_commit,
+            file_modes=file_modes or {},
         )
         VersionFile.objects.bulk_create(
             [VersionFile(version=version, path=path, blob=stored[path]) for path in paths],

@@ -61,9 +61,12 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], *args: str, workers: int = 1) -> Iterator[str]:
-    """Serve the app with `config/gunicorn.py`; yields the base URL, stops the server after."""
-    port = free_port()
+def gunicorn(
+    env: dict[str, str], *args: str, workers: int = 1, port: int | None = None
+) -> Iterator[str]:
+    """Serve the app with `config/gunicorn.py` (on `port`, a free one when not given); yields
+    the base URL, stops the server after."""
+    port = port or free_port()
     command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.py"]
     process = subprocess.Popen(
         [*command, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *args],

@@ -272,7 +272,8 @@ class BundleHistory:
             ),
             "versions": versions,
         }
-        digest = hashlib.sha256(b"skillport-bundle-history-1\n")
+        # -2: plugins gained `gemini-extension.json`, so states cached before are laid out anew.
+        digest = hashlib.sha256(b"skillport-bundle-history-2\n")
         digest.update(json.dumps(inputs, sort_keys=True, default=str).encode())
         return digest.hexdigest()
 

@@ -9,6 +9,11 @@ generated manifest), so a layout never holds stored file contents in memory.
 A served plugin's `version` is the plugin's own version plus build metadata from a digest of
 its content (`1.0.0+<12 hex>`): Claude Code updates an installed plugin only when the version
 string it sees changes, so it changes whenever the content does and stays put when it does not.
+
+A plugin also carries `gemini-extension.json` at its root (Gemini CLI's extension manifest:
+`name`, `version`, `description`; Gemini loads an extension's skills from its `skills/`), so
+`gemini extensions install <plugin git url>` installs it; derived from the same fields, it is
+covered by the same digest.
 """
 
 import hashlib
@@ -27,6 +32,7 @@ from skills.blobs import content_chunks
 from skills.models import Skill, SkillMarketplace, SkillPlugin, VersionFile
 
 MANIFEST_DIR = ".claude-plugin"
+GEMINI_MANIFEST = "gemini-extension.json"
 DIGEST_LENGTH = 12
 
 
@@ -138,6 +144,13 @@ def plugin_manifest(plugin: SkillPlugin, version: str | None = None) -> dict:
     return {key: value for key, value in document.items() if value}
 
 
+def gemini_manifest(plugin: SkillPlugin, version: str) -> dict:
+    """`gemini-extension.json`: the two keys Gemini CLI requires (`name`, `version`) and the
+    description it lists; `version` is the served version, as in `plugin.json`."""
+    document = {"name": plugin.name, "version": version, "description": plugin.description}
+    return {key: value for key, value in document.items() if value}
+
+
 def content_digest(manifest: dict, entries: Iterable[LayoutEntry]) -> str:
     """SHA-256 of a manifest and the (path, content SHA-256) of every file, in path order."""
     listing = sorted((entry.path, entry.sha256) for entry in entries)
@@ -174,6 +187,7 @@ def plugin_entries(
     # The digest covers the plugin's own manifest and files, wherever the plugin is laid out.
     version = served_version(plugin.version, content_digest(plugin_manifest(plugin), skill_entries))
     manifest = _manifest(f"{prefix}{MANIFEST_DIR}/plugin.json", plugin_manifest(plugin, version))
+    gemini = _manifest(f"{prefix}{GEMINI_MANIFEST}", gemini_manifest(plugin, version))
     if prefix:
         skill_entries = [
             LayoutEntry(
@@ -185,7 +199,7 @@ def plugin_entries(
             )
             for entry in skill_entries
         ]
-    return version, [manifest, *skill_entries]
+    return version, [manifest, gemini, *skill_entries]
 
 
 def plugin_layout(plugin: SkillPlugin) -> tuple[str, list[LayoutEntry]]:
@@ -195,7 +209,7 @@ def plugin_layout(plugin: SkillPlugin) -> tuple[str, list[LayoutEntry]]:
 
 
 def plugin_bundle(plugin: SkillPlugin) -> list[LayoutEntry]:
-    """`.claude-plugin/plugin.json` and `skills/<skill-name>/...`."""
+    """`.claude-plugin/plugin.json`, `gemini-extension.json` and `skills/<skill-name>/...`."""
     return plugin_layout(plugin)[1]
 
 

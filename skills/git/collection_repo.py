@@ -22,13 +22,15 @@ from dulwich.repo import MemoryRepo
 
 from core.models import Tenant
 from skills.git.objects import (
-    FILE_MODE,
     MAIN,
     TREES_PREFIX,
     LazyBlobs,
+    file_mode,
     git_blob_ids,
+    kept_commit,
     load_derived,
     make_commit,
+    make_tree,
     save_derived,
     version_identity,
     version_message,
@@ -43,11 +45,13 @@ from skills.models import (
 def _state_key(versions: list[SkillCollectionVersion]) -> str:
     """A digest of everything the trees and commits hold: a version's files never change, so
     its id stands for them; the rest is what goes into its commit."""
-    digest = hashlib.sha256(b"skillport-git-trees-1\n")
+    digest = hashlib.sha256(b"skillport-git-trees-2\n")
     for version in versions:
         fields = [str(version.pk), int(version.created_at.timestamp())]
         fields += [version_identity(version).decode(), version_message(version).decode()]
-        digest.update(json.dumps(fields).encode() + b"\n")
+        pushed = bytes(version.git_commit) if version.git_commit else b""
+        fields += [hashlib.sha256(pushed).hexdigest(), version.file_modes]
+        digest.update(json.dumps(fields, sort_keys=True).encode() + b"\n")
     return digest.hexdigest()
 
 
@@ -87,9 +91,14 @@ def _derive(collection, tenant, versions, store: MemoryObjectStore) -> list[byte
         entries = []
         for path, sha256, name in files_by_version[version.pk]:
             objects.stored[git_ids[sha256]] = name
-            entries.append((path.encode(), git_ids[sha256], FILE_MODE))
-        when = int(version.created_at.timestamp())
+            entries.append((path.encode(), git_ids[sha256], file_mode(version, path)))
         parent = commits[-1] if commits else None
+        pushed = kept_commit(version, make_tree(store, entries), parent)
+        if pushed is not None:
+            store.add_object(pushed)
+            commits.append(pushed.id)
+            continue
+        when = int(version.created_at.timestamp())
         commits.append(
             make_commit(
                 store, entries, parent, version_identity(version), when, version_message(version)

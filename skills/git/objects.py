@@ -115,12 +115,36 @@ class AddOnce:
             self.store.add_object(obj)
 
 
+def make_tree(store, entries: list) -> bytes:
+    """Add the tree of `entries` (path, blob id, mode) and its subtrees; return its id."""
+    return commit_tree(AddOnce(store), entries)
+
+
+def file_mode(version: SkillCollectionVersion, path: str) -> int:
+    """The git mode of a version's file: 100644 unless a push said otherwise (100755)."""
+    mode = version.file_modes.get(path)
+    return int(mode, 8) if mode else FILE_MODE
+
+
+def kept_commit(
+    version: SkillCollectionVersion, tree: bytes, parent: bytes | None
+) -> Commit | None:
+    """The commit pushed for `version`, when it has one and it still sits on the derived history
+    (same tree, parent = the previous version's commit); None otherwise."""
+    if not version.git_commit:
+        return None
+    commit = ShaFile.from_raw_string(Commit.type_num, bytes(version.git_commit))
+    if commit.tree != tree or commit.parents != ([parent] if parent else []):
+        return None
+    return commit
+
+
 def make_commit(
     store, entries: list, parent: bytes | None, author: bytes, when: int, message: bytes
 ) -> bytes:
     """Add the tree of `entries` (path, blob id, mode) and its commit; return the commit id."""
     commit = Commit()
-    commit.tree = commit_tree(AddOnce(store), entries)
+    commit.tree = make_tree(store, entries)
     commit.parents = [parent] if parent else []
     commit.author = commit.committer = author
     commit.author_time = commit.commit_time = when

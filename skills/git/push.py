@@ -12,9 +12,12 @@ delta's output size, the total) so a small request cannot expand without bound i
 tree is then read file by file through the upload limits (`validation.check_tree`), and nothing
 is stored unless the whole tree passes.
 
-Skillport derives its own commit for the new version (author = the key's member, date = the
-version's creation time, parent = the previous version), so the pushed commit id is not kept:
-after a push, `git pull --rebase` replaces the local commit with Skillport's (same tree).
+The pushed commit is kept with the version (its raw object: author, committer, dates, time
+zones, message and signature, byte for byte; and the file modes), so the version's commit IS the
+pushed commit, same id, and the next push is a fast-forward like on any git host. That holds when
+the pushed commit's only parent is the latest version's commit (the history stays linear, one
+commit per version); otherwise (a push to a label branch behind `main`, a merge commit) Skillport
+derives its own commit for the version as for an API upload, and says so: `git pull --rebase`.
 """
 
 import io
@@ -25,7 +28,7 @@ from collections.abc import Iterator
 from django.db import transaction
 from django.db.models import Max
 from dulwich.errors import ApplyDeltaError, ChecksumMismatch, GitProtocolError
-from dulwich.object_store import MaxTreeDepthExceeded
+from dulwich.object_store import MaxTreeDepthExceeded, MemoryObjectStore
 from dulwich.objects import Commit, ObjectFormatException
 from dulwich.pack import UnresolvedDeltas
 from dulwich.protocol import (
@@ -44,9 +47,9 @@ from dulwich.server import Backend, ReceivePackHandler
 
 from skills import services
 from skills.conf import skills_conf
-from skills.git.objects import MAIN
+from skills.git.objects import MAIN, make_tree
 from skills.models import SkillCollection, SkillCollectionVersion
-from skills.validation import Limits, TreeError, get_limits
+from skills.validation import Limits, TreeError, get_limits, normalise_path
 
 SERVICE = "git-receive-pack"
 TAGS = b"refs/tags/"
@@ -54,6 +57,7 @@ HEADS = b"refs/heads/"
 # Pack object types (git's pack format).
 OFS_DELTA, REF_DELTA = 6, 7
 READ_CHUNK = 64 * 1024
+EXECUTABLE_MODE = 0o100755
 
 
 class BadPushRequest(Exception):
@@ -270,11 +274,18 @@ class PushHandler(ReceivePackHandler):
                 yield (ref, str(error).replace("\n", " ").encode())
             else:
                 version = self.created
-                self._say(
+                created = (
                     f"Skillport: created version {version.number} (tag v{version.number}) of "
-                    f"'{self.collection.name}'.\nSkillport makes its own commit for it (same "
-                    "tree): run `git pull --rebase` before your next push."
+                    f"'{self.collection.name}'."
                 )
+                if version.git_commit:
+                    self._say(f"{created} Its commit is the one you pushed.")
+                else:
+                    self._say(
+                        f"{created}\nSkillport makes its own commit for it (same tree; your "
+                        "commit is not on the latest version): run `git pull --rebase` before "
+                        "your next push."
+                    )
                 yield (ref, b"ok")
 
     def _unpack(self, pack: bytes) -> None:
@@ -325,6 +336,7 @@ class PushHandler(ReceivePackHandler):
         message = commit.message.decode("utf-8", "replace").strip()
         if "\0" in message:  # as for any text attribute of the API (PostgreSQL refuses NUL)
             raise Refused("The commit message may not contain NUL characters.")
+        kept, modes = self._kept(commit)
         try:
             with transaction.atomic():
                 # Another push (or upload) may have moved the branch since the refs were read.
@@ -339,9 +351,37 @@ class PushHandler(ReceivePackHandler):
                     files=self._files(commit.tree),
                     commit_message=message,
                     release_label=label,
+                    git_commit=kept,
+                    file_modes=modes,
                 )
         except TreeError as error:
             raise Refused(f"{error.path}: {error.detail}" if error.path else error.detail) from None
+
+    def _kept(self, commit: Commit) -> tuple[bytes | None, dict[str, str]]:
+        """The pushed commit's raw object when the version's derived commit would be exactly it
+        (its one parent is the latest version's commit, and the tree Skillport derives from the
+        stored files equals the pushed tree), and the file modes other than 100644."""
+        try:
+            entries = [
+                (normalise_path(entry.path.decode("utf-8")), entry.sha, entry.mode)
+                for entry in self.repo.object_store.iter_tree_contents(commit.tree)
+            ]
+        except (
+            TreeError,
+            UnicodeDecodeError,
+            KeyError,
+            AttributeError,
+            ObjectFormatException,
+            MaxTreeDepthExceeded,
+        ):
+            return None, {}  # `_files` refuses this tree with its reason
+        # Executables keep their bit; any other odd regular mode is stored as 100644.
+        modes = {path: f"{mode:o}" for path, _, mode in entries if mode == EXECUTABLE_MODE}
+        latest = self.repo.refs.as_dict().get(MAIN)
+        if commit.parents != ([latest] if latest else []):
+            return None, modes
+        derived = make_tree(MemoryObjectStore(), [(p.encode(), s, m) for p, s, m in entries])
+        return (commit.as_raw_string() if derived == commit.tree else None), modes
 
     def _version_at(self, sha: bytes) -> int | None:
         """The version number a commit of the advertised repository stands for (tag v<N>)."""

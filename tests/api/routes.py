@@ -10,6 +10,8 @@ SAMPLE_PARAMETERS = {
     "kind": "skill_plugins",
     "identifier": "support",
     "token": "not-a-token",
+    "skill_id": str(uuid.uuid4()),
+    "version": "latest",
 }
 
 

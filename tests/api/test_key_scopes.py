@@ -39,7 +39,9 @@ def reader(api_key):
 
 def error_code(response) -> str:
     body = response.json()
-    # JSON:API error documents, or Metorial's error object on its own surface.
+    # JSON:API error documents, Metorial's error object or Anthropic's on their own surfaces.
+    if body.get("type") == "error":
+        return body["error"]["details"]["error_code"]
     return body["errors"][0]["code"] if "errors" in body else body["code"]
 
 
@@ -51,6 +53,8 @@ def test_every_route_is_swept():
         f"/api/skill_plugins/{SAMPLE_PARAMETERS['pk']}/relationships/skills",
         f"/git/skill_collections/{SAMPLE_PARAMETERS['pk']}.git/git-receive-pack",
         "/skill-exports",
+        "/v1/skills",
+        f"/v1/skills/{SAMPLE_PARAMETERS['skill_id']}/versions/latest",
     ):
         assert expected in ROUTED_PATHS
 

@@ -49,6 +49,7 @@ def test_plugin_zip_is_a_claude_code_plugin(client, organization, run_worker):
     entries = zip_entries(download(included(body, "file_links")["attributes"]["url"]))
     assert sorted(entries) == [
         ".claude-plugin/plugin.json",
+        "gemini-extension.json",
         "skills/security/SKILL.md",
         "skills/security/scripts/run.py",
         "skills/style/SKILL.md",
@@ -78,6 +79,12 @@ def test_plugin_zip_is_a_claude_code_plugin(client, organization, run_worker):
         "keywords": ["review", "lint"],
     }
     assert entries["skills/style/SKILL.md"] == skill_md("style").encode()
+    # Gemini CLI's extension manifest, from the same fields and the same served version.
+    assert json.loads(entries["gemini-extension.json"]) == {
+        "name": "review-kit",
+        "version": manifest["version"],
+        "description": "Code review skills",
+    }
 
 
 def test_marketplace_zip_lists_and_holds_every_plugin(client, organization, run_worker):
@@ -129,7 +136,8 @@ def test_marketplace_zip_lists_and_holds_every_plugin(client, organization, run_
     ]
     assert entries["plugins/beta/skills/three/SKILL.md"] == skill_md("three").encode()
     assert "plugins/alpha/skills/one/scripts/run.py" in entries
-    assert len(entries) == 1 + 2 + 2 * 3  # marketplace.json, 2 plugin.json, 3 skills x 2 files
+    # marketplace.json, 2 x (plugin.json, gemini-extension.json), 3 skills x 2 files
+    assert len(entries) == 1 + 2 * 2 + 2 * 3
 
 
 def test_identical_content_gives_byte_identical_zips(client, organization, run_worker):

@@ -9,8 +9,10 @@ from pathlib import Path
 from skills.git.objects import git_path
 
 
-def run_git(home: Path, *args: str, cwd: Path | None = None, check: bool = True):
-    env = {
+def quiet_env(home: Path, **env: str) -> dict[str, str]:
+    """The environment of a client run (git, or an agent CLI that runs git): HOME=`home`, git's
+    global config from `home` only, no prompt for credentials; `env` added."""
+    return {
         "PATH": os.environ["PATH"],
         "HOME": str(home),
         "GIT_CONFIG_NOSYSTEM": "1",
@@ -18,9 +20,13 @@ def run_git(home: Path, *args: str, cwd: Path | None = None, check: bool = True)
         "GIT_ASKPASS": "",
         "SSH_ASKPASS": "",
         "LANG": "C",
+        **env,
     }
+
+
+def run_git(home: Path, *args: str, cwd: Path | None = None, check: bool = True):
     done = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+        ["git", *args], cwd=cwd, env=quiet_env(home), capture_output=True, text=True, timeout=120
     )
     if check:
         assert done.returncode == 0, done.stderr

@@ -88,6 +88,7 @@ def test_a_plugin_clones_as_its_zip_export_with_a_version_tag(live_server, home,
     assert tree_of(repo) == zip_export(bundles.plugin_bundle(plugin))
     assert sorted(tree_of(repo)) == [
         ".claude-plugin/plugin.json",
+        "gemini-extension.json",
         "skills/security/SKILL.md",
         "skills/security/scripts/run.py",
         "skills/style/SKILL.md",
