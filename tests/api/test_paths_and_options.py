@@ -22,8 +22,8 @@ ROUTED_PATHS = routed_paths()
 API_PATHS = [path for path in ROUTED_PATHS if path.startswith("/api/")]
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Compatibility surfaces that answer in their own media type or envelope (Metorial's,
-# PromptLayer's, the skills CLI's search).
-OWN_ERROR_SHAPES = ("/skill-exports", "/api/public/v2/", "/api/search")
+# PromptLayer's, the skills CLI's search, Anthropic's Skills API).
+OWN_ERROR_SHAPES = ("/skill-exports", "/api/public/v2/", "/api/search", "/v1/")
 
 
 def _allow(response) -> list[str]:
