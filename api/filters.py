@@ -87,19 +87,20 @@ class BooleanFilter(django_filters.BooleanFilter):
 
 
 class StorableDateTimeField(forms.DateTimeField):
-    """A date/time that has a UTC equivalent: `0001-01-01T00:00:00+14:00` is a year before 1 in
-    UTC, which the database adapter cannot convert (its OverflowError was a 500)."""
+    """A date/time compared in UTC, as it is stored. `0001-01-01T00:00:00+14:00` has no UTC
+    equivalent (SQLite's adapter raised OverflowError: a 500), and PostgreSQL refuses offsets
+    beyond 15:59 that ISO 8601 allows (`+23:17`: a 500 there)."""
 
     def to_python(self, value):
         value = super().to_python(value)
-        if value is not None:
-            try:
-                value.astimezone(datetime.UTC)
-            except OverflowError:
-                raise forms.ValidationError(
-                    "Enter a date/time between the years 1 and 9999 in UTC.", code="invalid"
-                ) from None
-        return value
+        if value is None:
+            return None
+        try:
+            return value.astimezone(datetime.UTC)
+        except OverflowError:
+            raise forms.ValidationError(
+                "Enter a date/time between the years 1 and 9999 in UTC.", code="invalid"
+            ) from None
 
 
 class DateTimeFilter(django_filters.DateTimeFilter):
