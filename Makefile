@@ -33,11 +33,15 @@ serve: export PORT := $(PORT)
 serve: export WEB_CONCURRENCY := $(WEB_CONCURRENCY)
 # Links in webhook payloads and `git_url` name the address this run serves on, unless set.
 serve: export SKILLPORT_PUBLIC_URL := $(or $(SKILLPORT_PUBLIC_URL),http://127.0.0.1:$(PORT))
+# Every supervised process writes its metric counts here (core/metrics.py); emptied at each start,
+# so a scrape sums this run's processes only (Prometheus handles the counters' reset).
+serve: export PROMETHEUS_MULTIPROC_DIR := $(SKILLPORT_VAR_DIR)/prometheus
 serve: $(BIN)/.installed-base
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py demo --port $(PORT)
 	mkdir -p "$$SKILLPORT_VAR_DIR/log"
+	rm -rf "$$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$$PROMETHEUS_MULTIPROC_DIR"
 	exec $(BIN)/supervisord -c config/supervisord.conf
 
 # The suite on SQLite, then again on PostgreSQL when DATABASE_URL is set.

@@ -34,5 +34,19 @@ DEFAULTS = {
         "`Idempotency-Key` before a `409`",
         unit="s",
     ),
+    "MAX_ATOMIC_OPERATIONS": Setting(
+        100,
+        "SKILLPORT_MAX_ATOMIC_OPERATIONS",
+        "most operations in one `POST /api/operations` request (Atomic Operations extension); "
+        "more is a `413` pointing at `/atomic:operations`",
+    ),
+    "METRICS_TOKEN": Setting(
+        "",
+        "SKILLPORT_METRICS_TOKEN",
+        "turns `GET /metrics` (Prometheus) on: it then answers only `Authorization: Bearer "
+        "<this token>`, `401` otherwise; unset, `/metrics` is a `404` (see "
+        "[Monitoring](../operations/monitoring.md#metrics))",
+        shown="unset (off)",
+    ),
 }
 api_conf = AppSettings("SKILLPORT", DEFAULTS, "JSON:API requests")

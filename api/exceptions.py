@@ -17,6 +17,7 @@ from rest_framework.settings import api_settings
 from api.errors import error_object, headers_of, jsonapi_errors, kind_of
 from api.negotiation import JSON_API_MEDIA_TYPE
 from api.renderers import OrjsonRenderer
+from core import metrics
 from core.errors import DATABASE_ERRORS, DomainError
 
 logger = logging.getLogger(__name__)
@@ -206,6 +207,7 @@ def exception_handler(exc, context) -> Response | None:
         # Invalid documents are 422 with a pointer; bad query parameters raise their own 400.
         exc = UnprocessableEntity(exc.detail)
     elif isinstance(exc, DATABASE_ERRORS):
+        metrics.database_error("request")
         logger.warning("Database unavailable in %s: %s", view.__class__.__name__, exc)
         exc = DatabaseUnavailable()
     if not isinstance(exc, exceptions.APIException):
@@ -238,6 +240,7 @@ def server_error(request) -> HttpResponse:
     # Django calls this while handling the exception (raised before DRF's handler could see it,
     # e.g. opening the request's transaction), so it is still at hand.
     if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+        metrics.database_error("request")
         return error_response(
             503,
             DatabaseUnavailable.default_code,

@@ -1,4 +1,6 @@
+import logging
 import re
+import time
 import uuid
 
 from django.http import HttpResponse
@@ -7,7 +9,10 @@ from django.urls import Resolver404, resolve
 from api.conf import api_conf
 from api.exceptions import error_response
 from api.methods import allowed_methods
+from core import metrics
 from core.context import request_id_var
+
+request_log = logging.getLogger("skillport.requests")
 
 # A client-sent id is kept only when it is a sane token, so logs cannot be forged through it.
 CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -28,6 +33,46 @@ class RequestIdMiddleware:
         finally:
             request_id_var.reset(token)
         response["X-Request-Id"] = request.request_id
+        return response
+
+
+def route_of(request) -> str:
+    """The URL pattern that answered, by name (`skill_collections-detail`), else its route;
+    never the raw path, so the metric's label values stay few."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "unmatched"
+    return match.view_name or match.route or "unnamed"
+
+
+class RequestMetricsMiddleware:
+    """Counts and times every answer by route and status (core/metrics.py), and writes the
+    request's log line (`skillport.requests`, with the request id of RequestIdMiddleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        seconds = time.perf_counter() - started
+        route, status = route_of(request), str(response.status_code)
+        metrics.HTTP_REQUESTS.labels(request.method, route, status).inc()
+        metrics.HTTP_DURATION.labels(request.method, route, status).observe(seconds)
+        request_log.info(
+            "%s %s %s %.1f ms",
+            request.method,
+            request.path,
+            status,
+            seconds * 1000,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "route": route,
+                "status": response.status_code,
+                "duration_ms": round(seconds * 1000, 1),
+            },
+        )
         return response
 
 

@@ -53,6 +53,10 @@ TYPE_DESCRIPTIONS = {
     ),
     "files": "A stored file, such as a skill export's zip.",
     "file_links": "A signed, expiring, revocable download URL of a file.",
+    "share_links": (
+        "A credential-free, read-only, expiring, revocable URL of one skill collection, plugin "
+        "or marketplace: its discovery index, archives and git repository."
+    ),
     "events": "Something that happened to a resource (`exports.completed`, ...).",
     "versions": "An audit trail entry: which attributes changed, from what to what, and who.",
     "event_stores": "The append-only store behind events and audit versions.",
@@ -734,6 +738,24 @@ def _extra_paths() -> dict:
                 },
             )
         },
+        "/metrics": {
+            "get": build_operation(
+                "metrics",
+                "metrics",
+                "Scrape the Prometheus metrics",
+                "The Prometheus text exposition (docs/operations/monitoring.md). Off (`404`) "
+                "unless `SKILLPORT_METRICS_TOKEN` is set; then only `Authorization: Bearer "
+                "<that token>` is answered, `401` otherwise. Not an API key.",
+                security=[{"MetricsToken": []}],
+                responses={
+                    "200": {
+                        "description": "The metrics.",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    },
+                    **error_responses("401", "404", "405"),
+                },
+            )
+        },
         "/api/downloads/{token}": {
             "get": build_operation(
                 "downloads",
@@ -779,6 +801,11 @@ def postprocess(result: dict, generator, request, public) -> dict:
         "type": "http",
         "scheme": "basic",
         "description": "The API key as the password, any user name (git endpoints only).",
+    }
+    schemes["MetricsToken"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "`SKILLPORT_METRICS_TOKEN` (the metrics endpoint only).",
     }
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("ErrorDocument", ERROR_DOCUMENT)

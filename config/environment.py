@@ -124,6 +124,20 @@ VARIABLES = SettingGroup(
         ),
         Setting("false", "SECURE_HSTS_PRELOAD", "adds `preload` to `Strict-Transport-Security`"),
         Setting("INFO", "LOG_LEVEL", "root log level"),
+        Setting(
+            "text",
+            "SKILLPORT_LOG_FORMAT",
+            "`text` or `json` (one JSON object per line); either way each line names its "
+            "request id (see [Monitoring](../operations/monitoring.md#logs))",
+        ),
+        Setting(
+            None,
+            "PROMETHEUS_MULTIPROC_DIR",
+            "a directory every process of the install writes its metric counts to (read by "
+            "prometheus-client itself); needed with more than one process, which `make serve` "
+            "has: it sets `$SKILLPORT_VAR_DIR/prometheus` and empties it at start",
+            shown="unset (one process's counts)",
+        ),
     ),
 )
 

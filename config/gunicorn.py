@@ -7,10 +7,13 @@ request) gets a JSON:API error instead of gunicorn's HTML page. Django refuses U
 """
 
 import json
+import os
 
 from gunicorn import util
+from prometheus_client import multiprocess
 
 from api.errors import error_object
+from core import logs
 
 # Explicit HTTP limits (gunicorn's maxima for the line and header size).
 limit_request_line = 8190  # bytes of "GET <uri> HTTP/1.1"; beyond: 414
@@ -39,3 +42,34 @@ def write_json_api_error(sock, status_int: int, reason: str, mesg: str) -> None:
 
 # The workers call `util.write_error(...)` through the module, so this covers all of them.
 util.write_error = write_json_api_error
+
+
+def child_exit(server, worker) -> None:
+    """A worker ended: prometheus-client drops its live-gauge files (its counters stay summed
+    in the scrape; core/metrics.py). Only with the multiprocess directory set."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)
+
+
+# gunicorn's own lines (its error log, the access log) in the app's format when JSON is asked
+# for (core/logs.py); the app's request line (`skillport.requests`) carries the request id.
+if os.environ.get("SKILLPORT_LOG_FORMAT") == "json":
+    logconfig_dict = {
+        "formatters": {"json": {"()": logs.JsonFormatter}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stdout",
+            },
+            "error_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            },
+        },
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        },
+    }

@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from api.conf import api_conf
 from config import secret_key, storage
 from config.environment import env, env_bool, env_list, env_origins
+from core import logs
 from core.conf import core_conf, environment_settings
 from events.conf import events_conf
 from exports.conf import exports_conf
@@ -103,6 +104,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "api.middleware.RequestIdMiddleware",
+    "api.middleware.RequestMetricsMiddleware",
     # Preflights answered from the configuration below, before anything else; CORS headers on
     # every /api/ answer, errors (401, 414, 429) included, so browser pages can read them.
     "corsheaders.middleware.CorsMiddleware",
@@ -292,9 +294,16 @@ if REDIS_URL:
     # Rate-limit counts go to the Redis cache defined above (organizations/conf.py).
     SKILLPORT.setdefault("RATE_LIMIT_CACHE", "ratelimit")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL")},
-}
+# One log format (core/logs.py): text, or JSON lines with SKILLPORT_LOG_FORMAT=json; each line
+# names the request id of its request, or of the request that enqueued the task being run.
+LOG_FORMAT = env("SKILLPORT_LOG_FORMAT")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("SKILLPORT_LOG_FORMAT must be 'text' or 'json'")
+LOGGING = logs.logging_config(LOG_FORMAT, env("LOG_LEVEL"))
+
+# Metrics (core/metrics.py): with several processes (gunicorn's workers, the task workers) each
+# writes its counts under this directory and a scrape sums them; prometheus-client reads the
+# variable itself, at import. `make serve` sets it under var/ and empties it at start.
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)

@@ -18,8 +18,14 @@ class CoreConfig(AppConfig):
         from core import boundaries
         from core.integrity import register
         from core.integrity.counters import NAME, check_counters
+        from core.jobs import metrics as job_metrics
+        from core.jobs import queue
+        from core.metrics import register_collector
         from core.row_counts import reinstall_lost_triggers
 
         post_migrate.connect(reinstall_lost_triggers, sender=self)
         boundaries.connect()
         register(NAME, check_counters)
+        register_collector(job_metrics.task_queue)
+        register_collector(job_metrics.leased_jobs)
+        queue.connect_request_ids()

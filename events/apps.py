@@ -7,11 +7,13 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: models (and what imports them) load only once the app registry is ready.
-        from events import receivers
+        from core.metrics import register_collector
+        from events import metrics, receivers
         from events.models import Webhook
         from events.registry import track
 
         receivers.connect()
+        register_collector(metrics.webhooks)
 
         track(
             Webhook,

@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core import metrics
 from core.jobs.leases import lease_free, take_lease
 from core.jobs.queue import enqueue
 from core.models import Tenant
@@ -295,6 +296,7 @@ def attempt_delivery(delivery_id, probe: bool = False) -> str:
         delivery.body = json.dumps(document, separators=(",", ":"))
         WebhookDelivery.objects.filter(pk=delivery.pk).update(body=delivery.body)
     outcome = send(delivery)
+    metrics.WEBHOOK_DELIVERIES.labels("delivered" if outcome.ok else "failed").inc()
     now = timezone.now()
     with transaction.atomic():
         EventCallback.objects.create(

@@ -1,5 +1,4 @@
-from django_tasks import task
-
+from core.jobs.queue import task
 from events import services
 
 

@@ -79,6 +79,7 @@ class Export(LeasedJob, TenantModel):
         }
 
     RUN_TASK = "exports.tasks.run_export"
+    METRICS_KIND = "exports"
 
 
 class SkillExport(LeasedJob, TenantModel):
@@ -161,3 +162,4 @@ class SkillExport(LeasedJob, TenantModel):
         }
 
     RUN_TASK = "exports.tasks.run_skill_export"
+    METRICS_KIND = "skill_exports"

@@ -1,9 +1,8 @@
 """Background work for exports: the tasks run by `manage.py task_worker`, and the lease recovery
 that the scheduler runs (core/jobs/schedule.py)."""
 
-from django_tasks import task
-
 from core.jobs.leases import sweep_leases
+from core.jobs.queue import task
 from exports.bulk import services
 from exports.models import Export, SkillExport
 from exports.skill_exports import services as skill_exports

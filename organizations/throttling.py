@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework.throttling import BaseThrottle
 
+from core import metrics
 from organizations import ratelimit
 
 
@@ -11,7 +12,11 @@ def consume(http_request, key) -> ratelimit.Usage | None:
     """Count this request against `key`'s limit, once per request; None when unlimited."""
     if not hasattr(http_request, "rate_limit_usage"):
         limit = ratelimit.limit_for(key) if key is not None else 0
-        http_request.rate_limit_usage = ratelimit.hit(str(key.pk), limit) if limit else None
+        usage = ratelimit.hit(str(key.pk), limit) if limit else None
+        http_request.rate_limit_usage = usage
+        if usage is not None and not usage.allowed:
+            # Counted once per request, here, whichever surface (API, git) answers the 429.
+            metrics.RATE_LIMIT_REFUSALS.inc()
     return http_request.rate_limit_usage
 
 

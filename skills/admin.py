@@ -5,12 +5,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from api.admin_tenancy import TenantInline, TenantModelAdmin, tenant_of
-from skills import diffs, downloads, selectors, services
+from skills import diffs, downloads, selectors, services, sharing
 from skills.archives import stream_zip
 from skills.bundles import layouts
 from skills.git import objects as git
 from skills.models import (
     Blob,
+    ShareLink,
     Skill,
     SkillCollection,
     SkillCollectionVersion,
@@ -352,3 +353,45 @@ class BlobAdmin(admin.ModelAdmin):
     list_display = ("sha256", "size", "storage_name", "created_at")
     search_fields = ("sha256",)
     readonly_fields = ("sha256", "size", "storage_name", "created_at")
+
+
+@admin.action(description="Revoke the selected share links")
+def revoke_share_links(modeladmin, request, queryset):
+    links = [link for link in queryset if not link.revoked]
+    for link in links:
+        sharing.revoke(link)  # one by one: each revocation joins the audit trail
+    modeladmin.message_user(request, f"Revoked {len(links)} share link(s).", messages.SUCCESS)
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(TenantModelAdmin):
+    list_display = ("__str__", "version", "label", "expires_at", "revoked_at", "organization")
+    list_filter = ("organization", "mode", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("skill_collection__name", "skill_plugin__name", "skill_marketplace__name")
+    readonly_fields = (
+        "skill_collection",
+        "skill_plugin",
+        "skill_marketplace",
+        "version",
+        "label",
+        "expires_at",
+        "revoked_at",
+        "created_by",
+        "url",
+    )
+    fields = readonly_fields
+    actions = [revoke_share_links]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("skill_collection", "skill_plugin", "skill_marketplace")
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="URL")
+    def url(self, link):
+        return "" if link.revoked else sharing.share_url(link)

@@ -10,8 +10,10 @@ class SkillsConfig(AppConfig):
         # Imported here: models (and what imports them) load only once the app registry is ready.
         from events.registry import track
         from skills import schema  # noqa: F401  (registers its OpenAPI paths)
+        from skills.discovery import schema as discovery_schema  # noqa: F401  (and these)
         from skills.integrity import register_checks
         from skills.models import (
+            ShareLink,
             SkillCollection,
             SkillCollectionVersion,
             SkillMarketplace,
@@ -27,4 +29,5 @@ class SkillsConfig(AppConfig):
         )
         track(SkillPlugin, type_name="skill_plugins")
         track(SkillMarketplace, type_name="skill_marketplaces")
+        track(ShareLink, type_name="share_links", exclude=("updated_at",))
         register_checks()

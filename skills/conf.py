@@ -100,5 +100,18 @@ DEFAULTS = {
         "beyond; see [Publish with git push](../guides/publish-git-push.md))",
         unit="bytes",
     ),
+    "SHARE_LINK_EXPIRES": Setting(
+        30 * 86400,
+        "SKILLPORT_SKILLS_SHARE_LINK_EXPIRES",
+        "lifetime of a `share_links` link created without `expires_at` or `expires_in` (see "
+        "[Discovery index and share links](../guides/discovery.md))",
+        unit="s",
+    ),
+    "SHARE_LINK_MAX_EXPIRES": Setting(
+        365 * 86400,
+        "SKILLPORT_SKILLS_SHARE_LINK_MAX_EXPIRES",
+        "longest lifetime a `share_links` link may be given",
+        unit="s",
+    ),
 }
 skills_conf = AppSettings("SKILLPORT_SKILLS", DEFAULTS, "Skills")

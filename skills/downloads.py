@@ -23,9 +23,18 @@ def zip_filename(collection: SkillCollection, version: SkillCollectionVersion) -
 
 
 def zip_response(request, collection: SkillCollection, version: SkillCollectionVersion):
-    """The version as a streamed zip; `If-None-Match` with its ETag answers 304."""
-    etag = f'"{version.digest}"'
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+    """The version as a streamed zip; `If-None-Match` with its ETag answers 304.
+
+    The ETag is weak: the archive holds the version's files exactly, but the streamer stamps its
+    entries with the time it writes them, so two downloads are equivalent, not byte-identical
+    (the discovery index's archives are byte-identical: skills/discovery/archives.py)."""
+    etag = f'W/"{version.digest}"'
+    # Weak comparison (RFC 9110 13.1.2): a strong tag of the same digest matches too.
+    tags = [
+        tag.strip().removeprefix("W/")
+        for tag in request.headers.get("If-None-Match", "").split(",")
+    ]
+    if etag.removeprefix("W/") in tags:
         response = HttpResponse(status=304)
     else:
         response = StreamingHttpResponse(

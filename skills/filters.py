@@ -3,6 +3,7 @@ from django_filters.constants import EMPTY_VALUES
 
 from api.filters import ResourceFilterSet
 from skills.models import (
+    ShareLink,
     Skill,
     SkillCollection,
     SkillCollectionVersion,
@@ -83,4 +84,21 @@ class SkillMarketplaceFilterSet(ResourceFilterSet):
 
     class Meta:
         model = SkillMarketplace
+        fields = []
+
+
+class ShareLinkFilterSet(ResourceFilterSet):
+    attributes = {
+        **{name: name for name in COMMON},
+        "expires_at": "expires_at",
+        "revoked_at": "revoked_at",
+        "version": "version",
+        "label": "label",
+        "skill_collection": "skill_collection",
+        "skill_plugin": "skill_plugin",
+        "skill_marketplace": "skill_marketplace",
+    }
+
+    class Meta:
+        model = ShareLink
         fields = []

@@ -296,3 +296,97 @@ class GitBlobId(models.Model):
 
     def __str__(self) -> str:
         return self.git_id
+
+
+class SkillArchive(models.Model):
+    """What the discovery index says of one skill's deterministic zip (skills/discovery/
+    archives.py), derived once per content: the archive's SHA-256 and size, and the description
+    its SKILL.md gives. Not organization-owned (like Blob and GitBlobId): the key is
+    a digest of the archive's entries (relative paths and blob hashes), so equal skills of any
+    tenant share one row, and the archive bytes are rebuilt from the blobs on each download."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    description = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.sha256
+
+
+class ShareLink(TenantModel):
+    """A credential-free, read-only URL for one collection, plugin or marketplace (its discovery
+    index, archives and git repository), optionally pinned to a version number or a release
+    label of a collection. The URL's token is signed, not stored (skills/sharing.py): it stops
+    working when the link expires or is revoked."""
+
+    TARGETS = ("skill_collection", "skill_plugin", "skill_marketplace")
+
+    list_count = ListCount()
+
+    skill_collection = models.ForeignKey(
+        SkillCollection, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    skill_plugin = models.ForeignKey(
+        SkillPlugin, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    skill_marketplace = models.ForeignKey(
+        SkillMarketplace, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    version = models.PositiveIntegerField(null=True, blank=True)
+    label = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        "organizations.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class JSONAPIMeta:
+        resource_name = "share_links"
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [list_index("share_link")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        skill_collection__isnull=False,
+                        skill_plugin__isnull=True,
+                        skill_marketplace__isnull=True,
+                    )
+                    | Q(
+                        skill_collection__isnull=True,
+                        skill_plugin__isnull=False,
+                        skill_marketplace__isnull=True,
+                    )
+                    | Q(
+                        skill_collection__isnull=True,
+                        skill_plugin__isnull=True,
+                        skill_marketplace__isnull=False,
+                    )
+                ),
+                name="share_link_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__isnull=True) | Q(label__isnull=True),
+                name="share_link_one_pin",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"share link to {self.target}"
+
+    @property
+    def target_name(self) -> str:
+        """Which relationship the link is for."""
+        return next(name for name in self.TARGETS if getattr(self, f"{name}_id") is not None)
+
+    @property
+    def target(self) -> "SkillCollection | SkillPlugin | SkillMarketplace":
+        return getattr(self, self.target_name)
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None

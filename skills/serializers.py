@@ -1,8 +1,10 @@
 import base64
 import binascii
 import re
+from datetime import timedelta
 
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -10,10 +12,12 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from api.exceptions import UnprocessableEntity
 from api.serializers import ResourceSerializer, ToOneRelatedField, resource_url, to_many, to_one
 from events.serializers import audited
-from skills import services
+from skills import services, sharing
 from skills.diffs import ADDED, CHANGED, REMOVED, FileChange, VersionDiff
+from skills.discovery.paths import index_url
 from skills.git import objects as git
 from skills.models import (
+    ShareLink,
     Skill,
     SkillCollection,
     SkillCollectionVersion,
@@ -27,6 +31,21 @@ SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
 )
+
+
+SKILLS_INDEX_HELP = (
+    "Base URL of the Agent Skills discovery index (`<it>/.well-known/agent-skills/index.json`, "
+    "and the legacy `<it>/.well-known/skills/index.json`): what `skills add` takes. The API key "
+    "is needed as for git_url; a share link gives a URL that needs none."
+)
+
+
+class SkillsIndexUrlMixin:
+    """`skills_index_url` of a collection, plugin or marketplace (skills/discovery/)."""
+
+    @extend_schema_field({"type": "string", "format": "uri", "readOnly": True})
+    def get_skills_index_url(self, target) -> str:
+        return index_url(target)
 
 
 def pointer_token(path: str) -> str:
@@ -113,7 +132,7 @@ class ComputedToOne(ToOneRelatedField):
 
 
 @audited
-class SkillCollectionSerializer(ResourceSerializer):
+class SkillCollectionSerializer(SkillsIndexUrlMixin, ResourceSerializer):
     created_by = to_one("skill_collections")
     updated_by = to_one("skill_collections")
     versions = to_many("skill_collections")
@@ -124,6 +143,7 @@ class SkillCollectionSerializer(ResourceSerializer):
         related_link_view_name="skill_collections-related",
     )
     skills = to_many("skill_collections")
+    skills_index_url = serializers.SerializerMethodField(help_text=SKILLS_INDEX_HELP)
     git_url = serializers.SerializerMethodField(
         help_text="Clone URL of the collection as a git repository (smart HTTP: clone, fetch, "
         "and push to create a version; authenticate with the API key as a Bearer header or as "
@@ -149,6 +169,7 @@ class SkillCollectionSerializer(ResourceSerializer):
             "folder_id",
             "is_deleted",
             "git_url",
+            "skills_index_url",
             "created_at",
             "updated_at",
             "created_by",
@@ -351,9 +372,10 @@ class UniqueNameMixin:
 
 
 @audited
-class SkillPluginSerializer(UniqueNameMixin, ResourceSerializer):
+class SkillPluginSerializer(SkillsIndexUrlMixin, UniqueNameMixin, ResourceSerializer):
     skills = to_many("skill_plugins", read_only=False, queryset=Skill.objects, required=False)
     created_by = to_one("skill_plugins")
+    skills_index_url = serializers.SerializerMethodField(help_text=SKILLS_INDEX_HELP)
     git_url = serializers.SerializerMethodField(
         help_text="Clone URL of the plugin as a read-only git repository, laid out like its zip "
         "export (smart HTTP; authenticate as for a collection's git_url)."
@@ -369,6 +391,7 @@ class SkillPluginSerializer(UniqueNameMixin, ResourceSerializer):
         fields = (
             *SkillPlugin.MANIFEST_FIELDS,
             "git_url",
+            "skills_index_url",
             "created_at",
             "updated_at",
             "skills",
@@ -389,11 +412,12 @@ class SkillPluginSerializer(UniqueNameMixin, ResourceSerializer):
 
 
 @audited
-class SkillMarketplaceSerializer(UniqueNameMixin, ResourceSerializer):
+class SkillMarketplaceSerializer(SkillsIndexUrlMixin, UniqueNameMixin, ResourceSerializer):
     skill_plugins = to_many(
         "skill_marketplaces", read_only=False, queryset=SkillPlugin.objects, required=False
     )
     created_by = to_one("skill_marketplaces")
+    skills_index_url = serializers.SerializerMethodField(help_text=SKILLS_INDEX_HELP)
     git_url = serializers.SerializerMethodField(
         help_text="Clone URL of the marketplace as a read-only git repository, laid out like its "
         "zip export (smart HTTP; authenticate as for a collection's git_url)."
@@ -415,6 +439,7 @@ class SkillMarketplaceSerializer(UniqueNameMixin, ResourceSerializer):
             "description",
             "version",
             "git_url",
+            "skills_index_url",
             "created_at",
             "updated_at",
             "skill_plugins",
@@ -427,6 +452,143 @@ class SkillMarketplaceSerializer(UniqueNameMixin, ResourceSerializer):
 
     def validate_owner(self, value) -> dict:
         return _person(value, ("name", "email"))
+
+
+# -- share links -------------------------------------------------------------------------------
+
+
+@audited
+class ShareLinkSerializer(ResourceSerializer):
+    """A share link; created for exactly one of `skill_collection`, `skill_plugin`,
+    `skill_marketplace`; afterwards only `revoked` changes (to true, for good)."""
+
+    url = serializers.SerializerMethodField(
+        help_text="The link (null once revoked): `<url>/.well-known/agent-skills/index.json`, "
+        "its archives and `git clone <url>.git`, read-only, with no other credential."
+    )
+    git_url = serializers.SerializerMethodField(help_text="`<url>.git` (null once revoked).")
+    target = serializers.SerializerMethodField(
+        help_text="Which relationship the link is for: skill_collection, skill_plugin or "
+        "skill_marketplace."
+    )
+    revoked = serializers.BooleanField(required=False)
+    expires_in = serializers.IntegerField(write_only=True, required=False, min_value=1)
+    skill_collection = to_one(
+        "share_links", read_only=False, required=False, queryset=SkillCollection.objects.alive()
+    )
+    skill_plugin = to_one(
+        "share_links", read_only=False, required=False, queryset=SkillPlugin.objects
+    )
+    skill_marketplace = to_one(
+        "share_links", read_only=False, required=False, queryset=SkillMarketplace.objects
+    )
+    created_by = to_one("share_links")
+
+    included_serializers = {
+        "skill_collection": SkillCollectionSerializer,
+        "skill_plugin": SkillPluginSerializer,
+        "skill_marketplace": SkillMarketplaceSerializer,
+        "created_by": MEMBER_SERIALIZER,
+    }
+
+    class Meta:
+        model = ShareLink
+        resource_name = "share_links"
+        fields = (
+            "url",
+            "git_url",
+            "target",
+            "version",
+            "label",
+            "expires_at",
+            "expires_in",
+            "revoked",
+            "revoked_at",
+            "created_at",
+            "updated_at",
+            "skill_collection",
+            "skill_plugin",
+            "skill_marketplace",
+            "created_by",
+        )
+        read_only_fields = ("revoked_at",)
+        extra_kwargs = {
+            "version": {"min_value": 1},
+            "expires_at": {"required": False},
+        }
+
+    @extend_schema_field({"type": "string", "format": "uri", "readOnly": True, "nullable": True})
+    def get_url(self, link: ShareLink) -> str | None:
+        return None if link.revoked else sharing.share_url(link)
+
+    @extend_schema_field({"type": "string", "format": "uri", "readOnly": True, "nullable": True})
+    def get_git_url(self, link: ShareLink) -> str | None:
+        return None if link.revoked else f"{sharing.share_url(link)}.git"
+
+    @extend_schema_field({"type": "string", "readOnly": True})
+    def get_target(self, link: ShareLink) -> str:
+        return link.target_name
+
+    def validate_label(self, value: str | None) -> str | None:
+        return value.strip() or None if value else None
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            return self._validate_update(attrs)
+        errors: dict[str, list[str]] = {}
+        targets = [name for name in ShareLink.TARGETS if attrs.get(name) is not None]
+        if len(targets) != 1:
+            message = "Give exactly one of skill_collection, skill_plugin, skill_marketplace."
+            for name in targets or ShareLink.TARGETS:
+                errors[name] = [message]
+            raise ValidationError(errors)
+        attrs["target"] = attrs.pop(targets[0])
+        if attrs.get("revoked"):
+            raise ValidationError({"revoked": ["A new share link is not revoked."]})
+        self._validate_pin(attrs)
+        attrs["expires_at"] = self._expiry(attrs)
+        return attrs
+
+    def _validate_update(self, attrs):
+        frozen = {
+            name: ["Only 'revoked' of a share link changes."] for name in attrs if name != "revoked"
+        }
+        if frozen:
+            raise ValidationError(frozen)
+        if self.instance.revoked and attrs.get("revoked") is False:
+            raise ValidationError({"revoked": ["A revoked share link stays revoked."]})
+        return attrs
+
+    def _validate_pin(self, attrs) -> None:
+        number, label = attrs.get("version"), attrs.get("label")
+        if number is None and label is None:
+            return
+        target = attrs["target"]
+        if number is not None and label is not None:
+            raise ValidationError({"label": ["Pin a version or a label, not both."]})
+        field = "version" if number is not None else "label"
+        if not isinstance(target, SkillCollection):
+            raise ValidationError({field: ["Only a skill collection link can be pinned."]})
+        pin = {"number": number} if number is not None else {"release_label": label}
+        if not target.versions.filter(**pin).exists():
+            raise ValidationError({field: ["The skill collection has no such version or label."]})
+
+    def _expiry(self, attrs):
+        expires_at, expires_in = attrs.get("expires_at"), attrs.pop("expires_in", None)
+        if expires_at is not None and expires_in is not None:
+            raise ValidationError({"expires_in": ["Give expires_at or expires_in, not both."]})
+        now = timezone.now()
+        if expires_in is not None:
+            expires_at = now + timedelta(seconds=expires_in)
+        if expires_at is None:
+            return now + sharing.default_lifetime()
+        field = "expires_in" if expires_in is not None else "expires_at"
+        if expires_at <= now:
+            raise ValidationError({field: ["A share link must expire in the future."]})
+        if expires_at > now + sharing.max_lifetime():
+            days = sharing.max_lifetime().days
+            raise ValidationError({field: [f"A share link lives at most {days} days."]})
+        return expires_at
 
 
 # -- version diffs -----------------------------------------------------------------------------

@@ -34,4 +34,5 @@ urlpatterns = [
         views.SkillMarketplaceViewSet,
         relationship_view_class=views.SkillMarketplaceRelationshipView,
     ),
+    *resource_urls("share_links", views.ShareLinkViewSet),
 ]

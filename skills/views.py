@@ -14,9 +14,10 @@ from api.joined import share_joined, split_prefetches
 from api.methods import allow
 from api.routing import UUID_PATTERN
 from api.views import ReadOnlyResourceViewSet, ResourceViewSet, TenantScopedMixin, object_or_404
-from skills import diffs, filters, selectors, serializers, services
+from skills import diffs, filters, selectors, serializers, services, sharing
 from skills.downloads import public_envelope, zip_response
 from skills.models import (
+    ShareLink,
     Skill,
     SkillCollection,
     SkillCollectionVersion,
@@ -272,6 +273,28 @@ class SkillMarketplaceViewSet(ResourceViewSet):
 
     def update_service(self, instance: SkillMarketplace, data: dict) -> SkillMarketplace:
         return services.update_marketplace(instance, **data)
+
+
+class ShareLinkViewSet(ResourceViewSet):
+    """Share links: created by a write key, revoked by `DELETE` or `revoked: true` (the row
+    stays, listed with `revoked: true`, so the trail of who shared what remains)."""
+
+    queryset = ShareLink.objects.select_related(
+        "skill_collection", "skill_plugin", "skill_marketplace", "created_by"
+    )
+    serializer_class = serializers.ShareLinkSerializer
+    filterset_class = filters.ShareLinkFilterSet
+    ordering_fields = (*COMMON_SORT, "expires_at", "revoked_at")
+    prefetch_for_includes = {"created_by": ["created_by__teams"]}
+
+    def create_service(self, data: dict) -> ShareLink:
+        return sharing.create_share_link(tenant=self.tenant, actor=self.request.user, **data)
+
+    def update_service(self, instance: ShareLink, data: dict) -> ShareLink:
+        return sharing.revoke(instance) if data.get("revoked") else instance
+
+    def destroy_service(self, instance: ShareLink) -> None:
+        sharing.revoke(instance)
 
 
 class SkillPluginRelationshipView(ToManyRelationshipView):

@@ -47,10 +47,11 @@ def install_env(tmp_path: Path, **env: str) -> dict[str, str]:
     }
 
 
-def manage(env: dict[str, str], *args: str) -> str:
+def manage(env: dict[str, str], *args: str, root: Path = ROOT) -> str:
+    """`manage.py <args>` of the checkout at `root` (this one by default)."""
     done = subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         capture_output=True,
         text=True,
@@ -62,23 +63,31 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 @contextlib.contextmanager
 def gunicorn(
-    env: dict[str, str], *args: str, workers: int = 1, port: int | None = None
+    env: dict[str, str],
+    *args: str,
+    workers: int = 1,
+    port: int | None = None,
+    log: Path | None = None,
+    root: Path = ROOT,
 ) -> Iterator[str]:
     """Serve the app with `config/gunicorn.py` (on `port`, a free one when not given); yields
-    the base URL, stops the server after."""
+    the base URL, stops the server after. With `log`, the server's output (stdout and stderr)
+    goes to that file; `root` is the checkout served (this one by default)."""
     port = port or free_port()
     command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.py"]
+    output = log.open("wb") if log is not None else None
     process = subprocess.Popen(
         [*command, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *args],
-        cwd=ROOT,
+        cwd=root,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=output or subprocess.DEVNULL,
+        stderr=output or subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 60
         while not reachable("127.0.0.1", port):
-            assert process.poll() is None, process.stderr.read().decode()
+            if process.poll() is not None:
+                raise AssertionError(log.read_text() if log else process.stderr.read().decode())
             assert time.monotonic() < deadline, "gunicorn did not start"
             time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
@@ -89,7 +98,10 @@ def gunicorn(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
-        process.stderr.close()
+        if output is not None:
+            output.close()
+        else:
+            process.stderr.close()
 
 
 def get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:

@@ -34,6 +34,7 @@ from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
+from core import metrics
 from core.conf import core_conf
 from core.jobs.queue import enqueue
 
@@ -73,6 +74,12 @@ class LeasedJob(models.Model):
 
     # status -> the event recorded when the job enters it (a topic declared with `track`).
     STATUS_EVENTS: dict[str, str] = {}
+    # The `kind` label of this model's jobs in the metrics (core/jobs/metrics.py).
+    METRICS_KIND: str = ""
+
+    @classmethod
+    def metrics_kind(cls) -> str:
+        return cls.METRICS_KIND or cls._meta.model_name
 
     def fail_fields(self, errors: dict[str, str]) -> dict[str, Any]:
         """The fields to write when the job fails with `errors` ({"ExceptionName": "message"})."""
@@ -80,11 +87,19 @@ class LeasedJob(models.Model):
 
     def record_status(self, old: str, new: str) -> None:
         """Record a status change made with `update()` as an event (call it in the change's
-        transaction, so both commit or neither does)."""
+        transaction, so both commit or neither does), and a job's end in the metrics once that
+        transaction commits."""
+        if new not in (self.PENDING, self.RUNNING):
+            transaction.on_commit(lambda: self._count_end(str(new)))
         name = self.STATUS_EVENTS.get(new)
         if name:
             self.status = new
             job_status_changed.send(type(self), job=self, topic=name, old=str(old), new=str(new))
+
+    def _count_end(self, status: str) -> None:
+        started = self.started_at
+        seconds = (timezone.now() - started).total_seconds() if started else 0.0
+        metrics.JOB_DURATION.labels(self.metrics_kind(), status).observe(max(seconds, 0.0))
 
     # The dotted path of the task that runs one job, given the job's primary key as a string.
     RUN_TASK: str = ""

@@ -11,6 +11,7 @@ from typing import TextIO
 
 from django.db import close_old_connections
 
+from core import metrics
 from core.errors import DATABASE_ERRORS
 from core.jobs.schedule import Entry
 
@@ -26,6 +27,7 @@ def run_entry(entry: Entry, out: TextIO) -> bool:
     try:
         line = entry.run()
     except DATABASE_ERRORS as error:
+        metrics.database_error("scheduler")
         print(f"{entry.name}: database unavailable: {error}", file=sys.stderr, flush=True)
         return False
     except Exception:

@@ -115,6 +115,10 @@ def build_repo(collection: SkillCollection, tenant: Tenant) -> MemoryRepo:
     and blobs stay the truth), so the next request reads them back instead of listing every
     file again."""
     versions = collection_versions(collection, tenant)
+    pinned = getattr(collection, "_pinned_version", None)
+    if pinned is not None:
+        # A share link pinned to a version serves the history up to it, nothing later.
+        versions = [version for version in versions if version.number <= pinned.number]
     repo = MemoryRepo()
     objects = LazyBlobs()
     repo.object_store._data = objects  # dulwich's MemoryObjectStore keeps its objects here

@@ -30,6 +30,7 @@ from dulwich.server import Backend
 
 from api.exceptions import error_response
 from api.methods import allow
+from core import metrics
 from organizations.authentication import active_key, raw_key_from_request
 from organizations.models import ApiKey
 from organizations.permissions import may_write, refusal
@@ -196,10 +197,17 @@ def _errors_git_prints(view):
     return wrapped
 
 
+# Who may read (or push to) a repository: `open_target` checks an API key; a share link's
+# repository (skills/discovery/urls.py) names its own opener, which checks the link instead.
+open_target = _open
+
+
 @csrf_exempt
 @_errors_git_prints
 @allow("GET")
-def info_refs(request: HttpRequest, pk: str, kind: str = "skill_collections") -> HttpResponse:
+def info_refs(
+    request: HttpRequest, pk: str, kind: str = "skill_collections", opener=open_target
+) -> HttpResponse:
     service = request.GET.get("service")
     if service not in (SERVICE, git_push.SERVICE):
         # Only the smart protocol: the dumb one would list files by path.
@@ -209,7 +217,7 @@ def info_refs(request: HttpRequest, pk: str, kind: str = "skill_collections") ->
             f"Only service={SERVICE} or service={git_push.SERVICE} (smart HTTP) is served.",
         )
     pushing = service == git_push.SERVICE
-    error, collection = _open(request, pk, kind, write=pushing)
+    error, collection = opener(request, pk, kind, write=pushing)
     if error is not None:
         return error
     if pushing:
@@ -228,8 +236,10 @@ def info_refs(request: HttpRequest, pk: str, kind: str = "skill_collections") ->
 @csrf_exempt
 @_errors_git_prints
 @allow("POST")
-def upload_pack(request: HttpRequest, pk: str, kind: str = "skill_collections") -> HttpResponse:
-    error, collection = _open(request, pk, kind)
+def upload_pack(
+    request: HttpRequest, pk: str, kind: str = "skill_collections", opener=open_target
+) -> HttpResponse:
+    error, collection = opener(request, pk, kind)
     if error is not None:
         return error
     if request.content_type != f"application/x-{SERVICE}-request":
@@ -255,7 +265,16 @@ def upload_pack(request: HttpRequest, pk: str, kind: str = "skill_collections") 
         return error_response(400, "bad_request", f"Not a valid git-upload-pack request: {error}")
     except BundleError as error:
         return _unlayoutable(error)
-    return _git_response(itertools.chain([negotiation], result), "result")
+    metrics.GIT_OPERATIONS.labels(SERVICE).inc()
+    return _git_response(_counted(itertools.chain([negotiation], result)), "result")
+
+
+def _counted(chunks: Iterator[bytes], service: str = SERVICE) -> Iterator[bytes]:
+    """The body as it is streamed, its bytes counted (upload-pack's pack, sent)."""
+    sent = metrics.GIT_BYTES.labels(service, "sent")
+    for chunk in chunks:
+        sent.inc(len(chunk))
+        yield chunk
 
 
 def _read_body(request: HttpRequest, limit: int) -> bytes:
@@ -281,6 +300,8 @@ def receive_pack(request: HttpRequest, pk: str) -> HttpResponse:
         return error_response(
             413, "request_too_large", f"A git-receive-pack request is at most {limit} bytes."
         )
+    metrics.GIT_OPERATIONS.labels(git_push.SERVICE).inc()
+    metrics.GIT_BYTES.labels(git_push.SERVICE, "received").inc(len(body))
     repo = git.build_repo(collection, request.git_tenant)
     try:
         result = git_push.receive(repo, collection, request.user, body)

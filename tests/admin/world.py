@@ -10,6 +10,7 @@ from django.utils import timezone
 from events.models import Event, EventCallback, Webhook, WebhookDelivery
 from exports.models import Export, SkillExport
 from organizations.models import ApiKey, Member, Organization, Team
+from skills import sharing
 from skills.models import (
     Skill,
     SkillCollection,
@@ -86,6 +87,10 @@ def populate(organization: Organization, mode: str, prefix: str) -> Rows:
         event=event,
         next_attempt_at=timezone.now(),
         attempts=1,
+    )
+    # A share link of the collection (a row for the admin's ShareLink change form).
+    sharing.create_share_link(
+        tenant=collection.tenant, actor=member, target=collection, label="prod"
     )
     EventCallback.objects.create(
         organization=organization,

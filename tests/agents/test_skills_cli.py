@@ -23,10 +23,10 @@ NODE = (
 )
 
 
-def skills(home: Path, *args: str, check: bool = True):
+def skills(home: Path, *args: str, check: bool = True, **env: str):
     cli, node = clients.require(*BIN), clients.require(*NODE)
     path = f"{Path(node).parent}{os.pathsep}{os.environ['PATH']}"
-    return clients.run(home, node, cli, *args, check=check, PATH=path, DISABLE_TELEMETRY="1")
+    return clients.run(home, node, cli, *args, check=check, PATH=path, DISABLE_TELEMETRY="1", **env)
 
 
 def installed(home: Path) -> dict[str, bytes]:

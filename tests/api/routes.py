@@ -12,6 +12,11 @@ SAMPLE_PARAMETERS = {
     "token": "not-a-token",
     "skill_id": str(uuid.uuid4()),
     "version": "latest",
+    # the discovery index (skills/discovery/urls.py)
+    "number": "2",
+    "label": "stable",
+    "name": "pdf-tools",
+    "path": "SKILL.md",
 }
 
 

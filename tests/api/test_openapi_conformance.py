@@ -170,6 +170,19 @@ def _collection_types() -> list[str]:
     )
 
 
+def bounded(max_examples: int):
+    """Hypothesis settings of these runs: derandomized, no shrinking, no example database."""
+    return settings(
+        max_examples=max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )
+
+
 @pytest.fixture
 def seeded(transactional_db, run_worker):
     return Seeded(run_worker)
@@ -186,15 +199,7 @@ def test_every_operation_answers_as_documented(seeded):
         strategy = operation.as_strategy(path_parameters=seeded.path_parameters(operation))
 
         @given(case=strategy)
-        @settings(
-            max_examples=EXAMPLES_PER_OPERATION,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-            report_multiple_bugs=False,
-        )
+        @bounded(EXAMPLES_PER_OPERATION)
         def call(case):
             case.call_and_validate(headers=seeded.headers, checks=CHECKS)
 

@@ -207,6 +207,7 @@ def test_list_count_does_not_scan_the_table(client, collections):
         "skill_exports",
         "files",
         "file_links",
+        "share_links",
     ],
 )
 def test_every_counted_list_reads_its_counters(client, type_name):

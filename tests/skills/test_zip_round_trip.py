@@ -46,7 +46,7 @@ def test_upload_then_download_is_byte_identical(client, collection):
     assert download["Content-Type"] == "application/zip"
     assert download["Content-Disposition"] == 'attachment; filename="support-skills-v1.zip"'
     version = SkillCollectionVersion.objects.get(pk=data["id"])
-    assert download["ETag"] == f'"{version.digest}"'
+    assert download["ETag"] == f'W/"{version.digest}"'
     with zipfile.ZipFile(io.BytesIO(streamed(download))) as archive:
         assert archive.testzip() is None
         assert {name: archive.read(name) for name in archive.namelist()} == files

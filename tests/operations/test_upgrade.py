@@ -1,0 +1,385 @@
+"""Upgrading in place from the last release (the git tag `RELEASE`) keeps every answer.
+
+The released code is extracted with `git archive` and run with this virtualenv (its requirements
+are a subset of ours) on a fresh database and storage: migrated, served by its own gunicorn and
+filled through its API over HTTP, exports run by its own task worker. Then this checkout's
+`migrate` runs on the same database and storage, this checkout's server starts, and every
+document, every zip (by digest), every git repository's refs (`git ls-remote`) and the API key
+answer as before; documents may have gained attributes since. An export enqueued by the old
+release and left pending over the upgrade is run by this checkout's worker.
+
+On SQLite, and on PostgreSQL (a database of its own on the server) when DATABASE_URL names one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import tarfile
+import urllib.error
+import urllib.request
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from tests.served import ROOT, gunicorn, install_env, manage
+from tests.skills.gitclient import run_git
+
+pytestmark = [pytest.mark.worker, pytest.mark.slow]
+
+RELEASE = "v0.1.0"
+JSON_API = "application/vnd.api+json"
+# Values that differ on every read by design: fresh signed links and the request's own id.
+VOLATILE = {"trace_id", "attachment_url", "url", "expires_at", "expires_in"}
+
+
+def release_archive(tmp_path: Path) -> Path:
+    """The released tree, extracted; skips when the tag is not in this clone."""
+    found = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{RELEASE}^{{commit}}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if found.returncode != 0:
+        pytest.skip(f"the tag {RELEASE} is not in this clone (a shallow clone?): git fetch --tags")
+    archive = tmp_path / "release.tar"
+    subprocess.run(
+        ["git", "archive", "--format=tar", "-o", str(archive), RELEASE], cwd=ROOT, check=True
+    )
+    old = tmp_path / "release"
+    with tarfile.open(archive) as tar:
+        tar.extractall(old, filter="data")
+    return old
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh empty database: a SQLite file, or a new database on DATABASE_URL's server."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite:///{tmp_path / 'skillport.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"skp_upgrade_{uuid.uuid4().hex[:10]}"
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Api:
+    """A JSON:API client of one server, with one key."""
+
+    def __init__(self, base: str, key: str):
+        self.base, self.key = base, key
+
+    def call(self, method: str, path: str, document: dict | None = None) -> tuple[int, bytes]:
+        request = urllib.request.Request(
+            self.base + path,
+            data=json.dumps(document).encode() if document is not None else None,
+            method=method,
+            headers={
+                "Authorization": f"Bearer {self.key}",
+                "Accept": "*/*",
+                **({"Content-Type": JSON_API} if document is not None else {}),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def get(self, path: str) -> dict:
+        status, body = self.call("GET", path)
+        assert status == 200, (path, status, body[:500])
+        return json.loads(body)
+
+    def create(self, type_name: str, attributes: dict, relationships: dict | None = None) -> dict:
+        data = {"type": type_name, "attributes": attributes}
+        if relationships:
+            data["relationships"] = relationships
+        status, body = self.call("POST", f"/api/{type_name}", {"data": data})
+        assert status == 201, (type_name, status, body[:1000])
+        return json.loads(body)["data"]
+
+
+def one(type_name: str, pk: str) -> dict:
+    return {"data": {"type": type_name, "id": pk}}
+
+
+def many(type_name: str, pks: list[str]) -> dict:
+    return {"data": [{"type": type_name, "id": pk} for pk in pks]}
+
+
+def skill_md(name: str, description: str) -> str:
+    return f"---\nname: {name}\ndescription: {description}\n---\n\n# {name}\n"
+
+
+def populate(api: Api) -> dict[str, list[str]]:
+    """A registry, exports and a webhook, written through the API; ids by type."""
+    collection = api.create(
+        "skill_collections",
+        {"name": "support", "root_path": ".claude/skills", "provider": "claude"},
+    )
+    files = {"README.md": "Support skills.\n", "pdf/SKILL.md": skill_md("pdf", "Work with PDFs.")}
+    versions = [
+        api.create(
+            "skill_collection_versions",
+            {"files": files, "commit_message": "pdf", "release_label": "stable"},
+            {"skill_collection": one("skill_collections", collection["id"])},
+        )
+    ]
+    files = {
+        **files,
+        "notes/SKILL.md": skill_md("notes", "Write release notes."),
+        "bin.dat": {"base64": "AAECAwQ="},
+    }
+    versions.append(
+        api.create(
+            "skill_collection_versions",
+            {"files": files, "commit_message": "notes", "release_label": "prod"},
+            {"skill_collection": one("skill_collections", collection["id"])},
+        )
+    )
+    skills = [skill["id"] for skill in api.get("/api/skills?sort=path")["data"]]
+    assert len(skills) == 2
+    plugin = api.create(
+        "skill_plugins",
+        {"name": "support-kit", "version": "1.0.0", "description": "The support skills."},
+        {"skills": many("skills", skills)},
+    )
+    marketplace = api.create(
+        "skill_marketplaces",
+        {"name": "acme-tools", "owner": {"name": "Acme"}, "description": "Acme's plugins."},
+        {"skill_plugins": many("skill_plugins", [plugin["id"]])},
+    )
+    # A topic nothing in this test fires: the webhook is recorded, never called.
+    webhook = api.create(
+        "webhooks", {"topic": "teams.update", "callback_url": "https://93.184.216.34/hooks"}
+    )
+    exports = [
+        api.create("exports", {"resource_type": "skill_collection_versions", "format": "json"}),
+        api.create("exports", {"resource_type": "skills", "format": "csv", "fields": ["name"]}),
+    ]
+    skill_export = api.create(
+        "skill_exports",
+        {"target": "plugin"},
+        {"skill_plugin": one("skill_plugins", plugin["id"])},
+    )
+    return {
+        "skill_collections": [collection["id"]],
+        "skill_collection_versions": [version["id"] for version in versions],
+        "skills": skills,
+        "skill_plugins": [plugin["id"]],
+        "skill_marketplaces": [marketplace["id"]],
+        "webhooks": [webhook["id"]],
+        "exports": [export["id"] for export in exports],
+        "skill_exports": [skill_export["id"]],
+    }
+
+
+def run_worker(env: dict[str, str], root: Path) -> None:
+    manage(env, "task_worker", "--burst", root=root)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def zip_digest(data: bytes) -> str:
+    """The digest of a zip's entries (names, bytes, modes), not of its bytes: collection zips are
+    built on each request, and zipstream-ng (1.9.3) stamps each entry with the time it is
+    built, so the same version's zip differs byte for byte from one minute to the next."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        entries = [
+            (info.filename, info.external_attr, digest(archive.read(info)))
+            for info in archive.infolist()
+        ]
+    return digest(json.dumps(sorted(entries)).encode())
+
+
+def download(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return response.read()
+
+
+def record(api: Api, ids: dict[str, list[str]], home: Path) -> dict:
+    """What a client sees: every document (lists and details), zips, files and git refs."""
+    seen: dict = {"documents": {}, "zips": {}, "files": {}, "git": {}, "bundle_git": {}}
+    documents = seen["documents"]
+    for type_name in [*ids, "organizations", "members"]:
+        documents[f"/api/{type_name}"] = api.get(f"/api/{type_name}?page[size]=100")
+    for type_name, pks in ids.items():
+        for pk in pks:
+            documents[f"/api/{type_name}/{pk}"] = api.get(f"/api/{type_name}/{pk}")
+    (collection,) = ids["skill_collections"]
+    for query in ("", "?version=1", "?version=2", "?label=stable", "?label=prod"):
+        sep = "&" if query else "?"
+        status, body = api.call("GET", f"/api/skill_collections/{collection}{query}{sep}format=zip")
+        assert status == 200, body[:300]
+        seen["zips"][query or "latest"] = zip_digest(body)
+    for pk in ids["exports"]:
+        url = documents[f"/api/exports/{pk}"]["data"]["attributes"]["attachment_url"]
+        seen["files"][f"export {pk}"] = digest(download(url))  # stored once: the very bytes
+    for pk in ids["skill_exports"]:
+        link = documents[f"/api/skill_exports/{pk}"]["data"]["relationships"]["file_link"]
+        url = api.get(f"/api/file_links/{link['data']['id']}")["data"]["attributes"]["url"]
+        seen["files"][f"skill export {pk}"] = digest(download(url))
+    for type_name in ("skill_collections", "skill_plugins", "skill_marketplaces"):
+        for pk in ids[type_name]:
+            url = f"{api.base}/git/{type_name}/{pk}.git"
+            header = f"http.extraHeader=Authorization: Bearer {api.key}"
+            refs = run_git(home, "-c", header, "ls-remote", url).stdout
+            assert refs.strip(), f"no refs in {url}"
+            part = "git" if type_name == "skill_collections" else "bundle_git"
+            seen[part][f"{type_name}/{pk}"] = sorted(refs.splitlines())
+    # The key also authenticates the other way (X-API-KEY).
+    request = urllib.request.Request(
+        f"{api.base}/api/organizations", headers={"X-API-KEY": api.key}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 200
+    return seen
+
+
+def without_base(value, base: str):
+    """`value` with the server's address (its port differs per run) taken out of every string."""
+    return json.loads(json.dumps(value).replace(base, "BASE"))
+
+
+def still(old, new, where: str = "") -> list[str]:
+    """Where `new` answers differently from `old`, keys added to objects since allowed."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [
+            problem
+            for key, value in old.items()
+            if key not in VOLATILE
+            for problem in (
+                still(value, new[key], f"{where}/{key}") if key in new else [f"{where}/{key}: gone"]
+            )
+        ]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [
+            p
+            for i, (a, b) in enumerate(zip(old, new, strict=True))
+            for p in still(a, b, f"{where}/{i}")
+        ]
+    return [] if old == new else [f"{where}: {old!r} -> {new!r}"]
+
+
+def test_upgrading_from_the_last_release_keeps_every_answer(tmp_path, database_url):
+    old_root = release_archive(tmp_path)
+    env = install_env(
+        tmp_path,
+        DATABASE_URL=database_url,
+        SKILLPORT_PUBLIC_URL="http://skillport.test",
+        SECRET_KEY="upgrade-test-" + "k" * 40,
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+
+    manage(env, "migrate", "--noinput", "-v0", root=old_root)
+    key = manage(env, "create_api_key", "--organization", "acme", root=old_root)
+    key = key.strip().splitlines()[-1]
+    with gunicorn(env, root=old_root) as url:
+        api = Api(url, key)
+        ids = populate(api)
+        run_worker(env, old_root)
+        for type_name in ("exports", "skill_exports"):
+            for pk in ids[type_name]:
+                status = api.get(f"/api/{type_name}/{pk}")["data"]["attributes"]["status"]
+                assert status == "completed", (type_name, pk, status)
+        # Enqueued by the old release, left pending over the upgrade, run by the new worker.
+        pending = api.create("exports", {"resource_type": "skills", "format": "json"})["id"]
+        before = without_base(record(api, ids, home), url)
+    assert len(before["documents"]) == 10 + sum(len(pks) for pks in ids.values())
+    assert len(before["zips"]) == 5 and len(before["files"]) == 3
+    assert len(before["git"]) == 1 and len(before["bundle_git"]) == 2
+
+    manage(env, "migrate", "--noinput", "-v0")
+    with gunicorn(env) as url:
+        api = Api(url, key)
+        after = without_base(record(api, ids, home), url)
+        bundles = still(before.pop("bundle_git"), after.pop("bundle_git"), "/git")
+        problems = still(before, after)
+        assert not problems, "\n".join(problems[:40])
+        run_worker(env, ROOT)
+        done = api.get(f"/api/exports/{pending}")["data"]["attributes"]
+        assert done["status"] == "completed", done
+        assert done["records_count"] == 2
+    if bundles:
+        # Everything else held; this one is known and waits for a fix (docs/operations/upgrades.md).
+        pytest.xfail(
+            "plugin and marketplace repositories are re-derived with each layout change, so "
+            "every commit id changes on upgrade (since v0.1.0: gemini-extension.json, c67704d): "
+            "existing clones see their history rewritten. " + "; ".join(bundles[:2])
+        )
+
+
+def test_the_comparison_allows_added_attributes_and_nothing_else():
+    old = {"data": {"attributes": {"name": "a", "trace_id": "1"}, "links": ["x"]}}
+    assert still(old, {"data": {"attributes": {"name": "a", "new": 1}, "links": ["x"]}}) == []
+    assert still(old, {"data": {"attributes": {"name": "b"}, "links": ["x"]}}) == [
+        "/data/attributes/name: 'a' -> 'b'"
+    ]
+    assert still(old, {"data": {"attributes": {}, "links": ["x", "y"]}}) == [
+        "/data/attributes/name: gone",
+        "/data/links: ['x'] -> ['x', 'y']",
+    ]
+
+
+# Operations that can break the processes still running the old release, or hold a lock for
+# as long as a table is large: each new migration using one is named in the upgrade docs.
+NEEDS_A_WORD = (
+    "RemoveField",
+    "DeleteModel",
+    "RenameField",
+    "RenameModel",
+    "AlterField",
+    "RemoveConstraint",
+    "RunSQL",
+)
+
+
+def test_migrations_since_the_release_that_may_need_a_pause_are_documented():
+    if subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{RELEASE}^{{commit}}"], cwd=ROOT
+    ).returncode:
+        pytest.skip(f"the tag {RELEASE} is not in this clone (a shallow clone?)")
+    added = subprocess.run(
+        ["git", "diff", "--name-only", "--diff-filter=A", RELEASE, "--", "*/migrations/0*.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    docs = (ROOT / "docs" / "operations" / "upgrades.md").read_text()
+    undocumented = []
+    for name in added:
+        path = ROOT / name
+        if not path.exists():
+            continue
+        used = [op for op in NEEDS_A_WORD if f"migrations.{op}" in path.read_text()]
+        # Named without its number (renumbered when branches merge), e.g. `drop_git_bundle_commits`.
+        label = path.stem.split("_", 1)[1]
+        if used and f"`{label}`" not in docs:
+            undocumented.append(f"{name} ({', '.join(used)})")
+    assert not undocumented, (
+        "say in docs/operations/upgrades.md whether these need a pause or a second release: "
+        + "; ".join(undocumented)
+    )
