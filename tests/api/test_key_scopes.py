@@ -22,10 +22,10 @@ from tests.skills.factories import SkillCollectionFactory, create_version, skill
 
 pytestmark = pytest.mark.django_db
 
-# Unsafe methods that write nothing: git's fetch negotiation is a POST that reads, and the
-# Metorial surface's catch-all serves nothing (its 404). There a read key gets what a write key
-# gets.
-NOT_WRITES = {"upload_pack", "NotFoundView"}
+# Unsafe methods that write nothing: git's fetch negotiation is a POST that reads, the
+# Metorial surface's catch-all serves nothing (its 404), nor does /metrics without its token.
+# There a read key gets what a write key gets.
+NOT_WRITES = {"upload_pack", "NotFoundView", "metrics_view"}
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
