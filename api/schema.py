@@ -521,6 +521,8 @@ class ResourceAutoSchema(JsonApiAutoSchema):
         for name, relationship in properties.get("relationships", {}).get("properties", {}).items():
             relationship.pop("required", None)
             relationship.pop("nullable", None)
+            if direction == "request":  # a relationship object of a write carries its linkage
+                relationship["required"] = ["data"]
             field = declared.get(name)
             if field is not None:
                 relationship.setdefault("properties", {})["data"] = linkage(
