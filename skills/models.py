@@ -286,6 +286,27 @@ class SkillMarketplace(TenantModel):
         return self.name
 
 
+class BundleLayoutEpoch(TenantModel):
+    """Since when a tenant's plugin and marketplace repositories are laid out in `layout`
+    (skills/bundles/layouts.py `LAYOUTS`). Written once, by the migration that introduced the
+    layout, for each tenant that already had plugins or marketplaces then: their history keeps
+    every commit from before and gains one commit switching to the layout at `since`
+    (skills/bundles/history.py). A tenant without one lays everything out in the newest layout."""
+
+    layout = models.PositiveSmallIntegerField()
+    since = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "mode", "layout"], name="bundle_layout_epoch_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"layout {self.layout} since {self.since.isoformat()}"
+
+
 class GitBlobId(models.Model):
     """The git blob id of a stored blob, derived once (skills/git/collection_repo.py) so that
     later clones and fetches name a file without reading it; the content stays only in the Blob's

@@ -9,7 +9,6 @@ holds open, so that the row counts written to the manifest are those of the dump
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -121,12 +120,15 @@ def _sqlite_restore(connection, path: Path) -> None:
 
 
 def _client_env(settings_dict: dict) -> tuple[list[str], dict[str, str]]:
-    """Connection options for the client tools; the password goes in the environment."""
+    """Connection options for the client tools; the password goes in the environment.
+
+    The tools get only libpq's variables built from the database settings (DATABASE_URL), not
+    this process's environment: what they connect to is what Django connects to."""
     args = []
     for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
         if settings_dict.get(key):
             args += [option, str(settings_dict[key])]
-    env = dict(os.environ)
+    env: dict[str, str] = {}
     if settings_dict.get("PASSWORD"):
         env["PGPASSWORD"] = str(settings_dict["PASSWORD"])
     # libpq reads the TLS options of DATABASE_URL (`?sslmode=require`) from the environment too.

@@ -23,9 +23,17 @@ was not audited: a link edited from the other side, e.g. `skill.plugins.add()`, 
 `QuerySet.update()`, rows written before tracking), one more snapshot of the current content
 is emitted, dated at the newest `updated_at` or version time involved. So the last snapshot is
 always the current content, and nothing depends on when the repository is read.
+
+Each state is laid out in the layout (layouts.LAYOUTS) in effect for the tenant at its time:
+the tenant's `BundleLayoutEpoch` rows say since when each layout holds (written by the
+migration that introduced it, for tenants that had plugins or marketplaces then); before the
+first, the layout before it; a tenant without any uses the newest throughout. Each epoch is
+one more change point: the state as of then, laid out anew, by Skillport, with the message
+`Layout: <what changed>`, when that changes the content. So a layout change keeps every earlier
+commit and adds one on top (clones fast-forward), and a fresh install's history is in the newest
+layout from its first commit.
 """
 
-import dataclasses
 import hashlib
 import json
 import posixpath
@@ -39,7 +47,13 @@ from core.models import Tenant
 from events.models import Version as AuditVersion
 from events.registry import tracking_for_model
 from skills.bundles import layouts
-from skills.models import Skill, SkillCollectionVersion, SkillMarketplace, SkillPlugin
+from skills.models import (
+    BundleLayoutEpoch,
+    Skill,
+    SkillCollectionVersion,
+    SkillMarketplace,
+    SkillPlugin,
+)
 
 # Link edits this close after an edit of the same row by the same actor are one change with it.
 RELATION_EDIT_WINDOW = timedelta(seconds=1)
@@ -50,7 +64,8 @@ MARKETPLACE_FIELDS = ("name", "owner", "description", "version")
 @dataclass(frozen=True)
 class Snapshot:
     """One state of the content: when, by whom (a skill version, an audit `who` dict, or
-    None for Skillport), its name and served version, and its layout."""
+    None for Skillport), its name and served version, and its layout; `message` is set for a
+    layout change (its commit message, instead of the name and version)."""
 
     at: datetime
     by: SkillCollectionVersion | dict | None
@@ -58,6 +73,7 @@ class Snapshot:
     version: str
     entries: list[layouts.LayoutEntry]
     digest: str
+    message: str = ""
 
 
 @dataclass
@@ -223,6 +239,13 @@ class BundleHistory:
             .select_related("created_by")
         }
         self._skills_at: dict = {}  # (skill id, version id) -> the skill then, its files
+        # (since, layout), oldest first; layouts unknown to this code (a newer release's) ignored
+        self.epochs = list(
+            BundleLayoutEpoch.objects.for_tenant(tenant)
+            .filter(layout__lte=layouts.CURRENT_LAYOUT)
+            .order_by("since", "layout")
+            .values_list("since", "layout")
+        )
 
     @cached_property
     def files(self) -> dict:
@@ -271,9 +294,10 @@ class BundleHistory:
                 for pk, skill in self.skills.items()
             ),
             "versions": versions,
+            "layouts": [layouts.CURRENT_LAYOUT, self.epochs],
         }
-        # -2: plugins gained `gemini-extension.json`, so states cached before are laid out anew.
-        digest = hashlib.sha256(b"skillport-bundle-history-2\n")
+        # -3: states are laid out in the layout of their time (`BundleLayoutEpoch`).
+        digest = hashlib.sha256(b"skillport-bundle-history-3\n")
         digest.update(json.dumps(inputs, sort_keys=True, default=str).encode())
         return digest.hexdigest()
 
@@ -309,11 +333,12 @@ class BundleHistory:
         return row, skills, files
 
     def _layout(
-        self, target: _Resource, plugins: dict[str, _Resource], skill_versions: dict
+        self, target: _Resource, plugins: dict[str, _Resource], skill_versions: dict, layout: int
     ) -> tuple[str, list[layouts.LayoutEntry]]:
-        """The served version and the entries of a state (raises `BundleError`)."""
+        """The served version and the entries of a state in `layout` (raises `BundleError`)."""
         if self.is_plugin:
-            return layouts.plugin_entries(*self._plugin_state(target, skill_versions))
+            row, skills, files = self._plugin_state(target, skill_versions)
+            return layouts.plugin_entries(row, skills, files, layout=layout)
         states = [
             self._plugin_state(plugins[pk], skill_versions)
             for pk in target.links
@@ -323,17 +348,31 @@ class BundleHistory:
         files = {pk: items for _, _, state_files in states for pk, items in state_files.items()}
         market = SkillMarketplace(pk=target.pk, **target.fields)
         entries = layouts.marketplace_entries(
-            market, [(row, skills) for row, skills, _ in states], files
+            market, [(row, skills) for row, skills, _ in states], files, layout
         )
         paths = [entry.path for entry in entries]
         if len(set(paths)) != len(paths):
             raise layouts.BundleError("Two plugins of the marketplace share a name.")
         return target.fields["version"], entries
 
-    def _snapshot(self, at, by, target, plugins, skill_versions) -> Snapshot:
-        version, entries = self._layout(target, plugins, skill_versions)
+    def _snapshot(self, at, by, state, layout: int, message: str = "") -> Snapshot:
+        """`state` = (target, plugins, skill versions) laid out in `layout`."""
+        target = state[0]
+        version, entries = self._layout(*state, layout)
         digest = layouts.content_digest({}, entries)
-        return Snapshot(at, by, target.fields["name"], version, entries, digest)
+        return Snapshot(at, by, target.fields["name"], version, entries, digest, message)
+
+    def _switch(self, last: Snapshot | None, since, layout: int, state) -> Snapshot | None:
+        """The commit that moves the content to `layout` at `since`: `state` laid out anew, by
+        Skillport, when there is content before and the layout changes it."""
+        if last is None or not state[0].alive:
+            return None
+        message = f"Layout: {layouts.LAYOUTS[layout]}"
+        try:
+            snapshot = self._snapshot(since, None, state, layout, message)
+        except layouts.BundleError:
+            return None
+        return snapshot if snapshot.digest != last.digest else None
 
     @staticmethod
     def _state_key(target: _Resource, plugins: dict[str, _Resource], skill_versions) -> str:
@@ -404,9 +443,17 @@ class BundleHistory:
         """The content's distinct states, oldest first; the last one is the current content."""
         target, plugins = self._resources()
         skill_versions: dict[str, SkillCollectionVersion] = {}
+        state = (target, plugins, skill_versions)
         last: Snapshot | None = None
         last_key = None
+        pending = list(self.epochs)  # epochs not reached yet: a change at `since` is after one
+        layout = pending[0][1] - 1 if pending else layouts.CURRENT_LAYOUT
         for (at, *_), by, resource, group, link_field, version in self._changes(target, plugins):
+            while pending and pending[0][0] <= at:
+                since, layout = pending.pop(0)
+                if switch := self._switch(last, since, layout, state):
+                    last = switch
+                    yield switch
             if version is not None:
                 for skill_id in self.version_skills[version.pk]:
                     skill_versions[skill_id] = version
@@ -419,19 +466,34 @@ class BundleHistory:
                 continue
             last_key = key
             try:
-                snapshot = self._snapshot(at, by, target, plugins, skill_versions)
+                snapshot = self._snapshot(at, by, state, layout)
             except layouts.BundleError:
                 continue  # a past state that cannot be laid out is not a commit
             if last is None or snapshot.digest != last.digest:
                 last = snapshot
                 yield snapshot
-        current = self._current()
+        # The current content, dated at the newest change it is made of (not before the last
+        # commit), in the layout of then: the epochs up to then switch the replayed state, the
+        # later ones the current content.
+        at, current_state = self._current()
+        at = at if last is None else max(at, last.at)
+        while pending and pending[0][0] <= at:
+            since, layout = pending.pop(0)
+            if switch := self._switch(last, since, layout, state):
+                last = switch
+                yield switch
+        current = self._snapshot(at, None, current_state, layout)  # raises `BundleError`
         if last is None or current.digest != last.digest:
-            yield current if last is None or current.at >= last.at else _dated(current, last.at)
+            last = current
+            yield current
+        for since, layout in pending:
+            if switch := self._switch(last, since, layout, current_state):
+                last = switch
+                yield switch
 
-    def _current(self) -> Snapshot:
-        """The current content (what the zip export holds), dated at the newest change it is
-        made of; raises `BundleError` when it cannot be laid out."""
+    def _current(self) -> tuple[datetime, tuple]:
+        """The time of the newest change the current content (what the zip export holds) is
+        made of, and its state (target, plugins, skill versions)."""
         skill_versions = {
             pk: self.versions[skill.skill_collection_version_id]
             for pk, skill in self.skills.items()
@@ -458,8 +520,4 @@ class BundleHistory:
         for plugin in included:
             times.append(self.plugin_rows[plugin.pk].updated_at)
             times += [skill_versions[pk].created_at for pk in plugin.links if pk in skill_versions]
-        return self._snapshot(max(times), None, target, plugins, skill_versions)
-
-
-def _dated(snapshot: Snapshot, at: datetime) -> Snapshot:
-    return dataclasses.replace(snapshot, at=at)
+        return max(times), (target, plugins, skill_versions)

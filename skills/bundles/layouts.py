@@ -14,6 +14,11 @@ A plugin also carries `gemini-extension.json` at its root (Gemini CLI's extensio
 `name`, `version`, `description`; Gemini loads an extension's skills from its `skills/`), so
 `gemini extensions install <plugin git url>` installs it; derived from the same fields, it is
 covered by the same digest.
+
+`LAYOUTS` numbers every layout plugins have been served in. The zip exports always use the
+newest; a plugin's or marketplace's git history lays each past state out in the layout in effect
+for its tenant at that time (skills/bundles/history.py), so a layout change adds one commit on
+top of an existing history instead of rewriting it.
 """
 
 import hashlib
@@ -34,6 +39,16 @@ from skills.models import Skill, SkillMarketplace, SkillPlugin, VersionFile
 MANIFEST_DIR = ".claude-plugin"
 GEMINI_MANIFEST = "gemini-extension.json"
 DIGEST_LENGTH = 12
+
+# Every layout, oldest first: its number and what it changed (the message of the commit that
+# switches an existing repository to it). A new layout is one more entry here, a condition on
+# its number where the entries are built, and a skills migration that records when it came into
+# effect for the data already there (skills/bundles/epochs.py `record_layout_epoch`).
+LAYOUTS = {
+    1: "Claude Code plugin: .claude-plugin/plugin.json and skills/",
+    2: f"add {GEMINI_MANIFEST}",
+}
+CURRENT_LAYOUT = max(LAYOUTS)
 
 
 class BundleError(ValueError):
@@ -177,17 +192,24 @@ def _sorted_skills(plugin: SkillPlugin, skills: Iterable[Skill]) -> list[Skill]:
 
 
 def plugin_entries(
-    plugin: SkillPlugin, skills: Iterable[Skill], files: dict, prefix: str = ""
+    plugin: SkillPlugin,
+    skills: Iterable[Skill],
+    files: dict,
+    prefix: str = "",
+    layout: int = CURRENT_LAYOUT,
 ) -> tuple[str, list[LayoutEntry]]:
     """The plugin's served version and its entries under `prefix`, for the given state: its
-    (possibly unsaved) row, its skills and their files (`files_of_skill`) by skill id."""
+    (possibly unsaved) row, its skills and their files (`files_of_skill`) by skill id, laid out
+    in `layout` (`LAYOUTS`)."""
     skill_entries = []
     for skill in _sorted_skills(plugin, skills):
         skill_entries += _skill_entries(skill, files[skill.pk], f"skills/{skill.name}")
     # The digest covers the plugin's own manifest and files, wherever the plugin is laid out.
     version = served_version(plugin.version, content_digest(plugin_manifest(plugin), skill_entries))
     manifest = _manifest(f"{prefix}{MANIFEST_DIR}/plugin.json", plugin_manifest(plugin, version))
-    gemini = _manifest(f"{prefix}{GEMINI_MANIFEST}", gemini_manifest(plugin, version))
+    manifests = [manifest]
+    if layout >= 2:
+        manifests.append(_manifest(f"{prefix}{GEMINI_MANIFEST}", gemini_manifest(plugin, version)))
     if prefix:
         skill_entries = [
             LayoutEntry(
@@ -199,7 +221,7 @@ def plugin_entries(
             )
             for entry in skill_entries
         ]
-    return version, [manifest, gemini, *skill_entries]
+    return version, [*manifests, *skill_entries]
 
 
 def plugin_layout(plugin: SkillPlugin) -> tuple[str, list[LayoutEntry]]:
@@ -249,14 +271,17 @@ def marketplace_plugins(marketplace: SkillMarketplace) -> list[SkillPlugin]:
 
 
 def marketplace_entries(
-    marketplace: SkillMarketplace, plugins: list[tuple[SkillPlugin, list[Skill]]], files: dict
+    marketplace: SkillMarketplace,
+    plugins: list[tuple[SkillPlugin, list[Skill]]],
+    files: dict,
+    layout: int = CURRENT_LAYOUT,
 ) -> list[LayoutEntry]:
     """The marketplace's entries for the given state: its (possibly unsaved) row, its plugins
-    in order, each with its skills, and the skills' files by skill id."""
+    in order, each with its skills, and the skills' files by skill id, laid out in `layout`."""
     versions, entries = {}, []
     for plugin, skills in plugins:
         versions[plugin.pk], laid_out = plugin_entries(
-            plugin, skills, files, f"plugins/{plugin.name}/"
+            plugin, skills, files, f"plugins/{plugin.name}/", layout
         )
         entries += laid_out
     manifest = marketplace_manifest(marketplace, [plugin for plugin, _ in plugins], versions)

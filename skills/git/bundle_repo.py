@@ -8,8 +8,10 @@ from the previous commit's, oldest first, each the parent of the next (a linear,
 fast-forwardable `main`); tree = the layout as of then; date = the change point's time;
 author and committer = who made the change (a skill version's creator, an audit version's
 member, staff user or system actor), Skillport when unknown; message = `<name> <served
-version>`. When the replay does not explain the current rows (a change that was not audited), a
-last commit of the current content is added, dated at the newest change it is made of. Nothing
+version>`, or `Layout: <what changed>` for the commit by Skillport that moves an existing
+history to a new layout (skills/bundles/layouts.py `LAYOUTS`; tags stay where they were).
+When the replay does not explain the current rows (a change that was not audited), a last
+commit of the current content is added, dated at the newest change it is made of. Nothing
 depends on the request, the clock or when the repository was read before, so the same data
 gives the same commit ids on every regeneration and on any install holding it. Plugin
 repositories carry a `<name>--v<version>` tag per commit (Claude Code's `plugin tag` convention).
@@ -71,10 +73,11 @@ def _derive(history: BundleHistory, objects: LazyBlobs, store) -> dict[bytes, by
                 objects.stored[git_ids[entry.sha256]] = entry.storage_name
                 entries.append((entry.path.encode(), git_ids[entry.sha256], FILE_MODE))
         when = int(snapshot.at.timestamp())
-        message = f"{snapshot.name} {snapshot.version}\n".encode()
+        message = f"{snapshot.message or f'{snapshot.name} {snapshot.version}'}\n".encode()
         parent = make_commit(store, entries, parent, author(snapshot), when, message)
         tag = f"refs/tags/{snapshot.name}--v{snapshot.version}".encode()
-        if history.is_plugin and check_ref_format(tag):
+        # A layout change keeps the served version: its tag stays on the commit it named.
+        if history.is_plugin and not snapshot.message and check_ref_format(tag):
             refs[tag] = parent
     if parent is not None:
         refs[MAIN] = parent

@@ -23,8 +23,8 @@ from tests.skills.factories import SkillCollectionFactory, create_version, skill
 pytestmark = pytest.mark.django_db
 
 # Unsafe methods that write nothing: git's fetch negotiation is a POST that reads, the
-# Metorial surface's catch-all serves nothing (its 404), nor does /metrics without its token.
-# There a read key gets what a write key gets.
+# Metorial surface's catch-all serves nothing (its 404), and `/metrics` answers its own token,
+# not API keys (a 404 while off, a 405 to writes). There a read key gets what a write key gets.
 NOT_WRITES = {"upload_pack", "NotFoundView", "metrics_view"}
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")

@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import pty
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from core.backup.manifest import FORMAT_VERSION
 from tests.served import ROOT, install_env, manage
 from tests.test_s3_storage import CREDENTIALS, s3_server  # noqa: F401  (a fixture)
 
-SECRET_KEY = "backup-tests-signing-key-" + "s" * 40
+SECRET_KEY = secrets.token_urlsafe(50)  # a signing key of this run only
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -119,7 +120,7 @@ def test_another_format_vendor_or_no_manifest_is_refused(tmp_path, backup):
 
 
 def test_a_restore_with_another_signing_key_warns(tmp_path, backup):
-    env = environment(tmp_path, SECRET_KEY="another-key-" + "o" * 50)
+    env = environment(tmp_path, SECRET_KEY=secrets.token_urlsafe(50))
     done = run(env, "restore", str(backup))
     assert done.returncode == 0, done.stderr
     assert "warning: This install's signing key (SECRET_KEY) is not the one" in done.stderr

@@ -17,6 +17,7 @@ import io
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -37,7 +38,7 @@ from tests.skills.factories import skill_files
 
 pytestmark = pytest.mark.worker  # served installs and `task_worker --burst` processes
 
-SECRET_KEY = "round-trip-signing-key-" + "k" * 40
+SECRET_KEY = secrets.token_urlsafe(50)  # a signing key of this run only
 # Resources compared one by one (the churned collection's own document excepted: it moves on).
 TYPES = [
     "skill_collections",
@@ -128,6 +129,14 @@ def files_of(*skills: str, note: str = "") -> dict[str, str]:
     return {**skill_files(*skills), "NOTES.md": f"{note}\n"}
 
 
+RECORD_LAYOUT_2 = (
+    "from types import SimpleNamespace; from django.apps import apps; "
+    "from django.db import connection; "
+    "from skills.bundles.epochs import record_layout_epoch; "
+    "record_layout_epoch(apps, SimpleNamespace(connection=connection), 2)"
+)
+
+
 def fill(api: Api, receiver: Receiver, env: dict[str, str]) -> dict:
     made: dict = {}
     collections = []
@@ -162,6 +171,9 @@ def fill(api: Api, receiver: Receiver, env: dict[str, str]) -> dict:
         {"name": "acme-market", "owner": {"name": "Acme"}, "description": "Ours."},
         {"skill_plugins": many("skill_plugins", [plugin["id"]])},
     )
+    # Upgraded while it had plugins: what the `bundle_layout_epochs` migration records, so their
+    # repositories end in a layout change commit that the restored install must derive again.
+    manage(env, "shell", "-c", RECORD_LAYOUT_2)
     webhook = api.create(
         "webhooks",
         {
@@ -358,6 +370,9 @@ def compare(source: Api, target: Api, made: dict, home: Path, key: str) -> None:
         path = git_path(target, type_, id_)
         refs = git_refs(home, target.base, path, key)
         assert refs and refs == git_refs(home, source.base, path, key), path
+        if type_ == "skill_plugins":  # the layout change: on top of the tagged commit
+            (tag,) = [sha for ref, sha in refs.items() if ref.startswith("refs/tags/")]
+            assert refs["refs/heads/main"] != tag
     path = git_path(target, "skill_collections", made["churn"])
     restored = git_refs(home, target.base, path, key)
     tags = {ref: sha for ref, sha in restored.items() if ref.startswith("refs/tags/")}

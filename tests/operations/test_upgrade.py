@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import os
+import secrets
 import subprocess
 import tarfile
 import urllib.error
@@ -220,7 +221,14 @@ def download(url: str) -> bytes:
 
 def record(api: Api, ids: dict[str, list[str]], home: Path) -> dict:
     """What a client sees: every document (lists and details), zips, files and git refs."""
-    seen: dict = {"documents": {}, "zips": {}, "files": {}, "git": {}, "bundle_git": {}}
+    seen: dict = {
+        "documents": {},
+        "zips": {},
+        "files": {},
+        "git": {},
+        "bundle_git": {},
+        "bundle_main": {},
+    }
     documents = seen["documents"]
     for type_name in [*ids, "organizations", "members"]:
         documents[f"/api/{type_name}"] = api.get(f"/api/{type_name}?page[size]=100")
@@ -243,11 +251,18 @@ def record(api: Api, ids: dict[str, list[str]], home: Path) -> dict:
     for type_name in ("skill_collections", "skill_plugins", "skill_marketplaces"):
         for pk in ids[type_name]:
             url = f"{api.base}/git/{type_name}/{pk}.git"
-            header = f"http.extraHeader=Authorization: Bearer {api.key}"
-            refs = run_git(home, "-c", header, "ls-remote", url).stdout
+            refs = run_git(home, "-c", auth(api.key), "ls-remote", url).stdout
             assert refs.strip(), f"no refs in {url}"
-            part = "git" if type_name == "skill_collections" else "bundle_git"
-            seen[part][f"{type_name}/{pk}"] = sorted(refs.splitlines())
+            refs = sorted(refs.splitlines())
+            if type_name == "skill_collections":
+                seen["git"][f"{type_name}/{pk}"] = refs
+                continue
+            # A layout change moves `main` (and HEAD) on by one commit (checked separately);
+            # tags stay.
+            tags = [ref for ref in refs if "\trefs/tags/" in ref]
+            seen["bundle_git"][f"{type_name}/{pk}"] = tags
+            main = next(ref for ref in refs if ref.endswith("\trefs/heads/main"))
+            seen["bundle_main"][f"{type_name}/{pk}"] = main.split("\t")[0]
     # The key also authenticates the other way (X-API-KEY).
     request = urllib.request.Request(
         f"{api.base}/api/organizations", headers={"X-API-KEY": api.key}
@@ -255,6 +270,20 @@ def record(api: Api, ids: dict[str, list[str]], home: Path) -> dict:
     with urllib.request.urlopen(request, timeout=60) as response:
         assert response.status == 200
     return seen
+
+
+def auth(key: str) -> str:
+    return f"http.extraHeader=Authorization: Bearer {key}"
+
+
+def bundle_clones(base: str, key: str, home: Path, names: list[str]) -> dict[str, Path]:
+    """A clone of each plugin and marketplace repository, as a client keeps one."""
+    clones = {}
+    for name in names:
+        clones[name] = home / "clones" / name
+        url = f"{base}/git/{name}.git"
+        run_git(home, "-c", auth(key), "clone", "-q", url, str(clones[name]))
+    return clones
 
 
 def without_base(value, base: str):
@@ -288,7 +317,7 @@ def test_upgrading_from_the_last_release_keeps_every_answer(tmp_path, database_u
         tmp_path,
         DATABASE_URL=database_url,
         SKILLPORT_PUBLIC_URL="http://skillport.test",
-        SECRET_KEY="upgrade-test-" + "k" * 40,
+        SECRET_KEY=secrets.token_urlsafe(50),
     )
     home = tmp_path / "home"
     home.mkdir()
@@ -307,28 +336,35 @@ def test_upgrading_from_the_last_release_keeps_every_answer(tmp_path, database_u
         # Enqueued by the old release, left pending over the upgrade, run by the new worker.
         pending = api.create("exports", {"resource_type": "skills", "format": "json"})["id"]
         before = without_base(record(api, ids, home), url)
+        clones = bundle_clones(url, key, home, list(before["bundle_git"]))
     assert len(before["documents"]) == 10 + sum(len(pks) for pks in ids.values())
     assert len(before["zips"]) == 5 and len(before["files"]) == 3
     assert len(before["git"]) == 1 and len(before["bundle_git"]) == 2
+    assert len(before["bundle_git"]["skill_plugins/" + ids["skill_plugins"][0]]) == 1
 
     manage(env, "migrate", "--noinput", "-v0")
     with gunicorn(env) as url:
         api = Api(url, key)
         after = without_base(record(api, ids, home), url)
-        bundles = still(before.pop("bundle_git"), after.pop("bundle_git"), "/git")
+        old_mains, new_mains = before.pop("bundle_main"), after.pop("bundle_main")
         problems = still(before, after)
         assert not problems, "\n".join(problems[:40])
         run_worker(env, ROOT)
         done = api.get(f"/api/exports/{pending}")["data"]["attributes"]
         assert done["status"] == "completed", done
         assert done["records_count"] == 2
-    if bundles:
-        # Everything else held; this one is known and waits for a fix (docs/operations/upgrades.md).
-        pytest.xfail(
-            "plugin and marketplace repositories are re-derived with each layout change, so "
-            "every commit id changes on upgrade (since v0.1.0: gemini-extension.json, c67704d): "
-            "existing clones see their history rewritten. " + "; ".join(bundles[:2])
-        )
+        # Plugin and marketplace repositories gained the new layout (gemini-extension.json) as
+        # one commit on top, by Skillport: a clone made before the upgrade fast-forwards.
+        for name, clone in clones.items():
+            run_git(home, "-c", auth(key), "fetch", "-q", f"{url}/git/{name}.git", cwd=clone)
+            run_git(home, "merge", "-q", "--ff-only", "FETCH_HEAD", cwd=clone)
+            commits = run_git(home, "log", "--format=%H|%P|%s|%an", cwd=clone).stdout.splitlines()
+            layout = "Layout: add gemini-extension.json|Skillport"
+            assert commits[0] == f"{new_mains[name]}|{old_mains[name]}|{layout}", name
+            assert commits[1].startswith(f"{old_mains[name]}|"), name
+            assert (clone / "plugins" / "support-kit" / "gemini-extension.json").is_file() or (
+                clone / "gemini-extension.json"
+            ).is_file()
 
 
 def test_the_comparison_allows_added_attributes_and_nothing_else():

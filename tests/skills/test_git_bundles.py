@@ -4,8 +4,10 @@ HTTP against a live server thread; their trees are the zip exports' entries, byt
 import io
 import json
 import re
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,8 +16,15 @@ from events.context import acting_as
 from events.models import Version as AuditVersion
 from exports.skill_exports import bundles
 from skills import services
+from skills.bundles import layouts
+from skills.bundles.epochs import record_layout_epoch
 from skills.git.objects import git_path
-from skills.models import SkillCollectionVersion, SkillMarketplace, SkillPlugin
+from skills.models import (
+    BundleLayoutEpoch,
+    SkillCollectionVersion,
+    SkillMarketplace,
+    SkillPlugin,
+)
 from tests.conftest import JsonApiClient
 from tests.factories import ApiKeyFactory, tenant_of
 from tests.skill_exports.factories import plugin_with_skills
@@ -395,16 +404,31 @@ def copy_clock(source, copy) -> None:
             model.objects.filter(organization=copy, name=name).update(updated_at=at)
 
 
-def test_the_same_data_gives_the_same_commits_on_another_install(live_server, home, key):
+@pytest.mark.parametrize("layout_change", [False, True], ids=["one-layout", "layout-change"])
+def test_the_same_data_gives_the_same_commits_on_another_install(
+    live_server, home, key, layout_change
+):
     plugin, market = build_history(key.organization)
     other = ApiKeyFactory()
     other_plugin, other_market = build_history(other.organization)
+    commits = {plugin.pk: 4, market.pk: 5}
+    if layout_change:
+        # Both had data when layout 2 came, at the same moment (as an install and its restored
+        # backup share it), and changed once more after it.
+        record_layout_2()
+        assert BundleLayoutEpoch.objects.count() == 2
+        for organization in (key.organization, other.organization):
+            kit = SkillPlugin.objects.for_tenant(tenant_of(organization)).get(name="review-kit")
+            services.update_plugin(kit, description="After the layout change")
+        commits = {plugin.pk: 6, market.pk: 7}
     copy_clock(key.organization, other.organization)
 
     for ours, theirs in ((plugin, other_plugin), (market, other_market)):
         repo = clone(home, live_server, ours, key.raw_key, f"ours-{ours.pk}")
         copy = clone(home, live_server, theirs, other.raw_key, f"theirs-{theirs.pk}")
-        assert len(log(home, repo)) == (4 if ours is plugin else 5)
+        assert len(log(home, repo)) == commits[ours.pk]
+        switches = [line for line in log(home, repo) if line.startswith("Layout: ")]
+        assert len(switches) == int(layout_change)
         assert log(home, repo) == log(home, copy)
         assert head(home, repo) == head(home, copy)
         # Derived again without the cached trees and commits: the same ids again.
@@ -425,9 +449,9 @@ def test_a_git_request_makes_a_constant_number_of_queries(
         assert response.status_code == 200
 
     # The key (4: the transaction, the key, its last use), the target, the audit versions, the
-    # links, the skills, their versions and files, the git ids (2): a marketplace's plugins
-    # and their audit versions add 2.
-    with django_assert_max_num_queries(16):
+    # links, the skills, their versions and files, the layout epochs, the git ids (2): a
+    # marketplace's plugins and their audit versions add 2.
+    with django_assert_max_num_queries(17):
         refs(marketplace)
     # The next request reads the derived commits back: it lists no files.
     with CaptureQueriesContext(connection) as again:
@@ -467,3 +491,85 @@ def test_a_deleted_plugin_leaves_the_marketplace_in_one_commit(
     deleted = AuditVersion.objects.filter(event="destroy").get()
     member = f"{key.member.name} <{key.member.email}>"
     assert log(home, market)[0].endswith(f"|{member}|{int(deleted.created_at.timestamp())}")
+
+
+# -- layout changes (skills/bundles/layouts.py LAYOUTS, BundleLayoutEpoch) ----------------------
+
+
+def record_layout_2() -> None:
+    """What the migration that introduced layout 2 does (skills 0011), on this database."""
+    record_layout_epoch(django_apps, SimpleNamespace(connection=connection), 2)
+
+
+def paths_at(home, repo, ref) -> list[str]:
+    return run_git(home, "ls-tree", "-r", "--name-only", ref, cwd=repo).stdout.split()
+
+
+def remote_refs(home, live_server, target, raw_key) -> list[str]:
+    url = url_of(live_server, target)
+    return git(home, live_server, target, raw_key, "ls-remote", url).stdout.splitlines()
+
+
+def tags_of(refs: list[str]) -> list[str]:
+    return [ref for ref in refs if "\trefs/tags/" in ref]
+
+
+def test_a_layout_change_keeps_every_commit_and_adds_one(live_server, home, key, monkeypatch):
+    """An install whose plugins were served in layout 1 (no `gemini-extension.json`) before the
+    migration to layout 2: clones made before it fast-forward to one commit by Skillport that
+    adds the file, and every earlier commit and tag stays."""
+    plugin, market = build_history(key.organization)
+    repos, refs = {}, {}
+    with monkeypatch.context() as release:
+        release.setattr(layouts, "CURRENT_LAYOUT", 1)  # as the release before layout 2 served it
+        for target in (plugin, market):
+            repos[target.pk] = clone(home, live_server, target, key.raw_key, f"old-{target.pk}")
+            refs[target.pk] = remote_refs(home, live_server, target, key.raw_key)
+    old_logs = {pk: log(home, repo) for pk, repo in repos.items()}
+    assert "gemini-extension.json" not in tree_of(repos[plugin.pk])
+    assert "plugins/review-kit/gemini-extension.json" not in tree_of(repos[market.pk])
+
+    record_layout_2()
+    (epoch,) = BundleLayoutEpoch.objects.all()
+    for target in (plugin, market):
+        repo = repos[target.pk]
+        old_head = head(home, repo)
+        git(home, live_server, target, key.raw_key, "pull", "--ff-only", cwd=repo)
+        assert head(home, repo, "origin/main^") == old_head
+        assert log(home, repo)[1:] == old_logs[target.pk]
+        skillport = "Skillport <noreply@skillport.invalid>"
+        when = int(epoch.since.timestamp())
+        assert log(home, repo)[0] == f"Layout: add gemini-extension.json|{skillport}|{when}"
+        bundle = bundles.plugin_bundle(target) if target is plugin else None
+        bundle = bundle or bundles.marketplace_bundle(target)
+        assert tree_of(repo) == zip_export(bundle)
+        # Tags stay where they were; only `main` (and HEAD) moved on.
+        now = remote_refs(home, live_server, target, key.raw_key)
+        assert tags_of(now) == tags_of(refs[target.pk])
+        assert len(tags_of(now)) == (4 if target is plugin else 0)
+    assert "gemini-extension.json" in tree_of(repos[plugin.pk])
+
+    # Changes after it are laid out in layout 2 and fast-forward as always.
+    services.update_plugin(plugin, description="After the layout change")
+    repo = repos[plugin.pk]
+    switched = head(home, repo)
+    git(home, live_server, plugin, key.raw_key, "pull", "--ff-only", cwd=repo)
+    assert head(home, repo, "origin/main^") == switched
+    assert tree_of(repo) == zip_export(bundles.plugin_bundle(plugin))
+    assert json.loads((repo / "gemini-extension.json").read_text())["description"] == (
+        "After the layout change"
+    )
+
+
+def test_a_fresh_install_has_the_newest_layout_from_its_first_commit(live_server, home, key):
+    record_layout_2()  # the migration runs before there is any data: it records nothing
+    assert not BundleLayoutEpoch.objects.exists()
+    plugin, market = build_history(key.organization)
+
+    for target, manifest in ((plugin, ""), (market, "plugins/review-kit/")):
+        repo = clone(home, live_server, target, key.raw_key, f"fresh-{target.pk}")
+        commits = run_git(home, "rev-list", "origin/main", cwd=repo).stdout.split()
+        assert len(commits) == (4 if target is plugin else 5)
+        for commit in commits:
+            assert f"{manifest}gemini-extension.json" in paths_at(home, repo, commit)
+        assert not [line for line in log(home, repo) if line.startswith("Layout:")]
