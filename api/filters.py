@@ -6,6 +6,7 @@ spellings `filter[attr]`, `filter[attr.predicate]` and `filter[q][attr_predicate
 to those names, and so do the keys of an export's `filters` object.
 """
 
+import datetime
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -85,6 +86,27 @@ class BooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class StorableDateTimeField(forms.DateTimeField):
+    """A date/time compared in UTC, as it is stored. `0001-01-01T00:00:00+14:00` has no UTC
+    equivalent (SQLite's adapter raised OverflowError: a 500), and PostgreSQL refuses offsets
+    beyond 15:59 that ISO 8601 allows (`+23:17`: a 500 there)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(datetime.UTC)
+        except OverflowError:
+            raise forms.ValidationError(
+                "Enter a date/time between the years 1 and 9999 in UTC.", code="invalid"
+            ) from None
+
+
+class DateTimeFilter(django_filters.DateTimeFilter):
+    field_class = StorableDateTimeField
+
+
 def _blank(path: str, model_field: models.Field) -> Q:
     """What `blank` means for a field: NULL; for text also ""; for JSON also the JSON null,
     `{}` and `[]` (the same SQL on SQLite and PostgreSQL)."""
@@ -117,6 +139,10 @@ def _state_filter(path: str, predicate: str, model_field: models.Field):
 class ResourceFilterSet(django_filters.FilterSet):
     """Declare `attributes = {"name": "orm__path"}` (or a list) and get every predicate."""
 
+    FILTER_DEFAULTS = {
+        **django_filters.filterset.FILTER_FOR_DBFIELD_DEFAULTS,
+        models.DateTimeField: {"filter_class": DateTimeFilter},
+    }
     attributes: Mapping[str, str] | list[str] = ()
     # Attributes whose bare `filter[attr]=a,b` means "any of" (Metorial style).
     multi_value: tuple[str, ...] = ()
@@ -149,7 +175,11 @@ class ResourceFilterSet(django_filters.FilterSet):
                     filters[name] = BooleanFilter(field_name=path, lookup_expr="isnull")
                     continue
                 lookup, exclude = LOOKUP_PREDICATES[predicate]
-                filter_class, params = cls.filter_for_lookup(model_field, lookup)
+                # A relation filters by the related row's key as a plain value: an id that names
+                # nothing (or another tenant's row) matches nothing, instead of the 400 a model
+                # choice field gives only to ids that do not exist anywhere.
+                target = getattr(model_field, "target_field", model_field)
+                filter_class, params = cls.filter_for_lookup(target, lookup)
                 if isinstance(model_field, models.IntegerField) and lookup != "isnull":
                     params = {**INTEGER_BOUNDS, **params}
                 if issubclass(filter_class, django_filters.BooleanFilter):
@@ -242,16 +272,59 @@ class FilterBackend(drf_filters.BaseFilterBackend):
                 "in": "query",
                 "description": f"Ransack-style filter; also spelled filter[attr.predicate] "
                 f"(predicates: {predicates}).",
-                "schema": {"type": "string"},
+                **value_schema(filter_),
             }
-            for name in filterset_class.base_filters
+            for name, filter_ in filterset_class.base_filters.items()
         ]
+
+
+def value_schema(filter_) -> dict:
+    """The OpenAPI schema of a filter's value, from the form field that reads it: a boolean for
+    `null`/`present`/`blank`/`true`/`false`, a comma-separated list for `in`/`not_in`."""
+    field = filter_.field
+    if isinstance(field, StrictBooleanField):
+        item = {"type": "boolean"}
+    elif isinstance(field, forms.UUIDField):
+        item = {"type": "string", "format": "uuid"}
+    elif isinstance(field, forms.DateTimeField):
+        item = {"type": "string", "format": "date-time"}
+    elif isinstance(field, forms.IntegerField):
+        item = {"type": "integer", "minimum": field.min_value, "maximum": field.max_value}
+        item = {key: value for key, value in item.items() if value is not None}
+    elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+        item = {"type": "string", "enum": [value for value, _label in field.choices if value]}
+    else:
+        item = {"type": "string", "pattern": "^[^\\u0000]*$"}  # form fields refuse NUL
+    if isinstance(filter_, django_filters.BaseCSVFilter):
+        return {
+            "schema": {"type": "array", "items": item, "minItems": 1},
+            "style": "form",
+            "explode": False,
+        }
+    return {"schema": item}
 
 
 class OrderingFilter(drf_filters.OrderingFilter):
     """`sort=-created_at,name`; an unknown field is a 400, and `id` always breaks ties."""
 
     ordering_param = "sort"
+
+    def get_schema_operation_parameters(self, view):
+        fields = getattr(view, "ordering_fields", None)
+        if not isinstance(fields, (list, tuple)):
+            return super().get_schema_operation_parameters(view)
+        terms = [*fields, *(f"-{field}" for field in fields)]
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": "Comma-separated fields to sort by; `-` sorts descending.",
+                "schema": {"type": "array", "items": {"type": "string", "enum": terms}},
+                "style": "form",
+                "explode": False,
+            }
+        ]
 
     def get_ordering(self, request, queryset, view):
         params = request.query_params.get(self.ordering_param)

@@ -8,7 +8,8 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.http import JsonResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+
+from api.methods import allow
 
 
 def _check_database() -> dict:
@@ -65,7 +66,7 @@ CHECKS = {"database": _check_database, "storage": _check_storage, "task_queue": 
 # Outside the request transaction (ATOMIC_REQUESTS), whose opening would fail first when the
 # database is down: then the answer is still this document, naming the part that failed.
 @transaction.non_atomic_requests
-@require_GET
+@allow("GET")
 def health(request) -> JsonResponse:
     results = {}
     for name, check in CHECKS.items():

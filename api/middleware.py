@@ -3,8 +3,12 @@ import re
 import time
 import uuid
 
+from django.http import HttpResponse
+from django.urls import Resolver404, resolve
+
 from api.conf import api_conf
 from api.exceptions import error_response
+from api.methods import allowed_methods
 from core import metrics
 from core.context import request_id_var
 
@@ -86,4 +90,54 @@ class UriLengthMiddleware:
             return error_response(
                 414, "uri_too_long", f"The URI is longer than {limit} characters."
             )
+        return self.get_response(request)
+
+
+# The JSON:API's root: below it a trailing slash is not part of any path.
+API_PREFIX = "/api/"
+
+
+class TrailingSlashMiddleware:
+    """`/api/<path>/` answers as `/api/<path>`, for every method and without a redirect (a
+    redirect would drop a POST's or a PATCH's body): clients that append a slash, as
+    jsonapi-requests does by default, work unmodified. The path is rewritten before the URL
+    resolver sees it, so the URL patterns, their links and the OpenAPI document keep the one
+    canonical form, without the slash."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        canonical = path.rstrip("/")
+        if path != canonical and path.startswith(API_PREFIX) and len(canonical) >= len(API_PREFIX):
+            stripped = len(path) - len(canonical)
+            request.path_info = canonical
+            request.path = request.path[:-stripped]
+        return self.get_response(request)
+
+
+class OptionsMiddleware:
+    """`OPTIONS` on any routed path, an unknown id included: `204` with `Allow`, no body.
+
+    Answered from the view the path resolves to (api/methods.py), before authentication, the
+    view and its lookups run, so it is the same for every caller and every id. CORS preflights
+    (`OPTIONS` with `Access-Control-Request-Method`) are django-cors-headers' (it sits above). A
+    view that does not say which methods it serves answers `OPTIONS` itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "OPTIONS":
+            try:
+                match = resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404:
+                match = None
+            served = allowed_methods(match) if match is not None else None
+            if served is not None:
+                response = HttpResponse(status=204)
+                del response["Content-Type"]
+                response["Allow"] = ", ".join(served)
+                return response
         return self.get_response(request)

@@ -21,6 +21,7 @@ from rest_framework.relations import ManyRelatedField
 from rest_framework_json_api.views import RelationshipView
 
 from api.idempotency import HEADER
+from api.methods import listed
 from api.negotiation import JSON_API_MEDIA_TYPE
 from api.serializers import META_FIELDS, relationship_fields
 
@@ -179,6 +180,44 @@ def document_idempotency_key(result, generator, request, public):
     return result
 
 
+OPERATION_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def document_options(result, generator, request, public):
+    """Postprocessing hook, after the others: `OPTIONS` on every path (api/middleware.py) is a
+    `204` whose `Allow` names exactly the path's documented methods (with `HEAD` for `GET`, and
+    `OPTIONS`), without an API key; schemathesis checks the answers against it."""
+    for item in result.get("paths", {}).values():
+        methods = [method for method in OPERATION_METHODS if method in item]
+        if not methods or "options" in item:
+            continue
+        first = item[methods[0]]
+        allow = ", ".join(listed(methods))
+        item["options"] = build_operation(
+            first["tags"][0],
+            f"{first['operationId']}_options",
+            "The methods this path serves",
+            f"`204` with `Allow: {allow}` and no body, for any id; no API key needed. CORS "
+            "preflights (with `Access-Control-Request-Method`) are answered from the server's "
+            "`CORS_ALLOWED_ORIGINS` instead.",
+            security=[],
+            parameters=[p for p in first.get("parameters", []) if p.get("in") == "path"],
+            responses={
+                "204": {
+                    "description": "The path's methods, in `Allow`.",
+                    "headers": {
+                        "Allow": {"required": True, "schema": {"type": "string", "enum": [allow]}}
+                    },
+                },
+                "404": {
+                    **error_responses("404")["404"],
+                    "description": "No such path (an id that is not one on a relationship URL).",
+                },
+            },
+        )
+    return result
+
+
 class RelationshipIdentifierExtension(OpenApiSerializerFieldExtension):
     """Links-only relationships (the audit trail) have no model field behind them: their
     linkage is written by `ResourceAutoSchema`; this only names the id's type."""
@@ -285,18 +324,34 @@ def document(data: dict, *, paginated: bool = False) -> dict:
     }
 
 
+# Every resource's id is a UUID (its model's primary key).
+RESOURCE_ID = {"type": "string", "format": "uuid"}
+# DRF's character fields refuse NUL (ProhibitNullCharactersValidator), and blanks where the
+# field is not allowed to be blank (minLength 1; surrounding whitespace is trimmed).
+NO_NUL = "^[^\\u0000]*$"
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+
+
 def linkage(type_name: str | None, *, many: bool) -> dict:
     identifier = {
         "type": "object",
         "required": ["type", "id"],
         "properties": {
             "type": {"type": "string", **({"enum": [type_name]} if type_name else {})},
-            "id": {"type": "string"},
+            "id": dict(RESOURCE_ID),
         },
     }
     if many:
         return {"type": "array", "items": identifier}
     return {**identifier, "nullable": True}
+
+
+def _refuse_nul(schema: dict) -> None:
+    """A request's free text (a string, or a list of them) may not hold NUL."""
+    if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        schema = schema["items"]
+    if schema.get("type") == "string" and not ({"pattern", "format", "enum"} & set(schema)):
+        schema["pattern"] = NOT_BLANK if schema.get("minLength", 0) >= 1 else NO_NUL
 
 
 def _related_type(field) -> str | None:
@@ -466,6 +521,8 @@ class ResourceAutoSchema(JsonApiAutoSchema):
         for name, relationship in properties.get("relationships", {}).get("properties", {}).items():
             relationship.pop("required", None)
             relationship.pop("nullable", None)
+            if direction == "request":  # a relationship object of a write carries its linkage
+                relationship["required"] = ["data"]
             field = declared.get(name)
             if field is not None:
                 relationship.setdefault("properties", {})["data"] = linkage(
@@ -477,6 +534,40 @@ class ResourceAutoSchema(JsonApiAutoSchema):
                     "properties": {"self": LINK, "related": LINK},
                 }
                 relationship["properties"]["meta"] = copy.deepcopy(_RELATIONSHIP_META)
+        if direction == "request":
+            if not properties.get("id"):
+                properties["id"] = dict(RESOURCE_ID)
+            for value in attributes.get("properties", {}).values():
+                _refuse_nul(value)
+            if self.method != "PATCH":
+                self._require_members(serializer, schema)
+
+    @staticmethod
+    def _require_members(serializer, schema: dict) -> None:
+        """A create's document needs `attributes` when an attribute is required, and each
+        required relationship with its `data` (drf-spectacular-jsonapi requires only `type`);
+        relationships are only the serializer's."""
+        properties = schema["properties"]
+        required = schema.setdefault("required", ["type"])
+        if properties.get("attributes", {}).get("required"):
+            required.append("attributes")
+        relationships = properties.get("relationships", {})
+        if relationships:
+            relationships["additionalProperties"] = False
+        needed = [
+            name
+            for name in relationships.get("properties", {})
+            if name in serializer.fields
+            and serializer.fields[name].required
+            and not serializer.fields[name].read_only
+        ]
+        for name in needed:
+            relationship = relationships["properties"][name]
+            relationship["required"] = ["data"]
+            relationship["properties"]["data"].pop("nullable", None)
+        if needed:
+            relationships["required"] = needed
+            required.append("relationships")
 
     def _resource_ref(self, serializer) -> dict:
         component = self.resolve_serializer(serializer, "response")

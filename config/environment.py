@@ -6,6 +6,9 @@ the text the variable would hold (`None`: worked out in config/settings.py, as `
 """
 
 import os
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
 
 from core.conf import Setting, SettingGroup, parse_bool
 
@@ -49,6 +52,14 @@ VARIABLES = SettingGroup(
             "",
             "CSRF_TRUSTED_ORIGINS",
             "comma-separated origins trusted for the admin's forms (Django's setting)",
+            shown="none",
+        ),
+        Setting(
+            "",
+            "CORS_ALLOWED_ORIGINS",
+            "comma-separated origins (`https://app.example.com`) whose browser pages may call "
+            "`/api/`; `*` alone: any origin (never with credentials); see "
+            "[CORS](../security.md#cors)",
             shown="none",
         ),
         Setting("8000", "PORT", "`make serve` port"),
@@ -142,3 +153,24 @@ def env_bool(name: str) -> bool:
 
 def env_list(name: str) -> list[str]:
     return [item.strip() for item in (env(name) or "").split(",") if item.strip()]
+
+
+def env_origins(name: str) -> list[str]:
+    """Comma-separated origins (`scheme://host[:port]`), or `*` alone; anything else stops the
+    start with a message that says what is wrong (a path or a trailing slash matches no browser's
+    `Origin`)."""
+    origins = env_list(name)
+    if origins == ["*"]:
+        return origins
+    for origin in origins:
+        parts = urlsplit(origin)
+        if (
+            parts.scheme not in {"http", "https"}
+            or not parts.netloc
+            or origin != f"{parts.scheme}://{parts.netloc}"
+        ):
+            raise ImproperlyConfigured(
+                f"{name}: {origin!r} is not an origin. Give scheme://host[:port] entries without "
+                "a path or trailing slash, comma-separated, or `*` alone for any origin."
+            )
+    return origins

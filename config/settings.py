@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from api.conf import api_conf
 from config import secret_key, storage
-from config.environment import env, env_bool, env_list
+from config.environment import env, env_bool, env_list, env_origins
 from core import logs
 from core.conf import core_conf, environment_settings
 from events.conf import events_conf
@@ -43,6 +43,42 @@ SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
 
+# CORS (django-cors-headers; docs/security.md#cors): browser pages of these origins may call
+# /api/. None by default; `*` alone allows any origin. Never with credentials: API keys travel
+# in headers a page sets itself, not in cookies, so no origin gets `Allow-Credentials`.
+CORS_ALLOWED_ORIGINS = env_origins("CORS_ALLOWED_ORIGINS")
+CORS_ALLOW_ALL_ORIGINS = CORS_ALLOWED_ORIGINS == ["*"]
+if CORS_ALLOW_ALL_ORIGINS:
+    CORS_ALLOWED_ORIGINS = []
+CORS_ALLOW_CREDENTIALS = False
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_METHODS = ("GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS")
+# The request headers a client sets (api/idempotency.py, skills/downloads.py, api/middleware.py).
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "x-api-key",
+    "idempotency-key",
+    "if-none-match",
+    "x-request-id",
+)
+# The response headers a client reads beyond the CORS-safelisted ones (tests/api/test_cors.py
+# checks that every header the API sends is one or the other).
+CORS_EXPOSE_HEADERS = (
+    "Location",
+    "ETag",
+    "Content-Disposition",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Retry-After",
+    "X-Request-Id",
+    "Idempotent-Replayed",
+    "Allow",
+    "WWW-Authenticate",
+)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -50,6 +86,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "rest_framework_json_api",
     "django_filters",
@@ -68,12 +105,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "api.middleware.RequestIdMiddleware",
     "api.middleware.RequestMetricsMiddleware",
+    # Preflights answered from the configuration below, before anything else; CORS headers on
+    # every /api/ answer, errors (401, 414, 429) included, so browser pages can read them.
+    "corsheaders.middleware.CorsMiddleware",
     "api.middleware.UriLengthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "api.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the resolver and the views: `/api/x/` is `/api/x`; OPTIONS answered from the route.
+    "api.middleware.TrailingSlashMiddleware",
+    "api.middleware.OptionsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "events.middleware.ActorMiddleware",
@@ -233,6 +276,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.postprocess",
         "api.schema.document_idempotency_key",
+        "api.schema.document_options",
     ],
 }
 

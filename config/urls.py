@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from api import schema  # noqa: F401  (registers the OpenAPI extensions)
+from api.docs import DocsPageView, OpenApiDocumentView
 from api.health import health
 from api.metrics import metrics_view
 
@@ -10,9 +10,9 @@ urlpatterns = [
     path("health", health, name="health"),
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
-    path("api/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("api/openapi.json", OpenApiDocumentView.as_view(), name="openapi"),
     # The split view serves the Swagger UI setup as a same-origin script (CSP: api/security.py).
-    path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="openapi"), name="docs"),
+    path("api/docs", DocsPageView.as_view(url_name="openapi"), name="docs"),
     path("api/", include("api.operations.urls")),
     path("api/", include("organizations.urls")),
     path("api/", include("events.urls")),

@@ -1,9 +1,9 @@
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.http import FileResponse
-from django.views.decorators.http import require_GET
 
 from api.exceptions import error_response
+from api.methods import allow
 from api.views import ResourceViewSet
 from core.signing import ExpiredLink, InvalidLink, read_token
 from exports.bulk import services
@@ -45,7 +45,7 @@ class ExportViewSet(ResourceViewSet):
         services.delete_export(instance)
 
 
-@require_GET
+@allow("GET")
 def download(request, token: str):
     """Serves a signed link's file; no API key, the signature is the authorization."""
     try:

@@ -3,6 +3,7 @@ import binascii
 import re
 from datetime import timedelta
 
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -326,9 +327,19 @@ class SkillSerializer(ResourceSerializer):
         read_only_fields = fields
 
 
+KEBAB_CASE = "Use kebab-case: a-z, 0-9 and single hyphens, at most 64."
+SEMVER_EXAMPLE = "Use a semantic version such as 1.0.0."
+# Plugins' and marketplaces' rules, declared on the fields too so the OpenAPI document gives the
+# patterns (uniqueness stays in validate_name).
+NAME_AND_VERSION = {
+    "name": {"validators": [RegexValidator(SKILL_NAME, KEBAB_CASE)]},
+    "version": {"validators": [RegexValidator(SEMVER, SEMVER_EXAMPLE)]},
+}
+
+
 def _kebab_name(value: str) -> str:
     if len(value) > 64 or not SKILL_NAME.match(value):
-        raise ValidationError("Use kebab-case: a-z, 0-9 and single hyphens, at most 64.")
+        raise ValidationError(KEBAB_CASE)
     return value
 
 
@@ -356,7 +367,7 @@ class UniqueNameMixin:
 
     def validate_version(self, value: str) -> str:
         if not SEMVER.match(value):
-            raise ValidationError("Use a semantic version such as 1.0.0.")
+            raise ValidationError(SEMVER_EXAMPLE)
         return value
 
 
@@ -376,6 +387,7 @@ class SkillPluginSerializer(SkillsIndexUrlMixin, UniqueNameMixin, ResourceSerial
         model = SkillPlugin
         resource_name = "skill_plugins"
         validators = []  # uniqueness is checked (and labels moved) by hand
+        extra_kwargs = NAME_AND_VERSION
         fields = (
             *SkillPlugin.MANIFEST_FIELDS,
             "git_url",
@@ -420,6 +432,7 @@ class SkillMarketplaceSerializer(SkillsIndexUrlMixin, UniqueNameMixin, ResourceS
         model = SkillMarketplace
         resource_name = "skill_marketplaces"
         validators = []  # uniqueness is checked (and labels moved) by hand
+        extra_kwargs = NAME_AND_VERSION
         fields = (
             "name",
             "owner",

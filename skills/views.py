@@ -11,6 +11,7 @@ from rest_framework_json_api.utils import get_included_resources
 from api.exceptions import InvalidQueryParameter, UnprocessableParameter
 from api.idempotency import IdempotentCreateMixin
 from api.joined import share_joined, split_prefetches
+from api.methods import allow
 from api.routing import UUID_PATTERN
 from api.views import ReadOnlyResourceViewSet, ResourceViewSet, TenantScopedMixin, object_or_404
 from skills import diffs, filters, selectors, serializers, services, sharing
@@ -336,8 +337,14 @@ class PublicSkillCollectionView(TenantScopedMixin, generics.GenericAPIView):
         return response
 
 
+def _collection_versions_methods(pk: str, related_field: str = "versions") -> tuple[str, ...]:
+    # A UUID's versions (and an upload), else also a detail URL of a name ending in `/versions`.
+    return ("GET", "POST") if UUID_PATH.match(pk) else ("GET", "POST", "PATCH", "DELETE")
+
+
 @csrf_exempt
 @transaction.non_atomic_requests  # both views below open the request transaction themselves
+@allow(_collection_versions_methods)
 def collection_versions(request, pk, related_field="versions"):
     """`POST` uploads a zip as a new version; `GET` lists a collection's versions.
 

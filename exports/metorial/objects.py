@@ -181,13 +181,20 @@ class MetorialSkillExportListSerializer(serializers.Serializer):
     pagination = MetorialPaginationSerializer(read_only=True)
 
 
-class MetorialCreateSkillExportSerializer(serializers.Serializer):
-    """The request body of `POST /skill-exports` (documentation only; parsed in the view)."""
-
-    target = serializers.ChoiceField(choices=SkillExport.Target.choices)
-    skill_id = serializers.UUIDField(required=False, allow_null=True)
-    skill_plugin_id = serializers.UUIDField(required=False, allow_null=True)
-    skill_marketplace_id = serializers.UUIDField(required=False, allow_null=True)
+# The request body of `POST /skill-exports` (documentation only; parsed in the view, which
+# refuses any other member).
+CREATE_BODY_SCHEMA = {
+    "type": "object",
+    "required": ["target"],
+    "additionalProperties": False,
+    "properties": {
+        "target": {"type": "string", "enum": [value for value, _ in SkillExport.Target.choices]},
+        **{
+            name: {"type": "string", "format": "uuid", "nullable": True}
+            for name in ("skill_id", "skill_plugin_id", "skill_marketplace_id")
+        },
+    },
+}
 
 
 class MetorialErrorDetailSerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -86,12 +87,22 @@ class SkillExportCollectionView(IdempotentCreateMixin, MetorialView):
             "`status[]=a&status[]=b`, `status[0]=a` or `status=a,b`)."
         ),
         parameters=[
-            OpenApiParameter("limit", int, description="1 to 100 (default 10)."),
-            OpenApiParameter("after", str, description="Id of the export to continue after."),
-            OpenApiParameter("before", str, description="Id of the export to stop before."),
-            OpenApiParameter("cursor", str, description="Same as `after`."),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 100},
+                description="1 to 100 (default 10).",
+            ),
+            OpenApiParameter(
+                "after", OpenApiTypes.UUID, description="Id of the export to continue after."
+            ),
+            OpenApiParameter(
+                "before", OpenApiTypes.UUID, description="Id of the export to stop before."
+            ),
+            OpenApiParameter("cursor", OpenApiTypes.UUID, description="Same as `after`."),
             OpenApiParameter("order", str, enum=["asc", "desc"], description="Default `desc`."),
-            OpenApiParameter("id", {"type": "array", "items": {"type": "string"}}, explode=True),
+            OpenApiParameter(
+                "id", {"type": "array", "items": {"type": "string", "format": "uuid"}}, explode=True
+            ),
             OpenApiParameter(
                 "target", {"type": "array", "items": {"type": "string", "enum": metorial.TARGETS}}
             ),
@@ -138,7 +149,7 @@ class SkillExportCollectionView(IdempotentCreateMixin, MetorialView):
             "`skill.export`; the worker builds the zip, then `file` and `file_link` appear. "
             "An `Idempotency-Key` header makes a retry replay the first answer."
         ),
-        request=metorial.MetorialCreateSkillExportSerializer,
+        request={"application/json": metorial.CREATE_BODY_SCHEMA},
         responses={201: metorial.MetorialSkillExportSerializer, 403: READ_ONLY_KEY, **ERRORS},
     )
     def post(self, request):

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from api.exceptions import error_response
+from api.methods import allow
 from core.errors import NotFound
 from events.conf import events_conf
 from skills import find, selectors, sharing
@@ -26,7 +27,6 @@ from skills.git import views as git_views
 from skills.models import SkillCollection, SkillCollectionVersion, SkillMarketplace, SkillPlugin
 from skills.validation import SKILL_FILE
 
-METHODS = ("GET", "HEAD")
 CACHE_CONTROL = "private, no-cache"
 MARKDOWN = "text/markdown; charset=utf-8"
 
@@ -99,11 +99,8 @@ def _well_known(view):
     @transaction.non_atomic_requests
     @csrf_exempt
     @functools.wraps(view)
+    @allow("GET")  # and HEAD; OPTIONS from the route (api/methods.py)
     def wrapped(request: HttpRequest, token: str | None = None, **kwargs) -> HttpResponse:
-        if request.method not in METHODS:
-            return error_response(
-                405, "method_not_allowed", "Only GET and HEAD are allowed here.", Allow="GET, HEAD"
-            )
         locator = {name: kwargs.pop(name, None) for name in ("kind", "pk", "number", "label")}
         try:
             error, served = shared(request, token) if token else keyed(request, **locator)

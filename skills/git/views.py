@@ -29,6 +29,7 @@ from dulwich.protocol import ReceivableProtocol
 from dulwich.server import Backend
 
 from api.exceptions import error_response
+from api.methods import allow
 from core import metrics
 from organizations.authentication import active_key, raw_key_from_request
 from organizations.models import ApiKey
@@ -169,12 +170,6 @@ def _read_only(kind: str) -> HttpResponse:
     )
 
 
-def _method_not_allowed(method: str) -> HttpResponse:
-    return error_response(
-        405, "method_not_allowed", f"Only {method} is allowed here.", Allow=method
-    )
-
-
 def _errors_git_prints(view):
     """git prints an error answer's body (as `remote:` lines) only when it is `text/plain`
     (remote-curl.c, show_http_message): git itself (User-Agent `git/...`) gets the error
@@ -209,11 +204,10 @@ open_target = _open
 
 @csrf_exempt
 @_errors_git_prints
+@allow("GET")
 def info_refs(
     request: HttpRequest, pk: str, kind: str = "skill_collections", opener=open_target
 ) -> HttpResponse:
-    if request.method not in ("GET", "HEAD"):
-        return _method_not_allowed("GET")
     service = request.GET.get("service")
     if service not in (SERVICE, git_push.SERVICE):
         # Only the smart protocol: the dumb one would list files by path.
@@ -241,11 +235,10 @@ def info_refs(
 
 @csrf_exempt
 @_errors_git_prints
+@allow("POST")
 def upload_pack(
     request: HttpRequest, pk: str, kind: str = "skill_collections", opener=open_target
 ) -> HttpResponse:
-    if request.method != "POST":
-        return _method_not_allowed("POST")
     error, collection = opener(request, pk, kind)
     if error is not None:
         return error
@@ -294,9 +287,8 @@ def _read_body(request: HttpRequest, limit: int) -> bytes:
 
 @csrf_exempt
 @_errors_git_prints
+@allow("POST")
 def receive_pack(request: HttpRequest, pk: str) -> HttpResponse:
-    if request.method != "POST":
-        return _method_not_allowed("POST")
     error, collection = _open(request, pk, write=True)
     if error is not None:
         return error

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.factories import MemberFactory, tenant_of
+from tests.skills.factories import SkillCollectionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +171,22 @@ def test_present_and_blank_on_json_values(client, json_values, type_name, key, v
     queryset = declaration.queryset(rows[0].tenant)
     found = apply_filters(declaration.filterset, queryset, {key: value == "true"})
     assert sorted(str(pk) for pk in found.values_list("pk", flat=True)) == wanted
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+@pytest.mark.parametrize("predicate", ["eq", "gt", "in"])
+def test_a_date_time_without_a_utc_equivalent_is_a_400_not_a_500(client, value, predicate):
+    # Found by schemathesis once the document typed the filter as a date-time (#23).
+    parameter = f"filter[q][created_at_{predicate}]"
+    response = client.get("/api/skill_collections", {parameter: value})
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["source"] == {"parameter": parameter}
+
+
+def test_a_date_time_with_any_iso_offset_compares_in_utc(client, organization):
+    # PostgreSQL refuses offsets beyond 15:59, which ISO 8601 allows (a 500 there, #23).
+    SkillCollectionFactory(organization=organization)
+    for value, count in (("2000-01-01T23:17:00+23:17", 1), ("9000-01-01T00:00:00-23:59", 0)):
+        response = client.get("/api/skill_collections", {"filter[q][created_at_gt]": value})
+        assert response.status_code == 200, response.content
+        assert response.json()["meta"]["record_count"] == count

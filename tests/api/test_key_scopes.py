@@ -10,11 +10,12 @@ import uuid
 
 import pytest
 from django.core.management import call_command
-from django.urls import get_resolver, resolve
+from django.urls import resolve
 
 from core.models import IdempotencyKey
 from organizations.models import ApiKey, Scope, hash_key
 from skills.models import SkillCollection
+from tests.api.routes import SAMPLE_PARAMETERS, routed_paths, view_name
 from tests.conftest import JsonApiClient
 from tests.factories import ApiKeyFactory
 from tests.skills.factories import SkillCollectionFactory, create_version, skill_files
@@ -27,36 +28,6 @@ pytestmark = pytest.mark.django_db
 NOT_WRITES = {"upload_pack", "NotFoundView", "metrics_view"}
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-# A value for each URL parameter the project's patterns take; ids name nothing that exists, as
-# the scope is decided before any lookup.
-SAMPLE_PARAMETERS = {
-    "pk": str(uuid.uuid4()),
-    "kind": "skill_plugins",
-    "identifier": "support",
-    "token": "not-a-token",
-    "skill_id": str(uuid.uuid4()),
-    "version": "latest",
-    # the discovery index (skills/discovery/urls.py)
-    "number": "2",
-    "label": "stable",
-    "name": "pdf-tools",
-    "path": "SKILL.md",
-}
-
-
-def routed_paths() -> list[str]:
-    """A concrete path for every URL pattern outside the admin (staff sessions, not keys)."""
-    paths = []
-    for callback, entries in get_resolver().reverse_dict.lists():
-        if isinstance(callback, str):
-            continue  # the same patterns, by name
-        for possibilities, _pattern, _defaults, _converters in entries:
-            for template, parameters in possibilities:
-                path = "/" + template % {name: SAMPLE_PARAMETERS[name] for name in parameters}
-                resolve(path)  # (a pattern shadowed by another serves the same path)
-                paths.append(path)
-    return sorted(set(paths))
-
 
 ROUTED_PATHS = routed_paths()
 
@@ -64,11 +35,6 @@ ROUTED_PATHS = routed_paths()
 @pytest.fixture
 def reader(api_key):
     return ApiKeyFactory(member=api_key.member, scope=Scope.READ)
-
-
-def view_name(path: str) -> str:
-    view = resolve(path).func
-    return getattr(view, "view_class", view).__name__
 
 
 def error_code(response) -> str:
@@ -176,7 +142,7 @@ def test_a_read_key_reads_everything(api_key, reader):
     assert zipped.status_code == 200
     assert read_only.get("/api/public/v2/skill-collections/support").status_code == 200
     assert read_only.get("/skill-exports", HTTP_ACCEPT="application/json").status_code == 200
-    assert read_only.options("/api/skill_collections").status_code == 200
+    assert read_only.options("/api/skill_collections").status_code == 204
 
 
 def test_the_scope_defaults_to_write_and_a_write_key_still_writes(api_key):

@@ -329,7 +329,7 @@ def test_a_deleted_collection_has_no_index(client, collection, api_key):
 def test_only_get_and_head(client, collection):
     response = client.generic("POST", index_of(collection))
     assert response.status_code == 405
-    assert response["Allow"] == "GET, HEAD"
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
 
 
 def test_an_index_costs_a_constant_number_of_queries(

@@ -206,7 +206,7 @@ def test_other_methods_and_services_are_json_api_errors(anonymous_client, key, c
     refs = git_path(collection) + "/info/refs"
     posted = anonymous_client.post(refs + "?service=git-upload-pack", **auth)
     assert posted.status_code == 405
-    assert posted["Allow"] == "GET"
+    assert posted["Allow"] == "GET, HEAD, OPTIONS"
     assert (
         anonymous_client.get(git_path(collection) + "/git-upload-pack", **auth).status_code == 405
     )
