@@ -34,6 +34,16 @@ class InvalidQueryParameter(exceptions.APIException):
         self.parameter = parameter
 
 
+class ProfileParameterError(InvalidQueryParameter):
+    """A 400 of an error type a profile defines: `links.type` names it, `meta` carries what the
+    profile asks (the cursor pagination profile's `meta.page.maxSize`)."""
+
+    def __init__(self, parameter: str, detail: str, code: str, type_link: str, meta=None):
+        super().__init__(parameter, detail, code)
+        self.type_link = type_link
+        self.meta = meta
+
+
 class UnprocessableParameter(InvalidQueryParameter):
     """A 422 for a query parameter that carries a resource's attribute (e.g. zip uploads)."""
 
@@ -141,9 +151,12 @@ def _attribute_pointers(full_details, view) -> dict:
 def errors_for(exc: exceptions.APIException, view=None) -> list[dict]:
     status_code = exc.status_code
     if isinstance(exc, InvalidQueryParameter):
-        return [
-            error_object(status_code, exc.detail.code, exc.detail, {"parameter": exc.parameter})
-        ]
+        error = error_object(status_code, exc.detail.code, exc.detail, {"parameter": exc.parameter})
+        if isinstance(exc, ProfileParameterError):
+            error["links"] = {"type": exc.type_link}
+            if exc.meta:
+                error["meta"] = exc.meta
+        return [error]
     if isinstance(exc, MalformedDocument):
         return [error_object(status_code, exc.default_code, exc.detail, {"pointer": exc.pointer})]
     if isinstance(exc, exceptions.ParseError):

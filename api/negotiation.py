@@ -91,3 +91,20 @@ class JsonApiContentNegotiation(DefaultContentNegotiation):
         except exceptions.NotAcceptable:
             # Clients asking for `application/json` and the like still get the JSON:API document.
             return renderers[0], renderers[0].media_type
+
+
+def requested_profiles(request) -> set[str]:
+    """The profile URIs the client asks for in `Accept` (`profile="uri uri"` on a JSON:API
+    media type), trailing slashes and the scheme left out so `http://` and `https://` match."""
+    profiles = set()
+    for item in request.META.get("HTTP_ACCEPT", "").split(","):
+        media_type = _MediaType(item.strip())
+        if _is_json_api(media_type) and "profile" in media_type.params:
+            value = media_type.params["profile"]
+            value = value.decode() if isinstance(value, bytes) else value
+            profiles |= {normal_profile(uri) for uri in value.strip('"').split()}
+    return profiles
+
+
+def normal_profile(uri: str) -> str:
+    return uri.split("://", 1)[-1].rstrip("/")

@@ -1,9 +1,12 @@
-"""Both pagination styles of the contract, chosen by the query string.
+"""Both pagination styles of the contract, chosen by the request.
 
 - `page[number]`/`page[size]`: offset pages with `meta.record_count`/`meta.page_count` (an
   unfiltered list reads its count from the counters of core/row_counts.py).
-- `page[after]`/`page[before]` (+ `page[size]`): keyset cursors over the current sort, so a
-  deep page costs the same as the first. `page[after]=` (empty) starts at the beginning.
+- The cursor pagination profile (https://jsonapi.org/profiles/ethanresnick/cursor-pagination/),
+  asked for by `page[after]`/`page[before]` or by the profile in `Accept`: keyset cursors over
+  the current sort (always ending on the unique `id`), so a deep page costs the same as the
+  first. The empty cursor falls at an end of the list: `page[after]=` is the first page,
+  `page[before]=` the last.
 """
 
 import base64
@@ -16,16 +19,22 @@ from uuid import UUID
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import F, Q
+from django.utils.cache import patch_vary_headers
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from api.exceptions import InvalidQueryParameter
+from api.exceptions import InvalidQueryParameter, ProfileParameterError
+from api.negotiation import JSON_API_MEDIA_TYPE, normal_profile, requested_profiles
 from api.parameters import MAX_INTEGER, integer_parameter
 from api.parsers import TooDeep, loads
+from api.renderers import DOCUMENT_EXTRAS
 from core.row_counts import record_count
 
 NUMBER, SIZE, AFTER, BEFORE = "page[number]", "page[size]", "page[after]", "page[before]"
+CURSOR_PROFILE = "https://jsonapi.org/profiles/ethanresnick/cursor-pagination/"
+UNSUPPORTED_SORT = CURSOR_PROFILE + "unsupported-sort"
+MAX_SIZE_EXCEEDED = CURSOR_PROFILE + "max-size-exceeded"
 
 
 def _positive_int(request, parameter: str, default: int, maximum: int = MAX_INTEGER) -> int:
@@ -46,15 +55,14 @@ class JsonApiPagination(BasePagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        self.page_size = _positive_int(request, SIZE, self.default_page_size, self.max_page_size)
         params = request.query_params
-        if AFTER in params and BEFORE in params:
-            raise InvalidQueryParameter(BEFORE, "Give page[after] or page[before], not both.")
         if AFTER in params or BEFORE in params:
-            cursor_param = AFTER if AFTER in params else BEFORE
             if NUMBER in params:
                 raise InvalidQueryParameter(NUMBER, "page[number] does not mix with cursors.")
-            return self._keyset_page(queryset, cursor_param, params[cursor_param])
+            return self._keyset_page(queryset)
+        if NUMBER not in params and normal_profile(CURSOR_PROFILE) in requested_profiles(request):
+            return self._keyset_page(queryset)
+        self.page_size = _positive_int(request, SIZE, self.default_page_size, self.max_page_size)
         return self._numbered_page(queryset)
 
     # -- page[number] ------------------------------------------------------------------------
@@ -72,41 +80,81 @@ class JsonApiPagination(BasePagination):
             return None
         return replace_query_param(self.request.build_absolute_uri(), NUMBER, number)
 
-    # -- page[after] / page[before] --------------------------------------------------------------
+    # -- the cursor pagination profile -------------------------------------------------------
+
+    def _profile_page_size(self, default: int) -> int:
+        """`page[size]` as the profile reads it: digits only (else the invalid parameter error),
+        at most the max page size (else its own error type, with `meta.page.maxSize`)."""
+        raw = self.request.query_params.get(SIZE)
+        if raw is None:
+            return default
+        if not (raw.isascii() and raw.isdigit()) or int(raw) == 0:
+            raise InvalidQueryParameter(
+                SIZE, f"page[size] must be a positive integer; got {raw!r}."
+            )
+        if int(raw) > self.max_page_size:
+            raise ProfileParameterError(
+                SIZE,
+                f"You asked for a page size of {raw}, but {self.max_page_size} is the maximum.",
+                "max_size_exceeded",
+                MAX_SIZE_EXCEEDED,
+                {"page": {"maxSize": self.max_page_size}},
+            )
+        return int(raw)
 
     def _ordering(self, queryset) -> list[tuple[str, bool]]:
+        """The sort as (name, descending) pairs ending on the unique `id`; each name's attribute
+        and field (a column, or an annotation such as `filter[search]`'s `search_rank`) are
+        kept in `self.columns` for the cursors."""
         terms = list(queryset.query.order_by or queryset.model._meta.ordering or [])
-        if not any(term.lstrip("-") in ("id", "pk") for term in terms):
+        if not any(isinstance(t, str) and t.lstrip("-") in ("id", "pk") for t in terms):
             terms.append("id")
-        return [(term.lstrip("-").replace("pk", "id"), term.startswith("-")) for term in terms]
+        ordering, self.columns = [], {}
+        for term in terms:
+            name = term.lstrip("-") if isinstance(term, str) else ""
+            name = "id" if name == "pk" else name
+            column = self._column(queryset, name)
+            if column is None:
+                # A sort through a relation or over an expression has no cursor here.
+                raise ProfileParameterError(
+                    "sort",
+                    f"Cursor pages cannot follow this sort ({term}); use page[number].",
+                    "unsupported_sort",
+                    UNSUPPORTED_SORT,
+                )
+            self.columns[name] = column
+            ordering.append((name, term.startswith("-")))
+        return ordering
+
+    @staticmethod
+    def _column(queryset, name: str):
+        """(attribute name, field) of a sort key, None where a cursor cannot hold it."""
+        if name in queryset.query.annotations:
+            return name, queryset.query.annotations[name].output_field
+        try:
+            field = queryset.model._meta.get_field(name) if name else None
+        except FieldDoesNotExist:
+            return None
+        if field is None or not field.concrete or field.is_relation:
+            return None
+        return field.attname, field
 
     def _encode(self, instance, ordering) -> str:
-        values = [getattr(instance, self._attname(instance, name)) for name, _ in ordering]
+        values = [getattr(instance, self.columns[name][0]) for name, _ in ordering]
         raw = json.dumps(values, default=_json_default, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
-    @staticmethod
-    def _attname(instance, name: str) -> str:
-        return instance._meta.get_field(name).attname
-
-    def _decode(self, queryset, cursor: str, parameter: str, ordering) -> list:
+    def _decode(self, cursor: str, parameter: str, ordering) -> list:
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
             values = loads(raw)
             if not isinstance(values, list) or len(values) != len(ordering):
                 raise ValueError
             return [
-                None if value is None else queryset.model._meta.get_field(name).to_python(value)
+                None if value is None else self.columns[name][1].to_python(value)
                 for (name, _), value in zip(ordering, values, strict=True)
             ]
-        except (
-            ValueError,
-            binascii.Error,
-            ValidationError,
-            FieldDoesNotExist,
-            TypeError,
-            TooDeep,
-        ):
+        except (ValueError, binascii.Error, ValidationError, TypeError, TooDeep):
             raise InvalidQueryParameter(parameter, "The cursor is not valid.") from None
 
     @staticmethod
@@ -139,30 +187,55 @@ class JsonApiPagination(BasePagination):
                 expressions.append(F(name).asc(nulls_last=True))
         return expressions
 
-    def _keyset_page(self, queryset, parameter: str, cursor: str):
+    def _keyset_page(self, queryset):
         self.style = "cursor"
+        params = self.request.query_params
+        after, before = params.get(AFTER), params.get(BEFORE)
+        ranged = after is not None and before is not None
+        # A range request's default size is the max page size (the profile's rule).
+        self.page_size = self._profile_page_size(
+            self.max_page_size if ranged else self.default_page_size
+        )
         ordering = self._ordering(queryset)
-        forward = parameter == AFTER
-        # Seeking backwards is seeking forwards over the reversed ordering.
-        seek_ordering = ordering if forward else [(n, not d) for n, d in ordering]
-        queryset = queryset.order_by(*self._order_by(ordering, reverse=not forward))
-        if cursor:
-            values = self._decode(queryset, cursor, parameter, ordering)
-            queryset = queryset.filter(self._seek(seek_ordering, values))
+        backward = before is not None and after is None
+        reversed_ordering = [(name, not descending) for name, descending in ordering]
+        queryset = queryset.order_by(*self._order_by(ordering, reverse=backward))
+        # An empty cursor falls at an end of the list: it narrows nothing.
+        if after:
+            values = self._decode(after, AFTER, ordering)
+            queryset = queryset.filter(self._seek(ordering, values))
+        if before:
+            values = self._decode(before, BEFORE, ordering)
+            queryset = queryset.filter(self._seek(reversed_ordering, values))
         rows = list(queryset[: self.page_size + 1])
-        has_more = len(rows) > self.page_size
+        more = len(rows) > self.page_size
         rows = rows[: self.page_size]
-        if not forward:
+        if backward:
             rows.reverse()
-        at_start = not cursor and forward
-        self.next_cursor = self.prev_cursor = None
-        if rows:
-            first, last = self._encode(rows[0], ordering), self._encode(rows[-1], ordering)
-            self.next_cursor = last if (has_more or not forward) else None
-            self.prev_cursor = first if (has_more or forward) and not at_start else None
-        elif not forward and cursor:
-            self.next_cursor = cursor
+        self.item_cursors = [self._encode(row, ordering) for row in rows]
+        self.range_truncated = ranged and more
+        self.prev_cursor, self.next_cursor = self._neighbours(after, before, more)
         return rows
+
+    def _neighbours(self, after: str | None, before: str | None, more: bool):
+        """The cursors of `links.prev` (a `page[before]`) and `links.next` (a `page[after]`),
+        None for a link that is null. Without `page[after]` whether a previous page exists is
+        known exactly, without `page[before]` whether a next one does (the profile's MUSTs);
+        elsewhere a link may lead to an empty page, and is null only where that is known."""
+        first = self.item_cursors[0] if self.item_cursors else None
+        last = self.item_cursors[-1] if self.item_cursors else None
+        if after is None and before is None:  # the first page
+            return None, (last if more else None)
+        if before is None:  # page[after]
+            return (None if after == "" else first if first is not None else ""), (
+                last if more else None
+            )
+        if after is None:  # page[before]
+            return (first if more else None), (None if before == "" else last or "")
+        # page[after] and page[before]: a range
+        prev = None if after == "" else first if first is not None else before
+        nxt = None if before == "" and not more else last if last is not None else after
+        return prev, nxt
 
     def _cursor_link(self, parameter: str, cursor: str | None) -> str | None:
         if cursor is None:
@@ -175,24 +248,36 @@ class JsonApiPagination(BasePagination):
 
     def get_paginated_response(self, data):
         if self.style == "cursor":
-            meta = {"page_size": self.page_size}
-            first_url = remove_query_param(self.request.build_absolute_uri(), BEFORE)
-            links = {
-                "first": replace_query_param(first_url, AFTER, ""),
-                "prev": self._cursor_link(BEFORE, self.prev_cursor),
-                "next": self._cursor_link(AFTER, self.next_cursor),
-            }
-        else:
-            meta = {"record_count": self.record_count, "page_count": self.page_count}
-            links = {
-                "first": self._number_link(1),
-                "prev": self._number_link(self.number - 1 if self.number > 1 else None),
-                "next": self._number_link(
-                    self.number + 1 if self.number < self.page_count else None
-                ),
-                "last": self._number_link(self.page_count),
-            }
-        return Response({"results": data, "meta": meta, "links": links})
+            return self._profile_response(data)
+        meta = {"record_count": self.record_count, "page_count": self.page_count}
+        links = {
+            "first": self._number_link(1),
+            "prev": self._number_link(self.number - 1 if self.number > 1 else None),
+            "next": self._number_link(self.number + 1 if self.number < self.page_count else None),
+            "last": self._number_link(self.page_count),
+        }
+        response = Response({"results": data, "meta": meta, "links": links})
+        patch_vary_headers(response, ["Accept"])  # the profile in Accept changes the answer
+        return response
+
+    def _profile_response(self, data):
+        meta = {"page_size": self.page_size}
+        if self.range_truncated:
+            meta["page"] = {"rangeTruncated": True}
+        links = {
+            # The empty cursors: both ends of the list, cheap to name.
+            "first": self._cursor_link(AFTER, ""),
+            "last": self._cursor_link(BEFORE, ""),
+            "prev": self._cursor_link(BEFORE, self.prev_cursor),
+            "next": self._cursor_link(AFTER, self.next_cursor),
+        }
+        extras = {"profile": [CURSOR_PROFILE], "item_cursors": self.item_cursors}
+        response = Response(
+            {"results": data, "meta": meta, "links": links, DOCUMENT_EXTRAS: extras},
+            content_type=f'{JSON_API_MEDIA_TYPE}; profile="{CURSOR_PROFILE}"',
+        )
+        patch_vary_headers(response, ["Accept"])
+        return response
 
     def get_schema_operation_parameters(self, view):
         number = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}

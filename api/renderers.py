@@ -51,9 +51,34 @@ class OrjsonRenderer(renderers.JSONRenderer):
         return super().render(data, accepted_media_type, renderer_context)
 
 
-class JsonApiRenderer(JSONRenderer, OrjsonRenderer):
+# A response's members the library's renderer does not write, set by a paginator that applies
+# a profile: `{"profile": [uri, ...], "item_cursors": [cursor per item]}`.
+DOCUMENT_EXTRAS = "_profile_extras"
+
+
+class _ProfileMembers(OrjsonRenderer):
+    """Writes the document the library built, adding a profile's members: `jsonapi.profile`
+    (JSON:API 1.1) and each primary item's `meta.page.cursor` (the cursor pagination profile)."""
+
+    extras: dict | None = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        extras = self.extras
+        if extras and isinstance(data, dict) and isinstance(data.get("data"), list):
+            data["jsonapi"] = {"version": "1.1", "profile": extras["profile"]}
+            for item, cursor in zip(data["data"], extras["item_cursors"], strict=False):
+                item.setdefault("meta", {})["page"] = {"cursor": cursor}
+        return super().render(data, accepted_media_type, renderer_context)
+
+
+class JsonApiRenderer(JSONRenderer, _ProfileMembers):
     media_type = "application/vnd.api+json"
     format = "vnd.api+json"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, dict):
+            self.extras = data.pop(DOCUMENT_EXTRAS, None)
+        return super().render(data, accepted_media_type, renderer_context)
 
     @classmethod
     def extract_relation_instance(cls, field, resource_instance):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
 from django.db.models import Case, F, FloatField, Model, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
 
 from skills.models import Skill, SkillCollection, SkillMarketplace, SkillPlugin
 
@@ -48,7 +49,9 @@ def search(queryset: QuerySet, text: str) -> QuerySet:
         return (
             queryset.annotate(search_document=vector)
             .filter(search_document=query)
-            .annotate(search_rank=SearchRank(F("search_document"), query))
+            # ts_rank is a `real`, read back rounded to its shortest text: as a double it reads
+            # back exactly, so a cursor holding it compares equal to the row it came from.
+            .annotate(search_rank=Cast(SearchRank(F("search_document"), query), FloatField()))
         )
     terms = text.split()[:MAX_TERMS]
     if not terms:
