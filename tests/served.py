@@ -47,16 +47,23 @@ def install_env(tmp_path: Path, **env: str) -> dict[str, str]:
     }
 
 
-def manage(env: dict[str, str], *args: str, root: Path = ROOT) -> str:
-    """`manage.py <args>` of the checkout at `root` (this one by default)."""
-    done = subprocess.run(
+def run_manage(
+    env: dict[str, str], *args: str, root: Path = ROOT, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    """`manage.py <args>` of the checkout at `root` (this one by default), whatever it exits."""
+    return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=root,
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
+
+
+def manage(env: dict[str, str], *args: str, root: Path = ROOT) -> str:
+    """`manage.py <args>`, which must succeed; its output."""
+    done = run_manage(env, *args, root=root)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

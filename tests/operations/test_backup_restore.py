@@ -16,21 +16,14 @@ import boto3
 import pytest
 
 from core.backup.manifest import FORMAT_VERSION
-from tests.served import ROOT, install_env, manage
+from tests.served import ROOT, install_env, manage, run_manage
 from tests.test_s3_storage import CREDENTIALS, s3_server  # noqa: F401  (a fixture)
 
 SECRET_KEY = secrets.token_urlsafe(50)  # a signing key of this run only
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_manage(env, *args, timeout=300)
 
 
 def environment(root: Path, **env: str) -> dict[str, str]:

@@ -20,7 +20,6 @@ import re
 import secrets
 import shutil
 import subprocess
-import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -33,7 +32,7 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from tests.events.receiver import Receiver
 from tests.operations.api import Api, many, one
-from tests.served import ROOT, gunicorn, install_env, manage
+from tests.served import gunicorn, install_env, manage, run_manage
 from tests.skills.factories import skill_files
 
 pytestmark = pytest.mark.worker  # served installs and `task_worker --burst` processes
@@ -108,14 +107,7 @@ def environment(root: Path, database: str | None) -> dict[str, str]:
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return run_manage(env, *args, timeout=600)
 
 
 def new_key(env: dict[str, str]) -> str:

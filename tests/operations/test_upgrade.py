@@ -30,13 +30,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.operations.api import Api, many, one
 from tests.served import ROOT, gunicorn, install_env, manage
 from tests.skills.gitclient import run_git
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
 RELEASE = "v0.1.0"
-JSON_API = "application/vnd.api+json"
 # Values that differ on every read by design: fresh signed links and the request's own id.
 VOLATILE = {"trace_id", "attachment_url", "url", "expires_at", "expires_in"}
 
@@ -80,51 +80,6 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-class Api:
-    """A JSON:API client of one server, with one key."""
-
-    def __init__(self, base: str, key: str):
-        self.base, self.key = base, key
-
-    def call(self, method: str, path: str, document: dict | None = None) -> tuple[int, bytes]:
-        request = urllib.request.Request(
-            self.base + path,
-            data=json.dumps(document).encode() if document is not None else None,
-            method=method,
-            headers={
-                "Authorization": f"Bearer {self.key}",
-                "Accept": "*/*",
-                **({"Content-Type": JSON_API} if document is not None else {}),
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read()
-
-    def get(self, path: str) -> dict:
-        status, body = self.call("GET", path)
-        assert status == 200, (path, status, body[:500])
-        return json.loads(body)
-
-    def create(self, type_name: str, attributes: dict, relationships: dict | None = None) -> dict:
-        data = {"type": type_name, "attributes": attributes}
-        if relationships:
-            data["relationships"] = relationships
-        status, body = self.call("POST", f"/api/{type_name}", {"data": data})
-        assert status == 201, (type_name, status, body[:1000])
-        return json.loads(body)["data"]
-
-
-def one(type_name: str, pk: str) -> dict:
-    return {"data": {"type": type_name, "id": pk}}
-
-
-def many(type_name: str, pks: list[str]) -> dict:
-    return {"data": [{"type": type_name, "id": pk} for pk in pks]}
 
 
 def skill_md(name: str, description: str) -> str:
@@ -238,8 +193,7 @@ def record(api: Api, ids: dict[str, list[str]], home: Path) -> dict:
     (collection,) = ids["skill_collections"]
     for query in ("", "?version=1", "?version=2", "?label=stable", "?label=prod"):
         sep = "&" if query else "?"
-        status, body = api.call("GET", f"/api/skill_collections/{collection}{query}{sep}format=zip")
-        assert status == 200, body[:300]
+        body = api.raw(f"/api/skill_collections/{collection}{query}{sep}format=zip")
         seen["zips"][query or "latest"] = zip_digest(body)
     for pk in ids["exports"]:
         url = documents[f"/api/exports/{pk}"]["data"]["attributes"]["attachment_url"]
