@@ -259,8 +259,8 @@ def git_refs(home: Path, base: str, path: str, key: str) -> dict[str, str]:
         capture_output=True,
         text=True,
         timeout=120,
-        check=True,
     )
+    assert done.returncode == 0, (base + path, done.stderr)
     return {ref: sha for sha, ref in (line.split("\t") for line in done.stdout.splitlines())}
 
 
@@ -315,9 +315,13 @@ def test_backup_during_writes_restores_everything(tmp_path, databases, receiver)
         assert integrity.returncode == 0, integrity.stdout + integrity.stderr
         assert integrity.stdout.startswith("integrity ok:")
 
-        with gunicorn(target_env, workers=1) as target_base:
+        served_log = tmp_path / "restored-server.log"
+        with gunicorn(target_env, workers=1, log=served_log) as target_base:
             target = Api(target_base, key)  # the same API key works
-            compare(source, target, made, home, key)
+            try:
+                compare(source, target, made, home, key)
+            except AssertionError as failure:  # what the restored server said, to tell why
+                raise AssertionError(f"{failure}\n{served_log.read_text()[-4000:]}") from None
             check_webhook_secret(target, target_env, receiver, made)
 
 
