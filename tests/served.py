@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -82,33 +83,32 @@ def gunicorn(
     goes to that file; `root` is the checkout served (this one by default)."""
     port = port or free_port()
     command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.py"]
-    output = log.open("wb") if log is not None else None
-    process = subprocess.Popen(
-        [*command, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *args],
-        cwd=root,
-        env=env,
-        stdout=output or subprocess.DEVNULL,
-        stderr=output or subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not reachable("127.0.0.1", port):
-            if process.poll() is not None:
-                raise AssertionError(log.read_text() if log else process.stderr.read().decode())
-            assert time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
+    # A file, never a pipe: every request writes a log line, and a pipe nobody drains fills
+    # (64 KiB) and then blocks the server mid-request.
+    with log.open("w+b") if log is not None else tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            [*command, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *args],
+            cwd=root,
+            env=env,
+            stdout=output,
+            stderr=output,
+        )
         try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-        if output is not None:
-            output.close()
-        else:
-            process.stderr.close()
+            deadline = time.monotonic() + 60
+            while not reachable("127.0.0.1", port):
+                if process.poll() is not None:
+                    output.seek(0)
+                    raise AssertionError(output.read().decode(errors="replace"))
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.1)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
 
 
 def get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
