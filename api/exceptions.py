@@ -233,10 +233,12 @@ def exception_handler(exc, context) -> Response | None:
     return Response(errors_for(exc, view), status=exc.status_code, headers=headers)
 
 
-def error_response(status_code: int, code: str, detail: str, **headers: str) -> HttpResponse:
+def error_response(
+    status_code: int, code: str, detail: str, source: dict | None = None, **headers: str
+) -> HttpResponse:
     """A JSON:API error document outside DRF (Django's own 404/500 handlers, downloads, git),
     written byte for byte as the API writes its error documents."""
-    document = {"errors": [error_object(status_code, code, detail)]}
+    document = {"errors": [error_object(status_code, code, detail, source)]}
     response = HttpResponse(
         OrjsonRenderer().render(document), status=status_code, content_type=JSON_API_MEDIA_TYPE
     )

@@ -685,7 +685,22 @@ def error_responses(*statuses: str) -> dict:
 
 
 KEY_SECURITY = [{"BearerKey": []}, {"ApiKeyHeader": []}]
-PATH_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def path_parameter(name: str, description: str = "", schema: dict | None = None) -> dict:
+    """An OpenAPI path parameter (a string unless `schema` says otherwise)."""
+    parameter = {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": schema or {"type": "string"},
+    }
+    if description:
+        parameter["description"] = description
+    return parameter
+
+
+PATH_ID = path_parameter("id")
 # Endpoints outside the JSON:API viewsets are written by hand where they live: an app registers
 # a function returning its paths (and the component schemas they refer to) from its
 # `AppConfig.ready()`, as the admin's autodiscovery does, and `postprocess` adds them.
@@ -767,15 +782,7 @@ def _extra_paths() -> dict:
                 "link's `url`). The signature is the authorization: no API key. `403` when the "
                 "token was tampered with, `410` once it expired or its link was revoked.",
                 security=[],
-                parameters=[
-                    {
-                        "name": "token",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                        "description": "The signed token of the link.",
-                    }
-                ],
+                parameters=[path_parameter("token", "The signed token of the link.")],
                 responses={
                     "200": {
                         "description": "The file, as an attachment.",

@@ -15,6 +15,7 @@ from api.schema import (
     document,
     error_responses,
     linkage,
+    path_parameter,
     register_paths,
 )
 
@@ -240,13 +241,7 @@ def _collection_paths() -> dict:
                 "application/zip`) answers the version's files as a zip instead.",
                 security=KEY_SECURITY,
                 parameters=[
-                    {
-                        "name": "identifier",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                        "description": "The collection's id (UUID), name or root path.",
-                    },
+                    path_parameter("identifier", "The collection's id (UUID), name or root path."),
                     *_PIN,
                     {
                         "name": "format",

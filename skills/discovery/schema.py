@@ -5,7 +5,14 @@
 
 import copy
 
-from api.schema import PATH_ID, ZIP_CONTENT, build_operation, error_responses, register_paths
+from api.schema import (
+    PATH_ID,
+    ZIP_CONTENT,
+    build_operation,
+    error_responses,
+    path_parameter,
+    register_paths,
+)
 from skills.schema import _GIT_SECURITY, _git_paths
 
 TAG = "discovery"
@@ -33,51 +40,23 @@ INDEX_SCHEMA = {
 }
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 TEXT = {"schema": {"type": "string"}}
-NAME = {
-    "name": "name",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"},
-    "description": "The skill's name.",
-}
-FILE_PATH = {
-    "name": "path",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-    "description": "A file's path inside the skill's folder.",
-}
-TOKEN = {
-    "name": "token",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-    "description": "The share link's token (the last segment of its `url`).",
-}
+NAME = path_parameter(
+    "name", "The skill's name.", {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}
+)
+FILE_PATH = path_parameter("path", "A file's path inside the skill's folder.")
+TOKEN = path_parameter("token", "The share link's token (the last segment of its `url`).")
 PINS = {
     "": ([], ""),
     "/versions/{number}": (
         [
-            {
-                "name": "number",
-                "in": "path",
-                "required": True,
-                "schema": {"type": "integer", "minimum": 1},
-                "description": "The version number it serves.",
-            }
+            path_parameter(
+                "number", "The version number it serves.", {"type": "integer", "minimum": 1}
+            )
         ],
         " of the version numbered `number`",
     ),
     "/labels/{label}": (
-        [
-            {
-                "name": "label",
-                "in": "path",
-                "required": True,
-                "schema": {"type": "string"},
-                "description": "The release label of the version it serves (URL-encoded).",
-            }
-        ],
+        [path_parameter("label", "The release label of the version it serves (URL-encoded).")],
         " of the version carrying the release label `label`",
     ),
 }

@@ -201,11 +201,8 @@ def search(request: HttpRequest, served: Served) -> HttpResponse:
     try:
         text, limit = find.parameters(request.GET)
     except find.BadParameter as error:
-        response = error_response(400, "invalid_parameter", error.detail)
-        document = orjson.loads(response.content)
-        document["errors"][0]["source"] = {"parameter": error.parameter}
-        response.content = orjson.dumps(document)
-        return response
+        source = {"parameter": error.parameter}
+        return error_response(400, "invalid_parameter", error.detail, source)
     base = events_conf.PUBLIC_URL.rstrip("/") + request.path.removesuffix(SEARCH_SUFFIX)
     rows = index.served_skill_rows(served.target, served.version)
     return _json(find.answer(rows, text, limit, lambda skill: base))
