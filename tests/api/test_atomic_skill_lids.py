@@ -170,3 +170,13 @@ def assert_nothing_stored() -> None:
     assert not Skill.objects.exists()
     assert not SkillPlugin.objects.exists()
     assert not Event.objects.filter(name__startswith="skill").exists()  # the key's own are older
+
+
+def test_a_skill_at_the_root_is_named_by_the_empty_path(client):
+    version = add_version({"": "s"})
+    version["data"]["attributes"]["files"] = {"SKILL.md": skill_md("pdf")}
+    plugin = add_plugin()
+    plugin["data"]["relationships"] = {"skills": {"data": [skill("s")]}}
+    response = run(client, add_collection(root_path="tools/pdf"), version, plugin)
+    assert response.status_code == 200, response.json()
+    assert list(SkillPlugin.objects.get().skills.values_list("path", flat=True)) == [""]
