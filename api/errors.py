@@ -86,6 +86,11 @@ def error_object(
     return error
 
 
+def pointer_token(key: str) -> str:
+    """A member name (a file path, a skill path) as one JSON pointer reference token (RFC 6901)."""
+    return key.replace("~", "~0").replace("/", "~1")
+
+
 def detail_of(error: domain.DomainError) -> str:
     """The human message; a quota says when to retry, worded as DRF's `Throttled` words it."""
     if isinstance(error, domain.TooMany):

@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from api.parameters import MAX_INTEGER, integer_parameter
 from core.errors import InvalidParameter, NotFound, UnknownParameterValue
-from skills.models import SkillCollection, SkillCollectionVersion
+from skills.models import Skill, SkillCollection, SkillCollectionVersion
 
 LABEL_LENGTH = SkillCollectionVersion._meta.get_field("release_label").max_length
 
@@ -109,3 +109,9 @@ def diff_base(
             "against", f"This skill collection has no version or release label '{against}'."
         )
     return matches[0]
+
+
+def skill_ids_by_path(version_id: str) -> dict[str, str]:
+    """A version's skills, id by `path` (what `meta.skill_lids` of its atomic `add` names)."""
+    rows = Skill.objects.filter(versions=version_id).values_list("path", "pk")
+    return {path: str(pk) for path, pk in rows}

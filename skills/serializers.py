@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
+from api.errors import pointer_token
 from api.exceptions import UnprocessableEntity
 from api.serializers import ResourceSerializer, ToOneRelatedField, resource_url, to_many, to_one
 from events.serializers import audited
@@ -46,11 +47,6 @@ class SkillsIndexUrlMixin:
     @extend_schema_field({"type": "string", "format": "uri", "readOnly": True})
     def get_skills_index_url(self, target) -> str:
         return index_url(target)
-
-
-def pointer_token(path: str) -> str:
-    """A file path as one JSON pointer reference token (RFC 6901)."""
-    return path.replace("~", "~0").replace("/", "~1")
 
 
 class TooLargeError(ValidationError):

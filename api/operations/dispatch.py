@@ -29,6 +29,7 @@ from django.urls import (
 
 from api.errors import error_object
 from api.negotiation import JSON_API_MEDIA_TYPE
+from api.operations import made
 from api.operations.errors import OperationError, operation_error
 from api.operations.lids import LocalIds
 from api.operations.parsing import MISSING, Operation
@@ -56,12 +57,15 @@ class Dispatcher:
         """The operation's result object; OperationError when it fails."""
         endpoint = self._endpoint(operation)
         body = self._body(operation)
+        declaration = made.declared(operation, self.lids)
         status, document = self._call(endpoint, METHOD[operation.op], body)
         if status >= 400:
             raise OperationError(*_pointed_errors(status, document, operation))
         target = operation.target
         if operation.op == "add" and target.relationship is None and target.lid is not None:
             self.lids.assign(target.type, target.lid, document["data"]["id"])
+        if declaration is not None:  # the lids of what the add made (a version's skills)
+            made.assign(declaration, document["data"]["id"], self.lids)
         if target.relationship is None and operation.op != "remove" and document:
             return {"data": document["data"]}
         return {}  # relationship writes and removals: nothing the client lacks

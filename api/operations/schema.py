@@ -2,6 +2,7 @@
 
 from api.conf import api_conf
 from api.negotiation import JSON_API_MEDIA_TYPE
+from api.operations.made import registered
 from api.operations.views import ATOMIC_MEDIA_TYPE
 from api.schema import ERROR_DESCRIPTIONS, KEY_SECURITY, build_operation, register_paths
 
@@ -19,6 +20,16 @@ _REF = {
     "description": "The target: a resource, or one of its relationships.",
     "properties": {**_IDENTIFIER["properties"], "relationship": {"type": "string"}},
 }
+
+
+def _made_lids() -> str:
+    """What an add may name besides its own resource (`api/operations/made.py`)."""
+    return "".join(
+        f" An `add` of `{type_name}` may give local ids to the `{made.type}` it makes: "
+        f"`meta.{made.member}`, an object of their `{made.key}` -> lid; later operations "
+        f'use `{{"type": "{made.type}", "lid": ...}}` in place of their ids.'
+        for type_name, made in sorted(registered().items())
+    )
 
 
 def operations_document() -> dict:
@@ -40,7 +51,7 @@ def operations_document() -> dict:
                         "data": {
                             "nullable": True,
                             "description": "A resource object (`add`/`update` of a resource) "
-                            "or linkage (a relationship operation).",
+                            "or linkage (a relationship operation)." + _made_lids(),
                         },
                         "meta": {"type": "object"},
                     },
@@ -75,7 +86,8 @@ def results_document() -> dict:
 
 _ERRORS = {
     **ERROR_DESCRIPTIONS,
-    "400": "The document is malformed (`source.pointer` names the member), or a `lid` is unknown.",
+    "400": "The document is malformed (`source.pointer` names the member), or a `lid` is unknown "
+    "or given twice.",
     "403": "The API key is read-only (`read_only_key`), or an operation is not supported on "
     "its type (`operation_not_supported`).",
     "404": "An operation names a type, resource or relationship that does not exist here.",
@@ -86,7 +98,8 @@ _ERRORS = {
     "415": "`Content-Type` is not the JSON:API media type with "
     '`ext="https://jsonapi.org/ext/atomic"`.',
     "422": "An operation's document is invalid: `source.pointer` is "
-    "`/atomic:operations/<n>/data/...`.",
+    "`/atomic:operations/<n>/data/...`; or a key of an add's `meta` lid declaration names "
+    "nothing the add made (`unknown_made_key`).",
 }
 
 

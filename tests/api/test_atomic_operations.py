@@ -520,6 +520,8 @@ def test_the_guides_example_runs_as_written(client):
     assert len(response.json()["atomic:results"]) == 4
     marketplace = SkillMarketplace.objects.get(name="team-market")
     assert list(marketplace.skill_plugins.values_list("name", flat=True)) == ["team-kit"]
+    plugin = SkillPlugin.objects.get(name="team-kit")
+    assert list(plugin.skills.values_list("path", flat=True)) == ["pdf-tools"]
 
 
 def test_a_single_identifier_adds_to_a_to_many_relationship_as_a_list_of_one(client, organization):
