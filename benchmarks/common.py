@@ -6,7 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
-RESULTS_DIR = Path(__file__).parent / "results"
+# BENCH_RESULTS_DIR elsewhere: a smoke run (tests/test_benchmark_exports.py) keeps the figures.
+RESULTS_DIR = Path(os.environ.get("BENCH_RESULTS_DIR") or Path(__file__).parent / "results")
 # The local server (trust auth on these machines); the database is created when missing.
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/skillport_bench"
 
