@@ -20,9 +20,10 @@ Each is measured two ways, and each time is the export's `started_at` to `comple
   supervised program spends while an export runs is reported beside it.
 
 The machine's speed drifts by a tenth or more over minutes (a shared, virtual 2-core machine),
-so the kinds are interleaved: each of `BENCH_EXPORT_ROUNDS` rounds (3) measures the floor, the
+so the kinds are interleaved: each of `BENCH_EXPORT_ROUNDS` rounds (5) measures the floor, the
 isolated exports (the supervised worker stopped meanwhile, so it cannot take them) and the
-served ones; each figure is the best of its rounds against the best floor.
+served ones, every other round served first; each figure is the best of its rounds against the
+best floor.
 
 N is 300,000 by default, 1,000,000 with BENCH_FULL=1 (or BENCH_EXPORT_RECORDS=n). The database
 is DATABASE_URL or the local server's `skillport_bench` (created when missing,
@@ -56,7 +57,7 @@ TABLE = "skills_skillcollection"
 TABLE_TYPE = "skill_collections"
 SUPERVISOR_CONF = "config/supervisord.conf"  # `make serve`'s, relative to ROOT
 # Interleaved rounds of the floor and each export; each figure is the best of its rounds.
-ROUNDS = int(os.environ.get("BENCH_EXPORT_ROUNDS", 3))
+ROUNDS = int(os.environ.get("BENCH_EXPORT_ROUNDS", 5))
 JSON_INCLUDE = {"format": "json", "includes": ["created_by"]}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 WORKER_SETTLE_SECONDS = 3
@@ -422,17 +423,25 @@ def run() -> dict | None:
     isolated: dict[str, list[dict]] = {kind: [] for kind in kinds}
     served_runs: dict[str, list[dict]] = {kind: [] for kind in kinds}
     with Served(url, media) as served:
-        for _ in range(ROUNDS):
-            floors.append(_floor(url, big, floor_file))
+
+        def run_isolated() -> None:
             with _worker_stopped(served):
                 for kind, attributes in kinds.items():
                     isolated[kind].append(
                         _export(big, big_member, media, resource_type=TABLE_TYPE, **attributes)
                     )
+
+        def run_served() -> None:
             for kind, attributes in kinds.items():
                 served_runs[kind].append(
                     served.export(big, big_member, resource_type=TABLE_TYPE, **attributes)
                 )
+
+        for number in range(ROUNDS):
+            floors.append(_floor(url, big, floor_file))
+            # Every other round the other way round, so a drift favours neither path.
+            for measure in (run_isolated, run_served)[:: 1 if number % 2 == 0 else -1]:
+                measure()
         with _worker_stopped(served):
             small_run = _export(
                 small, small_member, media, resource_type=TABLE_TYPE, **JSON_INCLUDE
