@@ -1,6 +1,7 @@
 // Orbit (@orbit/jsonapi) against a served Skillport: its own serializers write the atomic
 // operations document and read the results, its request processor sends them.
 // Usage: node orbit_atomic.js <base url> <api key> <plugin id> <skill id>; prints a JSON summary.
+// --8<-- [start:send]
 const { RecordSchema, RecordKeyMap } = require('@orbit/records');
 const { JSONAPISource, JSONAPISerializers } = require('@orbit/jsonapi');
 
@@ -53,8 +54,10 @@ async function send(operations) {
     json: document
   });
 }
+// --8<-- [end:send]
 
 async function main() {
+  // --8<-- [start:use]
   const plugin = known('skill_plugins', pluginId);
   const skill = known('skills', skillId);
   const response = await send([
@@ -82,6 +85,7 @@ async function main() {
   const records = results
     .filter((result) => result.data)
     .map((result) => documents.deserialize({ data: result.data }).data);
+  // --8<-- [end:use]
 
   let failure = null;
   try {

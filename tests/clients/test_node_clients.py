@@ -1,11 +1,12 @@
 """The npm JSON:API clients against the live server: each script in tests/clients/node/ runs
 the scenario of tests/clients/scenario.py and prints what the client saw.
 
-The clients are installed pinned into npm prefixes outside the repository (`.ci/run`:
-`$HOME/.cache/skillport-node/clients`, named by SKILLPORT_NODE_CLIENTS, and Ember Data's
-packages in `$HOME/.cache/skillport-node/ember-data`, named by SKILLPORT_EMBER_DATA); without
-one, or without the client in it, that client skips, saying why. docs/guides/clients.md shows
-these scripts."""
+The clients are installed pinned into npm prefixes outside the repository, under
+`$HOME/.cache/skillport-node/` (`.ci/run`): `clients`, named by SKILLPORT_NODE_CLIENTS; Ember
+Data's packages in `ember-data`, named by SKILLPORT_EMBER_DATA; Orbit's in `orbit`, named by
+SKILLPORT_ORBIT_DIR (tests/api/test_atomic_operations_orbit.py uses it too). Without one, or
+without the client in it, that client skips, saying why. docs/guides/clients.md shows these
+scripts."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ NODE_CLIENTS = {
         "SKILLPORT_EMBER_DATA",
         ("--conditions=unpkg", "--experimental-detect-module"),
     ),
+    # With @orbit/records 0.17.0, in the prefix of tests/api/test_atomic_operations_orbit.py.
+    "@orbit/jsonapi": ("orbit.cjs", "0.17.1", "SKILLPORT_ORBIT_DIR", ()),
 }
 
 
@@ -92,4 +95,7 @@ def test_node_client(request, package, tmp_path):
                 "detail": "Use kebab-case: a-z, 0-9 and single hyphens, at most 64.",
             }
         }
+    if package == "@orbit/jsonapi":
+        # Orbit reads a 404 as no record; asked to raise, it rejects without the status.
+        want["deleted"] = "RecordNotFoundException"
     assert seen == want
