@@ -97,7 +97,10 @@ run(async () => {
   // A record the server named: its Orbit id, mapped to the server's id by the key map.
   const demo = { type: "skill_plugins", id: schema.generateId("skill_plugins") };
   keyMap.pushRecord({ ...demo, keys: { remoteId: PLUGIN_ID } });
-  const skills = await source.query((q) => q.findRelatedRecords(demo, "skills"));
+  // Orbit reads the related resources' link by default; `url` points it at the relationship's.
+  const skills = await source.query((q) => q.findRelatedRecords(demo, "skills"), {
+    url: `${API}/skill_plugins/${PLUGIN_ID}/relationships/skills`,
+  });
   seen.relationship = skills.map((skill) => skill.keys.remoteId).sort();
 
   try {
