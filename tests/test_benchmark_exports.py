@@ -7,10 +7,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import psycopg
 import pytest
+
+from tests.served import postgres_databases
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = os.environ.get("DATABASE_URL", "")
@@ -21,17 +22,9 @@ def database() -> Iterator[str]:
     """A database of its own, named after the suite's (parallel runs do not collide)."""
     if not POSTGRES.startswith(("postgres://", "postgresql://")):
         pytest.skip("the export benchmark measures PostgreSQL's COPY: DATABASE_URL is not one")
-    parts = urlsplit(POSTGRES)
-    name = f"{parts.path.lstrip('/') or 'skillport'}_bench_smoke"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    name = f"{urlsplit(POSTGRES).path.lstrip('/') or 'skillport'}_bench_smoke"
+    with postgres_databases(POSTGRES, name) as (database,):
+        yield database
 
 
 def test_the_export_benchmark_reports_the_served_path_beside_the_isolated_one(

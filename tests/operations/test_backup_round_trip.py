@@ -24,15 +24,14 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import psycopg
 import pytest
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from tests.events.receiver import Receiver
 from tests.operations.api import Api, many, one
-from tests.served import gunicorn, install_env, manage, run_manage
+from tests.served import gunicorn, install_env, manage, postgres_databases, run_manage
 from tests.skills.factories import skill_files
 
 pytestmark = pytest.mark.worker  # served installs and `task_worker --burst` processes
@@ -59,21 +58,6 @@ TYPES = [
 POSTGRES = os.environ.get("DATABASE_URL", "")
 
 
-def _postgres_databases(names: list[str]) -> Iterator[list[str]]:
-    parts = urlsplit(POSTGRES)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        for name in names:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield [urlunsplit(parts._replace(path=f"/{name}")) for name in names]
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            for name in names:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def databases(request) -> Iterator[list[str | None]]:
     """The source and target databases: SQLite files, or two PostgreSQL databases."""
@@ -86,7 +70,8 @@ def databases(request) -> Iterator[list[str | None]]:
         pytest.skip("the PostgreSQL client tools (pg_dump, pg_restore) are not installed")
     # Named after the suite's database, so parallel runs on other databases do not collide.
     base = urlsplit(POSTGRES).path.lstrip("/") or "skillport"
-    yield from _postgres_databases([f"{base}_backup_source", f"{base}_backup_target"])
+    with postgres_databases(POSTGRES, f"{base}_backup_source", f"{base}_backup_target") as urls:
+        yield urls
 
 
 @pytest.fixture

@@ -26,34 +26,46 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from tests.operations.api import Api, many, one
-from tests.served import ROOT, gunicorn, install_env, manage
+from tests.served import ROOT, gunicorn, install_env, manage, postgres_databases
 from tests.skills.gitclient import run_git
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
 RELEASE = "v0.1.0"
+# The commit the tag names, in main's history: a clone may come without the tag (the project's
+# checkouts are rebuilt from landed commits, which carry no tags), never without its history.
+RELEASE_COMMIT = "26f4d05c76b76ba9dcc1774aab4875c8a588d17f"
 # Values that differ on every read by design: fresh signed links and the request's own id.
 VOLATILE = {"trace_id", "attachment_url", "url", "expires_at", "expires_in"}
 
 
+def release_revision() -> str:
+    """The tag when this clone has it, else its commit; skips when neither is here."""
+    for revision in (RELEASE, RELEASE_COMMIT):
+        found = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        if found.returncode == 0:
+            if found.stdout.strip() != RELEASE_COMMIT:
+                pytest.fail(f"the tag {RELEASE} names {found.stdout.strip()}, not {RELEASE_COMMIT}")
+            return revision
+    pytest.skip(f"neither the tag {RELEASE} nor its commit is in this clone (a shallow clone?)")
+
+
 def release_archive(tmp_path: Path) -> Path:
-    """The released tree, extracted; skips when the tag is not in this clone."""
-    found = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"{RELEASE}^{{commit}}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if found.returncode != 0:
-        pytest.skip(f"the tag {RELEASE} is not in this clone (a shallow clone?): git fetch --tags")
+    """The released tree, extracted; skips when the release is not in this clone."""
     archive = tmp_path / "release.tar"
     subprocess.run(
-        ["git", "archive", "--format=tar", "-o", str(archive), RELEASE], cwd=ROOT, check=True
+        ["git", "archive", "--format=tar", "-o", str(archive), release_revision()],
+        cwd=ROOT,
+        check=True,
     )
     old = tmp_path / "release"
     with tarfile.open(archive) as tar:
@@ -68,18 +80,8 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     if not url.startswith(("postgres://", "postgresql://")):
         yield f"sqlite:///{tmp_path / 'skillport.sqlite3'}"
         return
-    import psycopg
-
-    name = f"skp_upgrade_{uuid.uuid4().hex[:10]}"
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_databases(url, f"skp_upgrade_{uuid.uuid4().hex[:10]}") as (database,):
+        yield database
 
 
 def skill_md(name: str, description: str) -> str:
@@ -347,12 +349,9 @@ NEEDS_A_WORD = (
 
 
 def test_migrations_since_the_release_that_may_need_a_pause_are_documented():
-    if subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"{RELEASE}^{{commit}}"], cwd=ROOT
-    ).returncode:
-        pytest.skip(f"the tag {RELEASE} is not in this clone (a shallow clone?)")
+    release = release_revision()
     added = subprocess.run(
-        ["git", "diff", "--name-only", "--diff-filter=A", RELEASE, "--", "*/migrations/0*.py"],
+        ["git", "diff", "--name-only", "--diff-filter=A", release, "--", "*/migrations/0*.py"],
         cwd=ROOT,
         capture_output=True,
         text=True,
