@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import resource
 import shlex
 import shutil
@@ -48,7 +49,7 @@ from pathlib import Path
 
 import orjson
 
-from benchmarks.common import postgres_url, save_results
+from benchmarks.common import free_port, postgres_url, save_results
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = 10_000
@@ -201,8 +202,6 @@ class Served:
     storage, its address on a free port; exports created over its API."""
 
     def __init__(self, url: str, media: str) -> None:
-        from benchmarks.load.__main__ import free_port
-
         self.var = Path(tempfile.mkdtemp(prefix="bench-exports-served-"))
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
@@ -257,26 +256,21 @@ class Served:
         return (self.var / "supervisord.out").read_text(errors="replace")[-4000:]
 
     def ctl(self, *args: str) -> str:
-        command = [
-            sys.executable,
-            "-m",
-            "supervisor.supervisorctl",
-            "-c",
-            "config/supervisord.conf",
-        ]
-        done = subprocess.run(
-            [*command, *args], cwd=ROOT, env=self.env, capture_output=True, text=True
-        )
-        return done.stdout
+        command = [sys.executable, "-m", "supervisor.supervisorctl", "-c", SUPERVISOR_CONF, *args]
+        return subprocess.run(
+            command, cwd=ROOT, env=self.env, capture_output=True, text=True
+        ).stdout
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU seconds so far of each supervised program (its whole process tree) and of
         supervisord itself."""
         tree = _process_tree()
         seconds = {"supervisord": _cpu_seconds([self.process.pid])}
-        for program in ("web", "worker", "scheduler"):
-            pid = int(self.ctl("pid", program).strip() or 0)
-            seconds[program] = _cpu_seconds(_descendants(tree, pid)) if pid else 0.0
+        for line in self.ctl("status").splitlines():  # `web  RUNNING  pid 123, uptime ...`
+            program, *_ = line.split()
+            found = re.search(r"\bpid (\d+)", line)
+            pids = _descendants(tree, int(found.group(1))) if found else []
+            seconds[program] = _cpu_seconds(pids)
         return seconds
 
     def export(self, organization, member, **attributes) -> dict:

@@ -29,13 +29,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from benchmarks.bench_skills_zip import (
-    _free_port,
     _memory_kib,
     _seeded_install,
     _serve,
     _write_tree,
 )
-from benchmarks.common import save_results
+from benchmarks.common import free_port, save_results
 
 MB = 1_000_000
 LARGE_MB = int(os.environ.get("BENCH_GIT_MB", "100"))
@@ -210,7 +209,7 @@ class _FloorServer:
 
     def __init__(self, bare: Path) -> None:
         _HttpBackend.project_root = str(bare.parent)
-        self.server = ThreadingHTTPServer(("127.0.0.1", _free_port()), _HttpBackend)
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), _HttpBackend)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/{bare.name}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -233,7 +232,7 @@ def run() -> dict:
         bare = _floor_repository(trees["large"], workdir / "floor")
         floor_pack_mb = sum(path.stat().st_size for path in bare.rglob("*.pack")) / MB
         floor_server = _FloorServer(bare)
-        port = _free_port()
+        port = free_port()
         server, worker = _serve(env, port)
         results, floor = {}, []
         try:

@@ -17,7 +17,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import string
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from benchmarks.common import save_results
+from benchmarks.common import free_port, save_results
 
 MB = 1_000_000
 LARGE_MB = int(os.environ.get("BENCH_SKILLS_ZIP_MB", "100"))
@@ -113,12 +112,6 @@ def _manage(env: dict, *args: str) -> str:
         text=True,
     )
     return result.stdout
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _children(pid: int) -> list[int]:
@@ -242,7 +235,7 @@ def run() -> dict:
     with tempfile.TemporaryDirectory(prefix="skillport-bench-zip-") as tmp:
         workdir = Path(tmp)
         env, trees, tree_bytes, seeded = _seeded_install(workdir, sizes, _write_tree, SEED_SCRIPT)
-        port = _free_port()
+        port = free_port()
         server, worker = _serve(env, port)
         try:
             results = {}

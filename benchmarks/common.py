@@ -3,6 +3,7 @@ where figures are kept."""
 
 import json
 import os
+import socket
 import tempfile
 from pathlib import Path
 
@@ -10,6 +11,13 @@ from pathlib import Path
 RESULTS_DIR = Path(os.environ.get("BENCH_RESULTS_DIR") or Path(__file__).parent / "results")
 # The local server (trust auth on these machines); the database is created when missing.
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/skillport_bench"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def postgres_url() -> tuple[str | None, str | None]:

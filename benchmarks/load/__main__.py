@@ -33,7 +33,7 @@ from pathlib import Path
 
 import psycopg
 
-from benchmarks.common import save_results
+from benchmarks.common import free_port, save_results
 from benchmarks.load import figures
 from benchmarks.load.postgres import Cluster, server_bin
 from benchmarks.load.receiver import received
@@ -43,14 +43,6 @@ HERE = Path(__file__).parent
 PYTHON = sys.executable
 SUPERVISOR_CONF = str(HERE / "supervisord.conf")
 JSONAPI = "application/vnd.api+json"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def log(message: str) -> None:
