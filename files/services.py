@@ -1,6 +1,5 @@
 """Writes for files and file links; the bytes go through Django's storage API."""
 
-import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,19 +8,10 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from core.digests import file_sha256
 from core.models import Tenant
 from core.signing import default_expires_in
 from files.models import File, FileLink
-
-HASH_CHUNK = 1024 * 1024
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def store_file(
@@ -42,7 +32,7 @@ def store_file(
         file_type=file_type,
         purpose=purpose,
         title=title,
-        sha256=_sha256(source),
+        sha256=file_sha256(source),
         created_by=created_by,
     )
     with source.open("rb") as handle:

@@ -23,7 +23,8 @@ from django.core.files.storage import Storage
 from dulwich.objects import Blob as GitBlob
 
 from core.backup.storage import walk
-from core.integrity import CHUNK_ROWS, HASH_CHUNK, Context, Finding, check_stored, register
+from core.digests import read_chunks
+from core.integrity import CHUNK_ROWS, Context, Finding, check_stored, register
 from skills.git.collection_repo import collection_versions, trees_name
 from skills.git.objects import TREES_PREFIX, LazyBlobs, load_derived
 from skills.git.pack import ENTRY_PREFIX, keep_entry, unseal
@@ -95,7 +96,7 @@ def git_blob_id(storage: Storage, name: str, sha256: str) -> str | None:
     try:
         git = hashlib.sha1(b"blob %d\0" % storage.size(name))  # git names objects by SHA-1
         with storage.open(name, "rb") as handle:
-            while chunk := handle.read(HASH_CHUNK):
+            for chunk in read_chunks(handle):
                 digest.update(chunk)
                 git.update(chunk)
     except FileNotFoundError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tomllib
 from collections.abc import Iterable
@@ -14,7 +13,6 @@ from django.utils.crypto import salted_hmac
 
 FORMAT_VERSION = 1
 FILE_NAME = "manifest.json"
-HASH_CHUNK = 1024 * 1024
 
 
 class BackupError(Exception):
@@ -70,14 +68,6 @@ def skillport_version() -> str:
 
 def signing_key_fingerprint() -> str:
     return salted_hmac("skillport.backup.fingerprint", "signing key").hexdigest()[:16]
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def check_versions(manifest: Manifest, vendor: str) -> None:

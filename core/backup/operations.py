@@ -16,10 +16,10 @@ from core.backup.manifest import (
     BackupError,
     Manifest,
     check_versions,
-    file_sha256,
     signing_key_fingerprint,
     skillport_version,
 )
+from core.digests import file_sha256
 from core.progress import Progress
 
 logger = logging.getLogger(__name__)

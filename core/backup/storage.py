@@ -16,7 +16,8 @@ from pathlib import Path
 from django.core.files import File
 from django.core.files.storage import Storage
 
-from core.backup.manifest import HASH_CHUNK, BackupError, file_sha256
+from core.backup.manifest import BackupError
+from core.digests import file_sha256, read_chunks
 
 DIRECTORY = "storage"
 LISTING = "storage.jsonl"
@@ -53,7 +54,7 @@ def copy_out(storage: Storage, directory: Path, progress: Progress) -> tuple[int
             length = 0
             try:
                 with storage.open(name, "rb") as source, target.open("wb") as out:
-                    while chunk := source.read(HASH_CHUNK):
+                    for chunk in read_chunks(source):
                         digest.update(chunk)
                         out.write(chunk)
                         length += len(chunk)

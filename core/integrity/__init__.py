@@ -11,14 +11,14 @@ data (blobs, files, versions) is never changed or deleted: its findings are only
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.files.storage import Storage
 
+from core.digests import sha256_stream
+
 CHUNK_ROWS = 2000
-HASH_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -52,16 +52,11 @@ def register(name: str, check: Check) -> None:
 
 def stored_digest(storage: Storage, name: str) -> tuple[int, str] | None:
     """Size and SHA-256 of a stored file, streamed; None when it is not in storage."""
-    digest = hashlib.sha256()
-    size = 0
     try:
         with storage.open(name, "rb") as handle:
-            while chunk := handle.read(HASH_CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
+            return sha256_stream(handle)
     except FileNotFoundError:
         return None
-    return size, digest.hexdigest()
 
 
 def check_stored(
